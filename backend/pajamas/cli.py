@@ -1,0 +1,129 @@
+"""The `pajamas` command: parse, call a service or the RPC client, print.
+
+Subcommand modules are imported only when chosen, so `pajamas core` imports nothing heavy
+before it serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pajamas import __version__
+from pajamas.config import Settings, load_settings, resolve_home
+from pajamas.errors import CoreAlreadyRunning, HubError
+from pajamas.monitor.commands import add_monitor_parser
+from pajamas.tasks.commands import add_perf_start_parser, add_task_parser
+
+Handler = Callable[[argparse.Namespace, Path, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    if hasattr(sys.stdout, "reconfigure"):  # a redirected Windows console cannot print µ or ✓
+        sys.stdout.reconfigure(errors="replace")
+    args = _parser().parse_args(argv)
+    try:
+        home = resolve_home()
+        home.mkdir(parents=True, exist_ok=True)
+        settings = load_settings(home)
+        handler: Handler = getattr(args, "handler", _window)
+        return handler(args, home, settings)
+    except CoreAlreadyRunning as exc:
+        print(f"pajamas: {exc.message}", file=sys.stderr)
+        return 3
+    except HubError as exc:
+        print(f"pajamas: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pajamas", description="PajamasWeb AI Hub. With no command, opens the hub's window.")
+    parser.add_argument("--version", action="version", version=f"pajamas-hub {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    core = sub.add_parser("core", help="run the core in the foreground until SIGTERM or Ctrl-C")
+    core.set_defaults(handler=_core)
+    settings = sub.add_parser("settings", help="list every setting, its value and its source")
+    settings.set_defaults(handler=_settings)
+    doctor = sub.add_parser("doctor", help="check what the hub needs on this machine")
+    doctor.set_defaults(handler=_doctor)
+    _perf_parser(sub)
+    add_task_parser(sub)
+    add_monitor_parser(sub)
+    return parser
+
+
+def _perf_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    perf = sub.add_parser("perf", help="the performance suite")
+    perf_sub = perf.add_subparsers(title="perf commands", metavar="PERF_COMMAND", required=True)
+    run = perf_sub.add_parser("run", help="run the benchmarks and report medians and p95")
+    run.add_argument("--only", nargs="+", metavar="NAME", default=None,
+                     help="run only these benchmarks (names or name prefixes)")
+    run.add_argument("--json", type=Path, metavar="PATH", default=None,
+                     help="also write the run as JSON to PATH")
+    run.add_argument("--scale", type=_positive, default=1.0, metavar="FACTOR",
+                     help="size every benchmark's loops by FACTOR (0.1: a quick run)")
+    run.set_defaults(handler=_perf_run)
+    add_perf_start_parser(perf_sub)
+    listing = perf_sub.add_parser("list", help="list the registered benchmarks")
+    listing.set_defaults(handler=_perf_list)
+
+
+def _window(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas.shell.window import run_window  # noqa: PLC0415  (Qt loads only here)
+
+    return run_window(home, settings)
+
+
+def _core(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas import logs  # noqa: PLC0415
+    from pajamas.app import Core  # noqa: PLC0415
+
+    logs.setup(home, settings.log_level)
+    Core(home, settings).serve_until_signal()
+    return 0
+
+
+def _settings(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas.config import declared, sources  # noqa: PLC0415
+
+    where = sources(home)
+    print(f"home: {home}  (settings file: {home / 'settings.toml'})")
+    for info in declared():
+        value = getattr(settings, info.name)
+        print(f"{info.name} = {value!r}  [{info.type}; {where[info.name]}; "
+              f"default {info.default!r}]")
+        print(f"    {info.help}  (env PAJAMAS_{info.name.upper()})")
+    return 0
+
+
+def _doctor(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas.doctor import run_doctor  # noqa: PLC0415
+
+    return run_doctor(home, settings)
+
+
+def _perf_run(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas.perf.runner import run_cli  # noqa: PLC0415
+
+    return run_cli(only=args.only, json_path=args.json, scale=args.scale)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
+    return value
+
+
+def _perf_list(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    from pajamas.perf.registry import all_benchmarks  # noqa: PLC0415
+
+    for bench in all_benchmarks():
+        print(f"{bench.name:28} {bench.unit:10} targets: {bench.describe_targets()}")
+    return 0

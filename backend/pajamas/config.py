@@ -1,0 +1,236 @@
+"""Settings and the home folder: every setting is declared once, in `Settings`.
+
+Each field of `Settings` is a setting: its name, its type (the annotation), its default and its
+help (the field's ``metadata["help"]``).  Values come, lowest first, from the defaults,
+``<home>/settings.toml`` and ``PAJAMAS_<NAME>`` environment variables.  No other module reads a
+setting from the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pajamas.errors import ConfigError
+
+APP_NAME: Final = "pajamas-hub"
+HOME_ENV: Final = "PAJAMAS_HOME"
+ENV_PREFIX: Final = "PAJAMAS_"
+SETTINGS_FILE: Final = "settings.toml"
+
+_TYPES: Final[dict[str, type]] = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _setting(default: Any, help: str, *, minimum: float | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "minimum": minimum})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hub's settings; see `pajamas settings` for the values in force."""
+
+    log_level: str = _setting("INFO", "Log level of the core: DEBUG, INFO, WARNING or ERROR.")
+    max_message_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "Largest request body the core accepts, and largest reply it sends; "
+        "larger ones get a too_large error.",
+        minimum=1024,
+    )
+    workers: int = _setting(4, "Worker threads that run slow RPC methods.", minimum=1)
+    max_pending_requests: int = _setting(
+        512,
+        "Requests waiting for a worker before the core answers busy.",
+        minimum=1,
+    )
+    request_timeout_s: float = _setting(
+        60.0, "Seconds a method may run before the caller gets a timeout error.", minimum=0.01
+    )
+    shutdown_timeout_s: float = _setting(
+        4.0, "Seconds the core waits for in-flight requests when it stops.", minimum=0.0
+    )
+    sample_interval_s: float = _setting(
+        1.0, "Seconds between samples of the hub's processes (monitor.sample events, history, "
+        "leak checks).", minimum=0.05
+    )
+    core_start_timeout_s: float = _setting(
+        15.0, "Seconds a command waits for a core it started to answer.", minimum=0.5
+    )
+    debug_methods: bool = _setting(
+        False, "Offer the debug.* methods (echo, sleep, fail), for protocol tests and tools."
+    )
+    window_width: int = _setting(1200, "Width of the hub's window, in pixels.", minimum=320)
+    window_height: int = _setting(800, "Height of the hub's window, in pixels.", minimum=240)
+    # monitor and tasks
+    monitor_history_s: float = _setting(
+        900.0, "Seconds of full-resolution samples the monitor keeps in memory; older history "
+        "comes from the downsampled archive.", minimum=1.0
+    )
+    monitor_archive_step_s: float = _setting(
+        60.0, "Seconds averaged into one point of the monitor's archive under <home>/monitor.",
+        minimum=0.1
+    )
+    monitor_retention_days: float = _setting(
+        7.0, "Days of downsampled monitor history kept under <home>/monitor.", minimum=1.0
+    )
+    leak_window_s: float = _setting(
+        300.0, "Seconds of a process's history that the leak detector fits a trend to.",
+        minimum=1.0
+    )
+    leak_confidence: float = _setting(
+        0.99, "Confidence (below 1) of the trend's lower bound, which must exceed a leak "
+        "threshold for a leak alert.", minimum=0.5
+    )
+    leak_rss_mb_per_min: float = _setting(
+        1.0, "Steady RSS growth of a process, in MB per minute, that raises a leak alert.",
+        minimum=0.0
+    )
+    leak_open_files_per_min: float = _setting(
+        1.0, "Steady growth of a process's open files, per minute, that raises a leak alert.",
+        minimum=0.0
+    )
+    leak_threads_per_min: float = _setting(
+        1.0, "Steady growth of a process's threads, per minute, that raises a leak alert.",
+        minimum=0.0
+    )
+    alert_rss_mb: float = _setting(
+        2048.0, "RSS of one process, in MB, above which an alert is raised.", minimum=1.0
+    )
+    pressure_hub_mb: float = _setting(
+        3072.0, "RSS of all the hub's processes together, in MB, above which the core sheds "
+        "caches and idle plugin hosts and collects garbage.", minimum=1.0
+    )
+    pressure_available_mb: float = _setting(
+        200.0, "Memory the OS can still give, in MB, below which the core sheds caches and idle "
+        "plugin hosts and collects garbage.", minimum=0.0
+    )
+    pressure_cooldown_s: float = _setting(
+        60.0, "Seconds between two responses to memory pressure that lasts.", minimum=0.0
+    )
+    max_running_tasks: int = _setting(
+        2, "Background tasks (perf runs, compaction, ...) that run at once; the others wait, "
+        "highest priority first.", minimum=1
+    )
+    tasks_kept: int = _setting(
+        200, "Finished tasks that task.list keeps showing.", minimum=1
+    )
+    window_debug: bool = _setting(
+        False, "Open the window with the web inspector enabled (right-click, Inspect)."
+    )
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One declared setting: what `pajamas settings` prints."""
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    minimum: float | None
+
+
+def declared() -> Iterator[SettingInfo]:
+    """Every declared setting, in declaration order."""
+    for f in dataclasses.fields(Settings):
+        yield SettingInfo(f.name, str(f.type), f.default, f.metadata["help"], f.metadata["minimum"])
+
+
+def default_home() -> Path:
+    """The platform's user data folder for the hub."""
+    import platformdirs  # noqa: PLC0415  (only needed when PAJAMAS_HOME is unset)
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_home(environ: Mapping[str, str] | None = None) -> Path:
+    """`$PAJAMAS_HOME` when set, else the platform's user data folder for `pajamas-hub`."""
+    env = os.environ if environ is None else environ
+    value = env.get(HOME_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else default_home()
+
+
+def load_settings(home: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, overridden by `<home>/settings.toml`, overridden by `PAJAMAS_<NAME>`."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, raw in _read_file(home / SETTINGS_FILE).items():
+        values[name] = _coerce(name, raw, source=str(home / SETTINGS_FILE), text=False)
+    for info in declared():
+        raw_env = env.get(ENV_PREFIX + info.name.upper())
+        if raw_env is not None:
+            values[info.name] = _coerce(info.name, raw_env, source=ENV_PREFIX + info.name.upper(),
+                                        text=True)
+    return Settings(**values)
+
+
+def sources(home: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where each setting's value comes from: default, the file, or the variable."""
+    env = os.environ if environ is None else environ
+    in_file = _read_file(home / SETTINGS_FILE)
+    result = {}
+    for info in declared():
+        var = ENV_PREFIX + info.name.upper()
+        in_use = SETTINGS_FILE if info.name in in_file else "default"
+        result[info.name] = var if var in env else in_use
+    return result
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}", setting=None) from exc
+
+
+def _coerce(name: str, raw: Any, *, source: str, text: bool) -> Any:
+    """The typed value of a setting; environment values are text, TOML values are typed."""
+    info = _info(name, source)
+    kind = _TYPES[info.type]
+    value = _parse_text(raw, kind, name, source) if text and kind is not str else raw
+    if kind is float and type(value) is int:
+        value = float(value)
+    if type(value) is not kind:
+        raise ConfigError(
+            f"setting {name} ({source}) must be {info.type}, not {type(value).__name__}: {raw!r}",
+            setting=name,
+        )
+    if info.minimum is not None and isinstance(value, int | float) and value < info.minimum:
+        raise ConfigError(
+            f"setting {name} ({source}) must be at least {info.minimum}, not {value!r}",
+            setting=name,
+        )
+    return value
+
+
+def _info(name: str, source: str) -> SettingInfo:
+    for info in declared():
+        if info.name == name:
+            return info
+    raise ConfigError(
+        f"unknown setting {name!r} in {source}; `pajamas settings` lists them", setting=name
+    )
+
+
+def _parse_text(raw: str, kind: type, name: str, source: str) -> Any:
+    text = raw.strip()
+    if kind is bool:
+        if text.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if text.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"setting {name} ({source}) must be true or false, not {raw!r}",
+                          setting=name)
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigError(
+            f"setting {name} ({source}) must be {kind.__name__}, not {raw!r}", setting=name
+        ) from None

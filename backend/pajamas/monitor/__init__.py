@@ -1,0 +1,1 @@
+"""Observation of the hub's own processes."""

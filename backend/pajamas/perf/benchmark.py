@@ -1,0 +1,94 @@
+"""What a benchmark is written against: its targets, its context and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+from pajamas.perf.stats import Summary
+
+Stat = Literal["median", "p50", "p95", "p99", "mean", "min", "max"]
+Op = Literal["<=", ">="]
+_SYMBOL: dict[str, str] = {"<=": "≤", ">=": "≥"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound on one statistic of a benchmark's samples, and where the figure comes from.
+
+    `op` "<=" bounds a cost (latency: lower is better), ">=" a rate (throughput: higher is
+    better).  `source` names what set the figure (an issue, a design note).
+    """
+
+    stat: Stat
+    op: Op
+    value: float
+    source: str
+
+    def __post_init__(self) -> None:
+        if self.stat not in get_args(Stat):
+            raise ValueError(f"unknown statistic {self.stat!r}; use one of {get_args(Stat)}")
+        if self.op not in _SYMBOL:
+            raise ValueError(f"a target's op is '<=' or '>=', not {self.op!r}")
+
+    def describe(self) -> str:
+        """The target as a person reads it: "p50 ≤ 150 (issue #2)"."""
+        return f"{self.stat} {_SYMBOL[self.op]} {self.value:g} ({self.source})"
+
+    def observed(self, summary: Summary) -> float:
+        """The statistic this target bounds, taken from summary."""
+        return summary.stat(self.stat)
+
+    def holds(self, observed: float) -> bool:
+        """True when the observed figure is within the bound."""
+        return observed <= self.value if self.op == "<=" else observed >= self.value
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the runner gives a benchmark: a private temp folder and the run's scale.
+
+    Benchmarks size their loops with `count`, so a test can run the real code at a small
+    fraction of the full sample counts.
+    """
+
+    workdir: Path
+    scale: float = 1.0
+
+    def count(self, full: int, *, minimum: int = 1) -> int:
+        """full scaled by the run's scale, never below minimum."""
+        return max(minimum, round(full * self.scale))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A benchmark's raw samples (in its unit; warm-up dropped) and optional extra figures."""
+
+    samples: list[float]
+    extra: Mapping[str, float] = field(default_factory=dict)
+
+
+BenchmarkFunc = Callable[[Context], Measurement]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A registered benchmark; the first of its targets is the primary one."""
+
+    name: str
+    unit: str
+    description: str
+    targets: tuple[Target, ...]
+    func: BenchmarkFunc
+
+    @property
+    def target(self) -> Target:
+        """The primary target (what a one-line listing shows)."""
+        return self.targets[0]
+
+    def describe_targets(self) -> str:
+        """Every target, with the unit: "p50 ≤ 150 µs (…); p99 ≤ 1000 µs (…)"."""
+        return "; ".join(f"{t.stat} {_SYMBOL[t.op]} {t.value:g} {self.unit} ({t.source})"
+                         for t in self.targets)

@@ -1,0 +1,1 @@
+"""The hub's benchmarks, one module per area; `perf/suite.py` lists them."""

@@ -1,0 +1,64 @@
+"""The run as a person reads it: a table of figures and verdicts, then what failed and why."""
+
+from __future__ import annotations
+
+from pajamas.perf.record import BenchmarkRecord, RunRecord, TargetResult
+
+_SYMBOL = {"<=": "≤", ">=": "≥"}
+_COLUMNS = ("benchmark", "unit", "n", "median", "p95", "p99", "result", "targets")
+
+
+def format_report(run: RunRecord) -> str:
+    """The whole report: machine and calibration, the table, then failures and errors."""
+    calib = run["calibration"]
+    machine = run["machine"]
+    lines = [f"run {run['run_id']} on {machine['hostname']} ({machine['cpu_model']}, "
+             f"{machine['cores']} cores, Python {machine['python']}); scale {run['scale']:g}",
+             f"calibration {calib['name']}: median {_num(calib['median'])} {calib['unit']}, "
+             f"p95 {_num(calib['p95'])} {calib['unit']}", ""]
+    lines += _table([_row(b) for b in run["benchmarks"]])
+    problems = [line for b in run["benchmarks"] for line in _problems(b)]
+    return "\n".join(lines + (["", *problems] if problems else []))
+
+
+def verdict(bench: BenchmarkRecord) -> str:
+    """"pass", "FAIL" or "ERROR"."""
+    if bench["error"] is not None:
+        return "ERROR"
+    return "pass" if bench["passed"] else "FAIL"
+
+
+def _row(bench: BenchmarkRecord) -> tuple[str, ...]:
+    targets = ", ".join(_target(t) for t in bench["targets"])
+    return (bench["name"], bench["unit"], str(bench["n"]), _num(bench["median"]),
+            _num(bench["p95"]), _num(bench["p99"]), verdict(bench), targets)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    cells = [_COLUMNS, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(_COLUMNS))]
+    # Text columns are left-aligned, figures right-aligned; the last column is not padded.
+    numeric = {2, 3, 4, 5}
+    return ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+            for row in cells]
+
+
+def _problems(bench: BenchmarkRecord) -> list[str]:
+    if bench["error"] is not None:
+        return [f"ERROR {bench['name']}: {bench['error']}"]
+    return [f"FAIL {bench['name']}: {t['stat']} = {_num(t['observed'])} {bench['unit']}, "
+            f"target {_target(t)} {bench['unit']} ({t['source']})"
+            for t in bench["targets"] if t["passed"] is False]
+
+
+def _target(target: TargetResult) -> str:
+    return f"{target['stat']} {_SYMBOL.get(target['op'], target['op'])} {target['value']:g}"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"

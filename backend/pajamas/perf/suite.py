@@ -1,0 +1,11 @@
+"""The benchmark modules of the suite: add a new module here.
+
+Importing a module registers its `@benchmark` functions with `registry.REGISTRY`; they run in
+the order they were registered (import order, then definition order within a module).
+"""
+
+from __future__ import annotations
+
+from pajamas.perf.benchmarks import rpc, startup
+
+MODULES = (rpc, startup)

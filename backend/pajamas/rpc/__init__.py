@@ -1,0 +1,1 @@
+"""Transport: the wire protocol (`protocol`), discovery (`connection`), `server` and `client`."""

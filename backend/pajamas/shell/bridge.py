@@ -1,0 +1,98 @@
+"""The js_api object: `window.pywebview.api.call(method, params)` in the page lands here.
+
+It holds no logic.  It forwards the call to `pajamas.rpc.client.Client.call` and turns the
+outcome into the envelope `webui/src/bridge.js` expects, never an exception::
+
+    {"ok": true,  "result": <the method's result>}
+    {"ok": false, "error": {"code", "message", "data"}}     code: a PROTOCOL.md error code
+
+A `HubError` (raised by the client for an error reply, or because no core answers) keeps its
+code; anything else is a bug in the shell and becomes `internal`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Executor
+from typing import Any, Literal, TypedDict, final
+
+from pajamas.errors import HubError, Internal, WireError
+from pajamas.rpc.client import Client
+
+log = logging.getLogger(__name__)
+
+#: Returns the client of the core; may wait for the core to start, raises `HubError` if none.
+ClientSource = Callable[[], Client]
+
+
+class OkEnvelope(TypedDict):
+    """A call that succeeded."""
+
+    ok: Literal[True]
+    result: Any
+
+
+class ErrorEnvelope(TypedDict):
+    """A call that failed: the protocol's error map."""
+
+    ok: Literal[False]
+    error: WireError
+
+
+Envelope = OkEnvelope | ErrorEnvelope
+
+
+@final
+class Bridge:
+    """What the page sees as `window.pywebview.api`: one method, `call`.
+
+    pywebview exposes every public attribute of this object to the page, so everything else
+    is private, and the executor's lifecycle belongs to whoever made it.
+    """
+
+    def __init__(self, client: ClientSource, executor: Executor) -> None:
+        self._client = client
+        # pywebview runs each js_api call on a fresh thread, and Client keeps one zmq socket per
+        # thread until it is closed: running the calls on a fixed pool (pool.CallPool) reuses
+        # those sockets instead of leaking one per call.
+        self._executor = executor
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Envelope:
+        """Call an RPC method of the core; its outcome as an envelope."""
+        try:
+            return self._executor.submit(forward, self._client, method, params).result()
+        except (RuntimeError, CancelledError):  # the pool was shut down: the window is closing
+            return error_envelope(Internal(f"cannot call {method}: the window is closing"))
+
+
+def forward(client: ClientSource, method: str, params: dict[str, Any] | None) -> Envelope:
+    """Call the method through the client and wrap the outcome; never raises."""
+    try:
+        return ok_envelope(method, client().call(method, params))
+    except HubError as exc:
+        return error_envelope(exc)
+    except Exception as exc:
+        log.exception("the shell failed to forward %s", method)
+        return error_envelope(Internal(f"the shell failed to call {method}: "
+                                       f"{type(exc).__name__}: {exc}", method=method))
+
+
+def ok_envelope(method: str, result: Any) -> Envelope:
+    """The success envelope, or an `internal` one if the result cannot travel as JSON.
+
+    pywebview hands the envelope to the page as JSON; a value it cannot encode (bytes, NaN)
+    would reject the page's promise instead of resolving it, so it is caught here.
+    """
+    try:
+        json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return error_envelope(Internal(f"the result of {method} cannot be sent to the page "
+                                       f"as JSON: {exc}", method=method))
+    return OkEnvelope(ok=True, result=result)
+
+
+def error_envelope(exc: HubError) -> ErrorEnvelope:
+    """The failure envelope for an error of the hub's tree."""
+    return ErrorEnvelope(ok=False, error=exc.to_wire())

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Set-up for `make run` and `make test`: the Debian packages the window needs, a virtual
+# environment in .venv with torch (CPU) first and then the pinned requirements, the project
+# itself (editable). A stamp of the inputs' hash makes a repeated run skip what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+STAMP="$VENV/.setup-stamp"
+TORCH="torch==2.13.0"
+PYTHON="${PYTHON:-}"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+find_python() {
+  for candidate in "$PYTHON" python3.11 python3 python; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  say "Python 3.11 or newer is needed; install it (Debian: apt-get install python3 python3-venv)"
+  exit 1
+}
+
+debian_packages() {
+  # The window's system libraries, one source of truth shared with `pajamas doctor`.
+  [ "$(uname -s)" = Linux ] && [ -f /etc/debian_version ] && command -v dpkg-query >/dev/null || return 0
+  local wanted missing
+  wanted=$(sed -e 's/#.*//' build/debian-packages.txt | xargs)
+  command -v node >/dev/null || wanted="$wanted nodejs"
+  missing=$(for p in $wanted; do
+    dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"
+  done | xargs)
+  [ -n "$missing" ] || return 0
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Debian packages: $missing"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+  else
+    say "the window needs these Debian packages; run:"
+    say "  sudo apt-get install -y $missing"
+  fi
+}
+
+python_env() {
+  local hash
+  hash=$(cat build/requirements.txt pyproject.toml build/setup.sh | sha256sum | cut -c1-16)
+  if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$hash" ]; then
+    return 0
+  fi
+  local py; py=$(find_python)
+  [ -x "$VENV/bin/python" ] || { say "creating $VENV with $py"; "$py" -m venv "$VENV"; }
+  say "installing Python packages into $VENV (first time: a few minutes)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  # torch first, pinned: an unpinned torch pulled in by sentence-transformers is a CUDA build of several GB.
+  "$VENV/bin/python" -m pip install -q "$TORCH"
+  "$VENV/bin/python" -m pip install -q -r build/requirements.txt
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
+  echo "$hash" > "$STAMP"
+}
+
+debian_packages
+python_env
+# Byte-compile the package: with PYTHONDONTWRITEBYTECODE set (as on CI), Python would otherwise
+# compile it from source at every start, which costs the core ~100 ms of its start-up budget.
+"$VENV/bin/python" -m compileall -q backend/pajamas

@@ -1,0 +1,123 @@
+"""The runner with tiny fake benchmarks: the JSON record, verdicts, saving and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pajamas.perf import runner
+from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.registry import Registry
+
+SOURCE = "test"
+RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "scale", "machine", "calibration",
+            "benchmarks"}
+MACHINE_KEYS = {"os", "os_release", "cpu_model", "cores", "python", "commit", "hostname"}
+BENCH_KEYS = {"name", "unit", "description", "samples", "n", "median", "p95", "p99", "mean",
+              "stdev", "min", "max", "ratio_to_calibration", "target", "targets", "passed",
+              "extra", "duration_s", "error"}
+
+
+def counting(ctx: Context) -> Measurement:
+    """Samples 1..n, where n is 1,000 scaled by the run."""
+    assert ctx.workdir.is_dir()
+    return Measurement([float(v) for v in range(1, ctx.count(1_000) + 1)], extra={"note": 1.0})
+
+
+def broken(ctx: Context) -> Measurement:
+    """A benchmark that fails."""
+    raise RuntimeError("the fixture broke")
+
+
+def registry(*, p50_bound: float = 1_000, with_broken: bool = False) -> Registry:
+    reg = Registry()
+    reg.benchmark(name="fake.count", unit="ms", target=(
+        Target("p50", "<=", p50_bound, SOURCE), Target("max", ">=", 1, SOURCE)))(counting)
+    if with_broken:
+        reg.benchmark(name="fake.broken", unit="ms", target=Target("p50", "<=", 1, SOURCE))(broken)
+    return reg
+
+
+def cli(tmp_path: Path, **kwargs: Any) -> tuple[int, str]:
+    out = io.StringIO()
+    code = runner.run_cli(kwargs.pop("only", None), kwargs.pop("json_path", None),
+                          home=tmp_path / "home", out=out, scale=0.05, **kwargs)
+    return code, out.getvalue()
+
+
+def test_the_record_has_the_schema_and_the_scaled_samples() -> None:
+    record = runner.run(scale=0.05, registry=registry())
+    assert set(record) == RUN_KEYS and record["schema"] == 1 and record["scale"] == 0.05
+    assert set(record["machine"]) == MACHINE_KEYS and record["machine"]["cores"]
+    assert record["calibration"]["unit"] == "ms" and record["calibration"]["median"] > 0
+    (bench,) = record["benchmarks"]
+    assert set(bench) == BENCH_KEYS
+    assert bench["n"] == len(bench["samples"]) == 50
+    assert bench["median"] == 25.5 and bench["min"] == 1.0 and bench["max"] == 50.0
+    assert bench["ratio_to_calibration"] == pytest.approx(25.5 / record["calibration"]["median"])
+    assert bench["extra"] == {"note": 1.0} and bench["error"] is None
+
+
+def test_every_target_is_evaluated_against_its_statistic() -> None:
+    (bench,) = runner.run(scale=0.05, registry=registry(p50_bound=20))["benchmarks"]
+    assert bench["target"] == {"stat": "p50", "op": "<=", "value": 20, "source": SOURCE}
+    p50, maximum = bench["targets"]
+    assert (p50["observed"], p50["passed"]) == (25.5, False)
+    assert (maximum["observed"], maximum["passed"]) == (50.0, True)
+    assert bench["passed"] is False
+
+
+def test_a_passing_run_exits_0_and_is_saved_and_written(tmp_path: Path) -> None:
+    json_path = tmp_path / "out" / "run.json"
+    code, out = cli(tmp_path, registry=registry(), json_path=json_path)
+    written = json.loads(json_path.read_text(encoding="utf-8"))
+    saved = tmp_path / "home" / "perf" / "runs" / f"{written['run_id']}.json"
+    assert code == 0
+    assert json.loads(saved.read_text(encoding="utf-8")) == written
+    assert "fake.count" in out and "pass" in out and str(saved) in out
+
+
+def test_a_failed_target_exits_1_and_says_which(tmp_path: Path) -> None:
+    code, out = cli(tmp_path, registry=registry(p50_bound=20))
+    assert code == 1
+    assert "FAIL fake.count: p50 = 25.5 ms, target p50 ≤ 20 ms (test)" in out
+
+
+def test_a_broken_benchmark_is_recorded_and_the_others_still_run(tmp_path: Path) -> None:
+    json_path = tmp_path / "run.json"
+    code, out = cli(tmp_path, registry=registry(with_broken=True), json_path=json_path)
+    good, bad = json.loads(json_path.read_text(encoding="utf-8"))["benchmarks"]
+    assert code == 2
+    assert good["passed"] is True and good["n"] == 50
+    assert bad["error"] == "RuntimeError: the fixture broke" and bad["passed"] is None
+    assert bad["samples"] == [] and "ERROR fake.broken" in out
+
+
+def test_only_runs_the_chosen_benchmarks(tmp_path: Path) -> None:
+    json_path = tmp_path / "run.json"
+    cli(tmp_path, registry=registry(with_broken=True), only=["fake.count"], json_path=json_path)
+    record = json.loads(json_path.read_text(encoding="utf-8"))
+    assert [b["name"] for b in record["benchmarks"]] == ["fake.count"]
+
+
+def test_an_unknown_name_exits_2_listing_the_known_ones(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = cli(tmp_path, registry=registry(), only=["nope"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'nope'" in err and "known benchmarks: fake.count" in err
+    assert not (tmp_path / "home" / "perf").exists()
+
+
+def test_an_empty_registry_runs_nothing() -> None:
+    record = runner.run(scale=0.05, registry=Registry())
+    assert record["benchmarks"] == [] and runner.exit_code(record) == 0
+
+
+def test_scale_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="scale"):
+        runner.run(scale=0, registry=registry())

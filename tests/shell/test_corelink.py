@@ -1,0 +1,105 @@
+"""The window's link to its core: found or started on a thread, stopped only if started here."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pajamas.errors import CoreNotRunning, HubError
+from pajamas.rpc import connection
+from pajamas.shell.bridge import Bridge
+from pajamas.shell.corelink import CoreLink
+from pajamas.shell.pool import CallPool
+from tests.conftest import RunningCore
+
+
+def test_starts_a_core_when_none_runs_and_stops_it_on_close(home: Path) -> None:
+    link = CoreLink(home, start_timeout=30)
+    link.start()
+    handle = link.handle()
+    assert handle.process is not None
+    pid = handle.process.pid
+    assert link.client().call("system.ping")["pong"] is True
+    link.close()
+    assert handle.process.poll() == 0
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    with pytest.raises(CoreNotRunning):
+        connection.read(home)
+
+
+def test_uses_a_running_core_and_leaves_it_running(core: RunningCore) -> None:
+    link = CoreLink(core.home, start_timeout=30)
+    link.start()
+    assert link.handle().process is None
+    assert link.client().info.pid == core.process.pid
+    link.close()
+    assert core.process.poll() is None
+    assert connection.read(core.home).pid == core.process.pid
+
+
+def live_cores() -> list[psutil.Process]:
+    """The `pajamas core` processes this test process started and that still run."""
+    return [p for p in psutil.Process().children()
+            if p.cmdline()[-2:] == ["pajamas", "core"] and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_closing_while_the_core_starts_leaves_no_core(home: Path) -> None:
+    link = CoreLink(home, start_timeout=30)
+    link.start()
+    deadline = time.monotonic() + 10
+    while not live_cores():  # the core process exists but does not answer yet
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    link.close()
+    assert live_cores() == []
+    with pytest.raises(CoreNotRunning):
+        connection.read(home)
+
+
+def test_a_core_that_cannot_start_fails_every_call_with_why(home: Path) -> None:
+    (home / "settings.toml").write_text("workers = 'many'\n")  # the core refuses to start
+    link = CoreLink(home, start_timeout=30)
+    link.start()
+    with pytest.raises(HubError, match="exited with code 2"):
+        link.handle()
+    envelope = Bridge(link.client, CallPool(1)).call("system.ping")
+    assert envelope["ok"] is False
+    assert envelope["error"]["code"] == "not_found"
+    assert "exited with code 2" in envelope["error"]["message"]
+    link.close()
+
+
+def test_calls_fail_at_once_when_the_core_has_stopped(home: Path) -> None:
+    link = CoreLink(home, start_timeout=30)
+    link.start()
+    handle = link.handle()
+    assert handle.process is not None
+    handle.process.send_signal(signal.SIGTERM)
+    handle.process.wait(10)
+    bridge = Bridge(link.client, CallPool(1))
+    started = time.monotonic()
+    envelope = bridge.call("system.ping")
+    assert time.monotonic() - started < 1.0  # not the client's 30 s timeout
+    assert envelope["ok"] is False
+    assert envelope["error"]["code"] == "not_found"
+    assert f"(pid {handle.process.pid}) has stopped" in envelope["error"]["message"]
+    link.close()
+
+
+def test_a_core_found_running_is_watched_too(core: RunningCore) -> None:
+    link = CoreLink(core.home, start_timeout=30)
+    link.start()
+    assert link.client().call("system.ping")["pong"] is True
+    core.process.send_signal(signal.SIGTERM)
+    core.process.wait(10)
+    with pytest.raises(CoreNotRunning, match="has stopped"):
+        link.client()
+    link.close()
+
+
+def test_close_without_start_does_nothing(home: Path) -> None:
+    CoreLink(home, start_timeout=1).close()

@@ -1,0 +1,32 @@
+"""Docs that can't drift: the README's two commands, and every method's and setting's doc."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pajamas import config
+from pajamas.rpc.client import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_shows_the_two_commands_alone_on_their_lines() -> None:
+    lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
+    assert "make run" in lines and "make test" in lines
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_method_has_a_doc_with_a_first_sentence(client: Client) -> None:
+    for method in client.call("system.methods")["items"]:
+        first = method["doc"].splitlines()[0]
+        assert re.match(r"^[A-Z].*\.", first), f"{method['name']}: {first!r}"
+
+
+def test_every_setting_is_in_the_settings_listing() -> None:
+    names = [info.name for info in config.declared()]
+    assert len(names) == len(set(names))
+    assert all(info.help for info in config.declared())

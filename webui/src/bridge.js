@@ -1,0 +1,109 @@
+// The border between the UI and the Python shell: the only module that touches
+// window.pywebview. Python exposes `api.call(method, params)`, which resolves to an
+// envelope {ok: true, result} | {ok: false, error: {code, message, data}}, and pushes
+// core events as window CustomEvents named "pajamas:event" with detail {topic, time, data}.
+
+export const EVENT_NAME = "pajamas:event";
+
+/** An error reply from the hub (or a failure to reach it); `code` is a PROTOCOL.md code. */
+export class HubError extends Error {
+  constructor(code, message, data = null, method = null) {
+    super(message);
+    this.name = "HubError";
+    this.code = code;
+    this.data = data;
+    this.method = method;
+  }
+}
+
+/** Returns the result of an envelope, or throws the HubError it carries. */
+export function unwrapEnvelope(envelope, method = null) {
+  if (envelope && envelope.ok === true && "result" in envelope) return envelope.result;
+  const error = envelope && envelope.ok === false ? envelope.error : null;
+  if (error && typeof error.code === "string") {
+    throw new HubError(error.code, String(error.message ?? error.code), error.data ?? null, method);
+  }
+  throw new HubError("internal", `malformed reply from the shell: ${safeJson(envelope)}`,
+    envelope ?? null, method);
+}
+
+/** Turns whatever a rejected pywebview call gave us into a HubError "internal". */
+export function toHubError(reason, method = null) {
+  if (reason instanceof HubError) return reason;
+  const message = reason && reason.message ? reason.message : String(reason);
+  return new HubError("internal", `the shell failed to call ${method}: ${message}`,
+    null, method);
+}
+
+/** True when an event with `topic` goes to a handler registered for `prefix`. */
+export function topicMatches(prefix, topic) {
+  return typeof topic === "string" && topic.startsWith(prefix);
+}
+
+function safeJson(value) {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+// pywebview creates `window.pywebview.api` empty and adds `call` a moment later: wait for it.
+function apiAvailable() {
+  return typeof window.pywebview?.api?.call === "function";
+}
+
+/** Resolves once pywebview's js_api is available. */
+export function ready() {
+  if (apiAvailable()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => (apiAvailable() ? resolve() : setTimeout(check, 10));
+    window.addEventListener("pywebviewready", check, { once: true });
+  });
+}
+
+const settledListeners = new Set();
+
+/** Calls `listener({method, ok, error, time})` after every call; returns an unsubscribe. */
+export function onSettled(listener) {
+  settledListeners.add(listener);
+  return () => settledListeners.delete(listener);
+}
+
+function notifySettled(method, error) {
+  const outcome = { method, ok: !error, error: error ?? null, time: Date.now() };
+  settledListeners.forEach((listener) => listener(outcome));
+}
+
+/** Calls an RPC method of the core; resolves to its result, rejects with a HubError. */
+export async function call(method, params = {}) {
+  await ready();
+  let envelope;
+  try {
+    envelope = await window.pywebview.api.call(method, params);
+  } catch (reason) {
+    return fail(method, toHubError(reason, method));
+  }
+  try {
+    const result = unwrapEnvelope(envelope, method);
+    notifySettled(method, null);
+    return result;
+  } catch (error) {
+    return fail(method, error);
+  }
+}
+
+function fail(method, error) {
+  notifySettled(method, error);
+  throw error;
+}
+
+/** Calls `handler({topic, time, data})` for each event whose topic starts with `prefix`. */
+export function on(prefix, handler) {
+  const listener = (event) => {
+    const detail = event.detail || {};
+    if (topicMatches(prefix, detail.topic)) handler(detail);
+  };
+  window.addEventListener(EVENT_NAME, listener);
+  return () => window.removeEventListener(EVENT_NAME, listener);
+}
