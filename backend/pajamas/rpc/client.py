@@ -15,8 +15,9 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import zmq
 
@@ -27,6 +28,7 @@ from pajamas.rpc.connection import ConnectionInfo
 from pajamas.rpc.protocol import Event, Reply, RequestId
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _MORE = int(zmq.SNDMORE)  # a plain int: pyzmq's flag enums are slow on the hot path
 _ALIVE_CHECK_S = 1.0  # a wait longer than this checks that the core's process still exists
 
@@ -138,14 +140,10 @@ class Client:
         return True
 
     def _check(self, frames: list[bytes]) -> Reply | None:
-        if len(frames) != 2 or not self._signer.verify(frames[0], frames[1]):
-            log.warning("dropped a reply that is not signed with this core's key")
+        if len(frames) != 2:
+            log.warning("dropped a reply of %d frames (expected 2)", len(frames))
             return None
-        try:
-            return protocol.parse_reply(frames[1])
-        except BadRequest as exc:
-            log.warning("dropped a malformed reply: %s", exc)
-            return None
+        return _verified(self._signer, frames[0], frames[1], protocol.parse_reply, "reply")
 
     def _state(self) -> _ThreadState:
         try:
@@ -169,6 +167,19 @@ class _ThreadState:
         self.socket = socket
         self.pending: set[RequestId | None] = set()
         self.stash: dict[RequestId | None, Reply] = {}
+
+
+def _verified(signer: protocol.Signer, signature: bytes, body: bytes,
+              parse: Callable[[bytes], T], what: str) -> T | None:
+    """The parsed body when its signature verifies and it parses; else None, logged."""
+    if not signer.verify(signature, body):
+        log.warning("dropped a %s that is not signed with this core's key", what)
+        return None
+    try:
+        return parse(body)
+    except BadRequest as exc:
+        log.warning("dropped a malformed %s: %s", what, exc)
+        return None
 
 
 def _process_alive(pid: int) -> bool:
@@ -211,14 +222,10 @@ class Subscriber:
                 return event
 
     def _check(self, frames: list[bytes]) -> Event | None:
-        if len(frames) != 3 or not self._signer.verify(frames[1], frames[2]):
-            log.warning("dropped an event that is not signed with this core's key")
+        if len(frames) != 3:
+            log.warning("dropped an event of %d frames (expected 3)", len(frames))
             return None
-        try:
-            return protocol.parse_event(frames[2])
-        except BadRequest as exc:
-            log.warning("dropped a malformed event: %s", exc)
-            return None
+        return _verified(self._signer, frames[1], frames[2], protocol.parse_event, "event")
 
     def close(self) -> None:
         """Close the socket."""
