@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from pajamas.errors import CoreNotRunning
+from pajamas.perf.driven_app import START_TIMEOUT_S, HubApp, describe, find_page
 from pajamas.rpc import connection
-from tests.e2e.harness import START_TIMEOUT_S, HubApp, describe, find_page
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()

@@ -8,10 +8,10 @@ import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
+from pajamas.perf.driven_app import XVFB_RUN, HubApp, describe
 from pajamas.rpc import connection
 from pajamas.shell.window import TITLE
 from tests.conftest import RunningCore
-from tests.e2e.harness import XVFB_RUN, HubApp, describe
 from tests.e2e.x11 import close_window
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 import pajamas
-from tests.e2e.harness import HubApp
+from pajamas.perf.driven_app import HubApp
 
 pytestmark = pytest.mark.e2e
 

@@ -35,7 +35,7 @@ def test_rpc_roundtrip_runs_for_real_and_writes_its_json(tmp_path: Path) -> None
 
 
 def test_throughput_and_startup_record_windows_and_starts() -> None:
-    record = runner.run(["rpc.throughput", "startup"], scale=SCALE)
+    record = runner.run(["rpc.throughput", "startup.core_ready"], scale=SCALE)
     throughput, startup = record["benchmarks"]
     assert throughput["error"] is None and throughput["n"] == 3
     assert throughput["extra"]["in_flight"] == 64

@@ -6,6 +6,6 @@ the order they were registered (import order, then definition order within a mod
 
 from __future__ import annotations
 
-from pajamas.perf.benchmarks import rpc, startup
+from pajamas.perf.benchmarks import rpc, startup, window
 
-MODULES = (rpc, startup)
+MODULES = (rpc, startup, window)

@@ -1,5 +1,7 @@
 """The real app in a subprocess, driven over the DevTools protocol, and its process tree.
 
+Used by the end-to-end tests and by the perf suite's `startup.window_status`.
+
 `HubApp.launch` starts `python -m pajamas` (no arguments: the window) under `xvfb-run` — or on
 Qt's offscreen platform when xvfb-run is missing — with QTWEBENGINE_REMOTE_DEBUGGING on a free
 port, so Playwright can attach to the window's own Chromium with `connect_over_cdp`.  It
@@ -26,6 +28,7 @@ from pathlib import Path
 import psutil
 from playwright.sync_api import Browser, Page
 
+from pajamas.errors import HubTimeout, Internal
 from pajamas.rpc import connection
 
 XVFB_RUN = shutil.which("xvfb-run")
@@ -98,16 +101,18 @@ class HubApp:
         while time.monotonic() < deadline:
             self.remember_processes()
             if self.launcher.poll() is not None:
-                raise AssertionError(f"the app exited with {self.launcher.returncode} "
-                                     f"while starting:\n{self.tail()}")
+                raise Internal(f"the app exited with {self.launcher.returncode} "
+                               f"while starting:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(f"{self.cdp_url}/json/version", timeout=2) as reply:
+                # the URL is built from our own loopback port, never from input
+                with urllib.request.urlopen(  # noqa: S310
+                        f"{self.cdp_url}/json/version", timeout=2) as reply:
                     json.load(reply)
                     return
             except (OSError, urllib.error.URLError, ValueError):
                 time.sleep(0.1)
-        raise AssertionError(f"no DevTools endpoint at {self.cdp_url} after {timeout:g} s:\n"
-                             f"{self.tail()}")
+        raise HubTimeout(f"no DevTools endpoint at {self.cdp_url} after {timeout:g} s:\n"
+                         f"{self.tail()}")
 
     def app_process(self) -> psutil.Process:
         """The shell's own process (`python -m pajamas`), below xvfb-run if that is used."""
@@ -118,8 +123,8 @@ class HubApp:
                     return proc
             except psutil.Error:
                 continue
-        raise AssertionError(f"no `python -m pajamas` below pid {self.launcher.pid}:\n"
-                             f"{self.tail()}")
+        raise Internal(f"no `python -m pajamas` below pid {self.launcher.pid}:\n"
+                       f"{self.tail()}")
 
     def core_pid(self) -> int:
         """The pid in the home's connection file."""
@@ -150,8 +155,8 @@ class HubApp:
         try:
             return self.launcher.wait(timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"the app did not exit within {timeout:g} s:\n"
-                                 f"{self.tail()}") from None
+            raise HubTimeout(f"the app did not exit within {timeout:g} s:\n"
+                             f"{self.tail()}") from None
 
     def leftovers(self, grace: float = 10.0) -> list[psutil.Process]:
         """The app's processes still alive after grace seconds (zombies count as gone).
@@ -221,4 +226,4 @@ def find_page(browser: Browser, hub: HubApp, timeout: float = START_TIMEOUT_S) -
                     return page
         time.sleep(0.1)
     urls = [p.url for c in browser.contexts for p in c.pages]
-    raise AssertionError(f"no index.html page among {urls} after {timeout:g} s:\n{hub.tail()}")
+    raise HubTimeout(f"no index.html page among {urls} after {timeout:g} s:\n{hub.tail()}")
