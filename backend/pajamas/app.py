@@ -27,9 +27,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, final
 
 from pajamas import debug
+from pajamas.cache import methods as cache_methods
 from pajamas.config import Settings
+from pajamas.memory import methods as memory_methods
 from pajamas.monitor import methods as monitor_methods
 from pajamas.monitor.watchlist import Watchlist
+from pajamas.personas import methods as persona_methods
 from pajamas.rpc import connection
 from pajamas.rpc.connection import ConnectionInfo, CoreLock
 from pajamas.rpc.methods import Registry
@@ -37,15 +40,19 @@ from pajamas.rpc.server import RpcServer, ServerLimits
 from pajamas.system import Check, SystemService
 from pajamas.tasks import methods as task_methods
 from pajamas.tasks import perfrun
-from pajamas.tasks.stages import Slot, Stages
+from pajamas.tasks.stages import Slot, Stages, service_check
 
 if TYPE_CHECKING:  # imported by their stages, after the connection file is written
+    from pajamas.cache.service import CacheService
+    from pajamas.memory.methods import MemoryService
     from pajamas.monitor.pressure import Shed
     from pajamas.monitor.service import Monitor
+    from pajamas.personas.service import PersonaService
+    from pajamas.store.metadata import MetadataStore
     from pajamas.tasks.manager import TaskManager
 
 log = logging.getLogger(__name__)
-TASKS_STOP_S: Final = 1.0  # a running task past its safe points is left to the process's exit
+STOP_WAIT_S: Final = 1.0  # for a stage or a task still running: past it, the process exit ends it
 
 
 @final
@@ -69,6 +76,10 @@ class Core:
         self.sheds: list[Shed] = []
         self.monitor: Slot[Monitor] = Slot("monitor")  # replaced by the stage's own in start()
         self.tasks: Slot[TaskManager] = Slot("tasks")
+        self.cache: Slot[CacheService] = Slot("cache")
+        self.metadata: Slot[MetadataStore] = Slot("metadata")
+        self.personas: Slot[PersonaService] = Slot("personas")
+        self.memory: Slot[MemoryService] = Slot("memory")
         self.system: SystemService | None = None
 
     def start(self) -> ConnectionInfo:
@@ -78,8 +89,9 @@ class Core:
         key = connection.new_key()
         self._server = RpcServer(self.registry, key.encode(), _limits(self.settings))
         rpc, events = self._server.bind(*connection.endpoints(self.home))
+        self.system = self._system_service(self._server)  # before the stages: they add checks
         self._add_stages(self._server)
-        self._register_methods(self._server)
+        self._register_methods(self.system)
         self._server.start()
         self.info = connection.make_info(rpc, events, key)
         connection.write(self.home, self.info)
@@ -96,7 +108,7 @@ class Core:
     def stop(self) -> None:
         """Finish in-flight replies, stop workers and remove the connection file."""
         self.stopping.set()
-        self.stages.stop(TASKS_STOP_S)
+        self.stages.stop(STOP_WAIT_S)
         if self._server is not None:
             drained = self._server.stop(self.settings.shutdown_timeout_s)
             if not drained:
@@ -122,14 +134,16 @@ class Core:
             pass
         self.stop()
 
-    def _register_methods(self, server: RpcServer) -> None:
-        system = self.system = SystemService(self.home, self.registry, self.started,
-                                             pending=lambda: server.pending, clock=self.clock,
-                                             stages=self.stages.views)
+    def _system_service(self, server: RpcServer) -> SystemService:
+        return SystemService(self.home, self.registry, self.started,
+                             pending=lambda: server.pending, clock=self.clock,
+                             stages=self.stages.views)
+
+    def _register_methods(self, system: SystemService) -> None:
         system.register()
         system.add_check("startup", self.stages.check)
-        system.add_check("monitor", _slot_check(self.monitor, lambda m: m.check()))
-        system.add_check("tasks", _slot_check(self.tasks, _tasks_check))
+        system.add_check("monitor", service_check(self.monitor, lambda m: m.check()))
+        system.add_check("tasks", service_check(self.tasks, _tasks_check))
         monitor_methods.register(self.registry, self.monitor)
         task_methods.register(self.registry, self.tasks)
         perfrun.register(self.registry, self.tasks, self.home)
@@ -140,7 +154,10 @@ class Core:
         self.monitor = self.stages.add("monitor", lambda: self._start_monitor(server),
                                        stop=lambda monitor: monitor.stop())
         self.tasks = self.stages.add("tasks", self._start_tasks,
-                                     stop=lambda tasks: tasks.stop(TASKS_STOP_S))
+                                     stop=lambda tasks: tasks.stop(STOP_WAIT_S))
+        self.cache = cache_methods.install(self)  # its stage, methods, pressure shed, gauges
+        self.metadata, self.personas = persona_methods.install(self)  # hub.db, persona.*
+        self.memory = memory_methods.install(self)  # memory.*; LanceDB opens on first use
 
     def _start_monitor(self, server: RpcServer) -> Monitor:
         from pajamas.monitor.service import Monitor, MonitorConfig  # noqa: PLC0415  (psutil)
@@ -162,18 +179,6 @@ class Core:
         self.gauges["core.tasks_running"] = lambda: float(tasks.counts()["running"])
         self.gauges["core.tasks_queued"] = lambda: float(tasks.counts()["queued"])
         return tasks
-
-
-def _slot_check(slot: Slot[Any], check: Callable[[Any], Check]) -> Callable[[], Check]:
-    """A health check of the service in slot: its own once built, else why it is not there."""
-    def run() -> Check:
-        if slot.error is not None:
-            return Check(status="degraded", detail=f"the {slot.stage} stage {slot.error}")
-        service = slot.peek()
-        if service is None:
-            return Check(status="ok", detail=f"{slot.stage} is starting")
-        return check(service)
-    return run
 
 
 def _tasks_check(tasks: TaskManager) -> Check:

@@ -82,3 +82,30 @@ class diskcache_errors:  # noqa: N801  (used like the other borders)
         if isinstance(exc, sqlite3.Error | OSError):
             raise Internal(f"the cache at {self.where} failed while {self.doing}: {exc}; "
                            "`pajamas cache clear` empties it", folder=str(self.where)) from exc
+
+
+class lancedb_errors:  # noqa: N801  (used like the other borders)
+    """Translate LanceDB (and Arrow, and file) failures on persona's memory while doing something.
+
+    LanceDB raises plain ValueError, RuntimeError and OSError from its native core; each
+    becomes a hub error naming the persona and the step, so none reaches an RPC reply.
+    """
+
+    __slots__ = ("doing", "persona")
+
+    def __init__(self, doing: str, persona: str) -> None:
+        self.doing, self.persona = doing, persona
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None or isinstance(exc, HubError) or not isinstance(exc, Exception):
+            return
+        if isinstance(exc, FileNotFoundError):
+            raise NotFound(f"the memory of persona {self.persona} is missing on disk while "
+                           f"{self.doing}: {exc}", persona=self.persona) from exc
+        raise Internal(f"LanceDB failed on the memory of persona {self.persona} while "
+                       f"{self.doing}: {type(exc).__name__}: {exc}",
+                       persona=self.persona) from exc

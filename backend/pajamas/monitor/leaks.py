@@ -3,8 +3,8 @@
 For each watched process and rule, the detector takes the last `window_s` of the metric
 (never from before the process was watched), reduces it to medians of `buckets` spans, and
 fits a Theil-Sen slope.  A leak is raised when the slope's lower confidence bound is above
-the rule's threshold *and* the series rises in each third of the window (a single step, such
-as a cache filling once, does not); it clears once the slope itself falls below the
+the rule's threshold *and* each half of the window grows on its own (a single step, such as
+a cache filling once, leaves one half flat); it clears once the slope itself falls below the
 threshold.  The gap between the two is the hysteresis that keeps an alert from flapping.
 """
 
@@ -16,7 +16,14 @@ from typing import Final, final
 
 from pajamas.monitor.alerts import Alert
 from pajamas.monitor.history import History
-from pajamas.monitor.trend import Point, Trend, bucket_medians, rises_steadily, theil_sen
+from pajamas.monitor.trend import (
+    Point,
+    Trend,
+    bucket_medians,
+    grows_in_both_halves,
+    may_exceed,
+    theil_sen,
+)
 from pajamas.monitor.watchlist import Watched
 
 MIN_BUCKETS: Final = 8
@@ -66,7 +73,10 @@ class LeakDetector:
         start = max(now - self.window_s, process.since)
         if now - start < COVERAGE * self.window_s:
             return None
-        points = bucket_medians(history.points(metric, start), start, now, self.buckets)
+        raw = history.points(metric, start)
+        if not may_exceed(raw, rule.per_min * rule.scale / 60):
+            return None  # flat: most series of a healthy hub end here, at a fraction of the cost
+        points = bucket_medians(raw, start, now, self.buckets)
         trend = theil_sen(points, self.confidence) if len(points) >= MIN_BUCKETS else None
         if trend is None or not self._leaks(f"leak:{metric}", trend, points, rule):
             return None
@@ -76,7 +86,7 @@ class LeakDetector:
         per_min = 60 / rule.scale
         if alert_id in self._leaking:  # clear only once the estimate itself drops
             return trend.slope * per_min >= rule.per_min
-        return trend.low * per_min > rule.per_min and rises_steadily(points, trend.slope)
+        return trend.low * per_min > rule.per_min and grows_in_both_halves(points, trend.slope)
 
     def _alert(self, now: float, process: Watched, rule: LeakRule, trend: Trend,
                points: list[Point]) -> Alert:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Final
 
 from pajamas.errors import InvalidParams
@@ -18,18 +17,32 @@ MAX_WINDOW_S: Final = 31 * 86400.0
 
 def register(registry: Registry, monitor: Slot[Monitor]) -> None:
     """Add the monitor.* methods, served by the monitor in the slot once its stage is done."""
+    methods = MonitorMethods(monitor)
+    for name in ("snapshot", "history", "metrics", "alerts", "watch", "unwatch",
+                 "profile_memory"):
+        registry.add(f"monitor.{name}", getattr(methods, name))
 
-    def snapshot() -> dict[str, Any]:
+
+class MonitorMethods:
+    """The monitor.* methods; each waits for the monitor's stage if it is still starting."""
+
+    def __init__(self, monitor: Slot[Monitor]) -> None:
+        self._monitor = monitor
+
+    def snapshot(self) -> dict[str, Any]:
         """Return the latest sample of the core, the shell and every watched process.
 
         {"time", "core": process, "processes": [process], "rpc": {"requests_per_s",
         "latency_p50_us", "latency_p99_us"}, "gauges": {name: value}, "system": {"available"},
-        "alerts": [alert], "pressure": the last pressure response or null}; a process is
-        {"pid", "role", "name", "rss", "uss", "cpu_percent", "threads", "open_files"}.
+        "alerts": [alert], "alerts_raised", "pressure": the last pressure response or null}; a
+        process is {"pid", "role", "name", "rss", "uss", "cpu_percent", "threads",
+        "open_files"}.  monitor.sample events carry the same sample, without "alerts" and
+        "pressure".
         """
-        return monitor.get().snapshot()
+        return self._monitor.get().snapshot()
 
-    def history(metric: str, window_s: float = 3600.0, max_points: int = 1000) -> dict[str, Any]:
+    def history(self, metric: str, window_s: float = 3600.0,
+                max_points: int = 1000) -> dict[str, Any]:
         """Return a metric's points over the last window_s seconds: {"points": [[time, value]]}.
 
         A metric is "<process name>.<figure>" ("core.rss", "shell.cpu_percent"), a core
@@ -42,37 +55,37 @@ def register(registry: Registry, monitor: Slot[Monitor]) -> None:
         _check_range("max_points", max_points, 2, MAX_POINTS)
         from pajamas.monitor.history import thin  # noqa: PLC0415
 
-        points = thin(monitor.get().series(metric, window_s), max_points)
+        points = thin(self._monitor.get().series(metric, window_s), max_points)
         return {"metric": metric, "points": [[t, v] for t, v in points]}
 
-    def metrics() -> dict[str, Any]:
+    def metrics(self) -> dict[str, Any]:
         """List the metrics with recent points: {"items": [name], "total"}."""
-        names = monitor.get().history.metrics()
+        names = self._monitor.get().history.metrics()
         return {"items": names, "total": len(names)}
 
-    def alerts() -> dict[str, Any]:
+    def alerts(self) -> dict[str, Any]:
         """List the raised alerts, oldest first: {"items": [alert], "total"}.
 
         An alert is {"id", "kind" ("leak", "high" or "pressure"), "state", "process", "pid",
         "metric", "value", "unit", "threshold", "since", "time", "message"}.
         """
-        items = monitor.get().alerts.active()
+        items = self._monitor.get().alerts.active()
         return {"items": items, "total": len(items)}
 
-    def watch(pid: int, role: str, name: str | None = None) -> dict[str, Any]:
+    def watch(self, pid: int, role: str, name: str | None = None) -> dict[str, Any]:
         """Sample another process of the hub from now on: {"pid", "role", "name", "since"}.
 
         The window shell calls this with its own pid and role "shell" (name "shell"); the
         process's metrics are then "<name>.rss" and so on.  It is dropped when it exits.
         not_found if no such process runs.
         """
-        return asdict(monitor.get().watch(pid, role, name))
+        return self._monitor.get().watch(pid, role, name)._asdict()
 
-    def unwatch(pid: int) -> dict[str, Any]:
+    def unwatch(self, pid: int) -> dict[str, Any]:
         """Stop sampling a process and clear its alerts: {"unwatched": bool}."""
-        return {"unwatched": monitor.get().unwatch(pid)}
+        return {"unwatched": self._monitor.get().unwatch(pid)}
 
-    def profile_memory(limit: int = 10, stop: bool = False) -> dict[str, Any]:
+    def profile_memory(self, limit: int = 10, stop: bool = False) -> dict[str, Any]:
         """Profile the core's memory with tracemalloc: the first call starts tracing.
 
         Each later call lists the `limit` allocation sites that grew most since the call
@@ -81,12 +94,7 @@ def register(registry: Registry, monitor: Slot[Monitor]) -> None:
         the tracing, which slows the core down while it is on.
         """
         _check_range("limit", limit, 1, 200)
-        return monitor.get().profiler.profile(limit, stop)
-
-    for name, func in (("snapshot", snapshot), ("history", history), ("metrics", metrics),
-                       ("alerts", alerts), ("watch", watch), ("unwatch", unwatch),
-                       ("profile_memory", profile_memory)):
-        registry.add(f"monitor.{name}", func)
+        return self._monitor.get().profiler.profile(limit, stop)
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:

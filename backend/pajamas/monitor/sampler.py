@@ -74,8 +74,9 @@ class Sampler:
     def _forget_unwatched(self) -> None:
         if len(self._probes) > len(self._watchlist):
             live = {w.pid for w in self._watchlist.items()}
-            for pid in [p for p in self._probes if p not in live]:
-                del self._probes[pid]
+            # list(): adopt() adds probes from RPC workers while this runs.
+            for pid in [p for p in list(self._probes) if p not in live]:
+                self._probes.pop(pid, None)
 
 
 @final

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, final
 
+import psutil
+
 from pajamas.config import Settings
 from pajamas.errors import ConfigError, NotFound
 from pajamas.monitor.alerts import AlertBoard
@@ -79,8 +81,6 @@ def leak_rules(s: Settings) -> tuple[LeakRule, ...]:
 
 def available_memory() -> int:
     """Bytes the OS can still give without swapping."""
-    import psutil  # noqa: PLC0415  (the probe module imports it too; kept local for clarity)
-
     return int(psutil.virtual_memory().available)
 
 
@@ -110,6 +110,7 @@ class Monitor:
         self.profiler = MemoryProfiler(clock=clock)
         self._rate = None if requests is None else RequestRate(requests, clock())
         self._next_check = -math.inf
+        self._broken_gauges: set[str] = set()
         self._loop: SampleLoop | None = None
         self.latest: dict[str, Any] | None = None
 
@@ -153,7 +154,7 @@ class Monitor:
         self.history.add(now, values)
         self.archive.add(now, values)
         self._judge(now, samples, sample["system"]["available"])
-        sample["alerts"] = len(self.alerts.active())
+        sample["alerts_raised"] = len(self.alerts.active())
         self.latest = sample
         self._publish("monitor.sample", sample)
         return sample
@@ -162,8 +163,20 @@ class Monitor:
         core = next((s for s in samples if s["role"] == "core"), None)
         return {"time": now, "core": core, "processes": samples,
                 "rpc": None if self._rate is None else self._rate.read(now),
-                "gauges": {name: _gauge(name, fn) for name, fn in list(self._gauges.items())},
+                "gauges": self._read_gauges(),
                 "system": {"available": self._memory()}}
+
+    def _read_gauges(self) -> dict[str, float | None]:
+        values = {}
+        for name, read in list(self._gauges.items()):  # a copy: stages add gauges meanwhile
+            try:
+                values[name] = read()
+            except Exception:  # a broken gauge loses its figure, not the tick
+                if name not in self._broken_gauges:  # say so once, not every second
+                    self._broken_gauges.add(name)
+                    log.exception("the monitor's gauge %s failed", name)
+                values[name] = None
+        return values
 
     def _judge(self, now: float, samples: list[ProcessSample], available: int) -> None:
         hub_rss = sum(s["rss"] for s in samples)
@@ -217,11 +230,3 @@ def _values(sample: dict[str, Any]) -> dict[str, float]:
     values.update((k, float(v)) for k, v in sample["gauges"].items() if v is not None)
     values["system.available"] = float(sample["system"]["available"])
     return values
-
-
-def _gauge(name: str, read: Gauge) -> float | None:
-    try:
-        return read()
-    except Exception:  # a broken gauge loses its figure, not the tick
-        log.exception("the monitor's gauge %s failed", name)
-        return None

@@ -6,8 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Final, final
+from typing import Final, NamedTuple, final
 
 from pajamas.errors import InvalidParams
 
@@ -16,8 +15,7 @@ _ROLE: Final = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:/@+-]{0,79}$")
 
 
-@dataclass(frozen=True)
-class Watched:
+class Watched(NamedTuple):  # not a dataclass: this module loads before the core serves
     """A process the monitor samples: its pid, its role ("core", "shell", "plugin_host", …)
     and the unique name its metrics go by ("core.rss", "plugin:alice/echo.rss")."""
 

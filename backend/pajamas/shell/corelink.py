@@ -7,6 +7,8 @@ calls wait for it (up to the start timeout) instead of failing.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -15,12 +17,15 @@ from typing import Final, final
 
 import psutil
 
-from pajamas.errors import CoreNotRunning, HubTimeout
+from pajamas.errors import CoreNotRunning, HubError, HubTimeout
 from pajamas.launcher import CoreHandle, ensure_core, stop_core
 from pajamas.rpc.client import Client, Subscriber
 
+log = logging.getLogger(__name__)
 # ensure_core enforces the start timeout itself; this margin covers its final ping.
 _WAIT_MARGIN_S: Final = 5.0
+# monitor.watch waits for the monitor's start-up stage, which can take a while on a busy machine.
+_WATCH_TIMEOUT_S: Final = 15.0
 
 
 @final
@@ -82,9 +87,21 @@ class CoreLink:
 
     def _run(self) -> None:
         try:
-            self._future.set_result(ensure_core(self.home, start_timeout=self._timeout))
+            handle = ensure_core(self.home, start_timeout=self._timeout)
         except BaseException as exc:  # handed to every caller of handle()
             self._future.set_exception(exc)
+            return
+        self._future.set_result(handle)
+        watch_this_shell(handle.client)
+
+
+def watch_this_shell(client: Client) -> None:
+    """Ask the core's monitor to sample this process too, as the hub's "shell"."""
+    try:
+        client.call("monitor.watch", {"pid": os.getpid(), "role": "shell", "name": "shell"},
+                    timeout=_WATCH_TIMEOUT_S)
+    except HubError as exc:  # the window works without it: say so and go on
+        log.warning("the core's monitor will not sample the window: %s", exc.message)
 
 
 def running(handle: CoreHandle) -> bool:

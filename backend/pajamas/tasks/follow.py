@@ -33,7 +33,8 @@ def follow(client: Client, events: Subscriber, task_id: str, *,
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TaskProgressColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
-        row = bar.add_task(view["title"], total=1.0)
+        bar.console.print(f"{view['title']} (task {view['id']})")
+        row = bar.add_task(view["state"], total=1.0)
         while view["state"] not in FINISHED:
             _draw(bar, row, view)
             view = _next_view(client, events, view)
@@ -58,7 +59,6 @@ def _merge(view: dict[str, Any], event: Event) -> dict[str, Any]:
 
 
 def _draw(bar: Progress, row: TaskID, view: dict[str, Any]) -> None:
-    message = view["message"] or view["state"]
     fraction = view["progress"]
-    bar.update(row, description=f"{view['title']}: {message}",
-               completed=fraction or 0.0, total=None if fraction is None else 1.0)
+    bar.update(row, description=view["message"] or view["state"], completed=fraction or 0.0,
+               total=None if fraction is None else 1.0)

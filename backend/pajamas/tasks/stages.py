@@ -259,6 +259,21 @@ class Stages:
         self._publish("startup.stage", data)
 
 
+def service_check(slot: Slot[T], check: Callable[[T], Check]) -> Callable[[], Check]:
+    """A health check of the service in slot: check(service) once built, else why it is not.
+
+    For `SystemService.add_check`: ``add_check("cache", service_check(core.cache, Cache.check))``.
+    """
+    def run() -> Check:
+        if slot.error is not None:
+            return Check(status="degraded", detail=f"the {slot.stage} stage {slot.error}")
+        service = slot.peek()
+        if service is None:
+            return Check(status="ok", detail=f"{slot.stage} is starting")
+        return check(service)
+    return run
+
+
 def _quietly(name: str, stop: Callable[[Any], None], value: Any) -> None:
     try:
         stop(value)

@@ -1,0 +1,78 @@
+"""Tags and their epochs: how `invalidate_tag` reaches every entry of a tag in every tier at once.
+
+Each tag (e.g. ``persona:<id>``) has an epoch, a random 63-bit number.  A value records the
+epochs of its tags when it is made; it is valid while each of its tags still has that epoch.
+Invalidating a tag gives it a new epoch, so the tag's values in all tiers turn stale in one
+write, without finding them; the tiers drop them when they meet them.
+
+Epochs are random rather than counted so that losing this store (a deleted folder) can never
+make an old value valid again: a tag met for the first time gets a fresh epoch no value holds.
+The store is written before `invalidate` returns (SQLite, through diskcache), so an
+invalidation survives a crash of the core.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import final
+
+import diskcache  # type: ignore[import-untyped]
+
+from pajamas.borders import diskcache_errors
+from pajamas.cache.records import Tags
+from pajamas.errors import InvalidParams
+
+
+@final
+class TagEpochs:
+    """The current epoch of every tag, kept in memory and in `folder`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._lock = threading.Lock()
+        with diskcache_errors("opening the tag store", folder):
+            self._store = diskcache.Cache(str(folder), eviction_policy="none")
+            self._epochs: dict[str, int] = {tag: self._store[tag] for tag in self._store}
+
+    def holds(self, tags: Tags) -> bool:
+        """Whether every tag still has the epoch recorded with it."""
+        epochs = self._epochs
+        return all(epochs.get(tag) == epoch for tag, epoch in tags)
+
+    def snapshot(self, tags: Iterable[str]) -> Tags:
+        """The current epochs of tags, to record with a value made now."""
+        names = sorted(set(tags))
+        for tag in names:
+            if type(tag) is not str or not tag:
+                raise InvalidParams(f"a cache tag is a non-empty str, not {tag!r:.40}",
+                                    field="tags")
+        return tuple((tag, self._current(tag)) for tag in names)
+
+    def invalidate(self, tag: str) -> None:
+        """Turn every value recorded with tag stale, in every tier, durably."""
+        with self._lock:
+            self._renew(tag)
+
+    def close(self) -> None:
+        """Close the store."""
+        self._store.close()
+
+    def _current(self, tag: str) -> int:
+        epoch = self._epochs.get(tag)
+        if epoch is None:
+            with self._lock:
+                epoch = self._epochs.get(tag)
+                if epoch is None:
+                    epoch = self._renew(tag)
+        return epoch
+
+    def _renew(self, tag: str) -> int:
+        epoch = secrets.randbits(63)
+        # Stored before it is used: a crash right after must not revive the old epoch's values.
+        with diskcache_errors(f"invalidating the tag {tag!r}", self.folder):
+            self._store.set(tag, epoch)
+        self._epochs[tag] = epoch
+        return epoch

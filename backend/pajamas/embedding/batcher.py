@@ -1,0 +1,88 @@
+"""`Batcher`: concurrent embed calls gathered into batches, run on one thread.
+
+A model embeds 64 texts in far less than 64 times the time of one, so the callers that arrive
+while a batch runs wait together and go into the next one.  Every caller blocks until its own
+rows are back (or the batch's error is raised in it).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Final, final
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from pajamas.embedding.embedder import Vectors
+
+MAX_BATCH: Final = 64  # texts; beyond this a batch's padding costs more than it saves
+_STOP: Final = None
+
+
+@final
+class Batcher:
+    """Runs `embed` on batches of the texts that callers hand in concurrently."""
+
+    def __init__(self, embed: Callable[[list[str]], Vectors], *,
+                 max_batch: int = MAX_BATCH) -> None:
+        self._embed, self._max = embed, max_batch
+        self._queue: queue.SimpleQueue[tuple[list[str], Future[Vectors]] | None] = (
+            queue.SimpleQueue())
+        self._thread = threading.Thread(target=self._run, name="pajamas-embed", daemon=True)
+        self._thread.start()
+        self.batches = 0  # how many batches ran: tests and stats read it
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """The rows of texts, embedded in some batch together with other callers' texts."""
+        future: Future[Vectors] = Future()
+        self._queue.put((texts, future))
+        return future.result()
+
+    def close(self) -> None:
+        """Finish the queued calls and stop the thread."""
+        self._queue.put(_STOP)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (first := self._queue.get()) is not _STOP:
+            batch, stop = self._gather(first)
+            self._run_batch(batch)
+            if stop:
+                return
+
+    def _gather(self, first: tuple[list[str], Future[Vectors]],
+                ) -> tuple[list[tuple[list[str], Future[Vectors]]], bool]:
+        """first and whatever else is queued now, up to about max_batch texts."""
+        batch, size = [first], len(first[0])
+        while size < self._max:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+            size += len(item[0])
+        return batch, False
+
+    def _run_batch(self, batch: list[tuple[list[str], Future[Vectors]]]) -> None:
+        texts = [text for item in batch for text in item[0]]
+        try:
+            rows = self._embed_in_chunks(texts)
+        except BaseException as exc:  # handed to every waiting caller, who raises it
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        self.batches += 1
+        start = 0
+        for item_texts, future in batch:
+            future.set_result(rows[start:start + len(item_texts)])
+            start += len(item_texts)
+
+    def _embed_in_chunks(self, texts: list[str]) -> Vectors:
+        """One call of embed per max_batch texts (one caller's big batch is split)."""
+        chunks = [self._embed(texts[i:i + self._max]) for i in range(0, len(texts), self._max)]
+        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]

@@ -1,0 +1,83 @@
+"""A memory as the protocol shows it, the checks of its fields, and search filters."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final, TypedDict
+
+from pajamas.errors import InvalidParams
+
+MAX_TEXT: Final = 100_000
+
+
+class Memory(TypedDict):
+    """{"id", "persona", "text", "metadata", "importance", "created_at", "updated_at",
+    "accessed_at"}.
+
+    `accessed_at` is set by add and update only: a search that wrote to the table would make a
+    fragment per query (see the issue's compaction figures).
+    """
+
+    id: str
+    persona: str
+    text: str
+    metadata: dict[str, Any]
+    importance: float
+    created_at: float
+    updated_at: float
+    accessed_at: float
+
+
+class NewMemory(TypedDict):
+    """What an add gives: the text, its metadata and importance, checked."""
+
+    text: str
+    metadata: dict[str, Any]
+    importance: float
+
+
+def check_new(text: Any, metadata: Any, importance: Any, *, where: str = "") -> NewMemory:
+    """The checked fields of a memory to add; `InvalidParams` names the bad one."""
+    return NewMemory(text=check_text(text, where), metadata=check_metadata(metadata, where),
+                     importance=check_importance(importance, where))
+
+
+def check_text(text: Any, where: str = "") -> str:
+    """A non-empty text within the size limit."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise InvalidParams(f"a memory's text is a non-empty str of at most {MAX_TEXT} "
+                            f"characters, not {text!r:.60}", field=where + "text")
+    return text
+
+
+def check_metadata(metadata: Any, where: str = "") -> dict[str, Any]:
+    """A map JSON can hold (None: empty)."""
+    metadata = {} if metadata is None else metadata
+    if not isinstance(metadata, dict):
+        raise InvalidParams("metadata must be a map", field=where + "metadata")
+    encode_metadata(metadata, where)
+    return metadata
+
+
+def check_importance(importance: Any, where: str = "") -> float:
+    """A number from 0 to 1 (None: 0.5)."""
+    value = 0.5 if importance is None else importance
+    if type(value) not in (int, float) or not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise InvalidParams(f"importance is a number from 0 to 1, not {importance!r}",
+                            field=where + "importance")
+    return float(value)
+
+
+def encode_metadata(metadata: dict[str, Any], where: str = "") -> str:
+    """metadata as JSON for the table."""
+    try:
+        return json.dumps(metadata, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParams(f"metadata must hold only maps, lists, text, numbers, booleans "
+                            f"and null: {exc}", field=where + "metadata") from exc
+
+
+def matches(metadata: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether metadata has every key of wanted with an equal value (the `filter` param)."""
+    return all(key in metadata and metadata[key] == value for key, value in wanted.items())

@@ -1,0 +1,238 @@
+"""`MemoryStore`: every persona's memory under `<home>/memory`, behind the memory.* methods.
+
+Each call names a persona, which must exist (`require`); its table and writer open on first
+use.  Texts are embedded through the `EmbeddingService` (cache, batches, lazy model).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, final
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from pajamas.borders import lancedb_errors
+from pajamas.errors import InvalidParams, NotFound
+from pajamas.memory.fusion import Weights, fuse, reweigh
+from pajamas.memory.model import (
+    Memory,
+    NewMemory,
+    check_importance,
+    check_metadata,
+    check_text,
+    encode_metadata,
+    matches,
+)
+from pajamas.memory.schema import COLUMNS, schema
+from pajamas.memory.table import MemoryTable, Ranked, quote, table_exists
+from pajamas.memory.writer import Writer
+
+if TYPE_CHECKING:
+    from pajamas.embedding.service import EmbeddingService
+
+Mode = Literal["hybrid", "vector", "text"]
+MIN_POOL = 100  # candidates each ranking gives the fusion, at least (50 lost LoCoMo recall)
+
+
+@final
+class MemoryStore:
+    """The memories of every persona."""
+
+    def __init__(self, root: Path, embeddings: EmbeddingService, *,
+                 require: Callable[[str], None], weights: Weights | None = None,
+                 clock: Callable[[], float] = time.time,
+                 on_change: Callable[[str], None] = lambda persona: None) -> None:
+        import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
+
+        root.mkdir(parents=True, exist_ok=True)
+        self.root, self.embeddings, self.weights = root, embeddings, weights or Weights()
+        self._require, self._clock, self._on_change = require, clock, on_change
+        with lancedb_errors("opening the memory folder", "(all)"):
+            self._db = lancedb.connect(str(root))
+        self._writers: dict[str, Writer] = {}
+        self._lock = threading.Lock()
+
+    # -- writes -------------------------------------------------------------------------
+
+    def add(self, persona: str, items: list[NewMemory]) -> list[str]:
+        """Embed and append items; their ids, once they are on disk."""
+        writer = self._writer(persona)
+        now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
+        vectors = self.embeddings.embed([item["text"] for item in items])
+        rows = pa.table({
+            "id": ids, "text": [i["text"] for i in items],
+            "metadata": [encode_metadata(i["metadata"]) for i in items],
+            "importance": [i["importance"] for i in items],
+            "created_at": [now] * len(items), "updated_at": [now] * len(items),
+            "accessed_at": [now] * len(items), "model": [self.embeddings.model_id] * len(items),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()),
+                                                        self.embeddings.dimension),
+        }, schema=writer.table.arrow_schema)
+        writer.add(rows)
+        self._on_change(persona)
+        return ids
+
+    def update(self, persona: str, memory_id: str, *, text: str | None = None,
+               metadata: dict[str, Any] | None = None,
+               importance: float | None = None) -> Memory:
+        """Change a memory's text (re-embedded), metadata or importance; the memory."""
+        writer = self._writer(persona)
+        self.get(persona, memory_id)  # not_found before any work
+        values: dict[str, Any] = {"updated_at": self._clock()}
+        if text is not None:
+            values["text"] = check_text(text)
+            values["vector"] = self.embeddings.embed([text])[0].tolist()
+        if metadata is not None:
+            values["metadata"] = encode_metadata(check_metadata(metadata))
+        if importance is not None:
+            values["importance"] = check_importance(importance)
+        writer.call(lambda table: table.update(memory_id, values))
+        self._on_change(persona)
+        return self.get(persona, memory_id)
+
+    def delete(self, persona: str, memory_id: str) -> None:
+        """Delete one memory; `NotFound` if it is not there."""
+        writer = self._writer(persona)
+        self.get(persona, memory_id)
+        writer.call(lambda table: table.delete(f"id = {quote(memory_id)}"))
+        self._on_change(persona)
+
+    def drop(self, persona: str) -> None:
+        """Delete the persona's whole table (the persona is being deleted)."""
+        with self._lock:
+            writer = self._writers.pop(persona, None)
+        if writer is not None:
+            writer.close()
+        with lancedb_errors("deleting its table", persona):
+            if table_exists(self._db, persona):
+                self._db.drop_table(persona)
+        self._on_change(persona)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get(self, persona: str, memory_id: str) -> Memory:
+        """One memory; `NotFound` if the persona has none with that id."""
+        rows = self._table(persona).rows([memory_id], list(COLUMNS))
+        if memory_id not in rows:
+            raise NotFound(f"persona {persona} has no memory {memory_id!r}", persona=persona,
+                           memory=memory_id)
+        return _memory(persona, rows[memory_id])
+
+    def page(self, persona: str, *, offset: int, limit: int) -> dict[str, Any]:
+        """A page of memories, newest first: {"items", "total"}."""
+        table = self._table(persona)
+        index = table.scan(["id", "created_at"]).sort_by([("created_at", "descending"),
+                                                         ("id", "ascending")])
+        ids = index["id"].to_pylist()[offset:offset + limit]
+        rows = table.rows(ids, list(COLUMNS))
+        return {"items": [_memory(persona, rows[i]) for i in ids if i in rows],
+                "total": index.num_rows}
+
+    def search(self, persona: str, query: str, *, mode: Mode, offset: int, limit: int,
+               since: float | None = None, until: float | None = None,
+               wanted: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The best memories for query: {"items": [memory + "score"], "total"}.
+
+        `total` counts every memory that passes the filters for the vector and hybrid modes
+        (each has a vector rank); for text it counts the matches ranked (at most the pool).
+        """
+        table = self._table(persona)
+        where = self._where(table, since, until, wanted or {})
+        if where == "false":
+            return {"items": [], "total": 0}
+        rows: dict[str, dict[str, Any]] = {}
+        pool = max(MIN_POOL, offset + limit)
+        ranked, total = self._rank(table, query, mode, where, pool=pool, rows=rows)
+        ranked = reweigh(ranked, rows, self.weights, self._clock())
+        page = ranked[offset:offset + limit]
+        items = [_memory(persona, rows[i]) | {"score": score} for i, score in page if i in rows]
+        return {"items": items, "total": total if total is not None else len(ranked)}
+
+    def stats(self, persona: str) -> dict[str, Any]:
+        """{"count", "bytes", "fragments", "indexed", "model", "dimension", ...}."""
+        table = self._table(persona)
+        return table.stats() | {"model": self.embeddings.model_id,
+                                "dimension": self.embeddings.dimension,
+                                "embedder_ready": self.embeddings.model.ready}
+
+    def close(self) -> None:
+        """Finish every queued write and stop the writers and the embedder's thread."""
+        with self._lock:
+            writers, self._writers = list(self._writers.values()), {}
+        for writer in writers:
+            writer.close()
+        self.embeddings.close()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _rank(self, table: MemoryTable, query: str, mode: Mode, where: str | None, *,
+              pool: int, rows: dict[str, dict[str, Any]]) -> tuple[Ranked, int | None]:
+        """The ranking for mode (rows filled), and the number of matches when it is known."""
+        if mode == "text":
+            return table.text_search(query, pool, where, rows), None
+        vector = self.embeddings.embed([query])[0]
+        by_vector = table.vector_search(vector, pool, where, rows)
+        total = table.count(where)
+        if mode == "vector":
+            return by_vector, total
+        by_text = table.text_search(query, pool, where, rows)
+        w = self.weights
+        return fuse([(by_vector, w.vector), (by_text, w.text)], w.rrf_k), total
+
+    def _where(self, table: MemoryTable, since: float | None, until: float | None,
+               wanted: dict[str, Any]) -> str | None:
+        """The SQL filter for the time bounds and metadata (by the ids that match it)."""
+        clauses = []
+        if since is not None:
+            clauses.append(f"created_at >= {float(since)!r}")
+        if until is not None:
+            clauses.append(f"created_at < {float(until)!r}")
+        if wanted:
+            ids = self._matching_ids(table, " AND ".join(clauses) or None, wanted)
+            if not ids:
+                return "false"  # nothing matches: the caller answers without searching
+            clauses.append(f"id IN ({', '.join(map(quote, ids))})")
+        return " AND ".join(clauses) or None
+
+    def _matching_ids(self, table: MemoryTable, where: str | None,
+                      wanted: dict[str, Any]) -> list[str]:
+        scanned = table.scan(["id", "metadata"], where)
+        return [memory_id for memory_id, meta in zip(scanned["id"].to_pylist(),
+                                                     scanned["metadata"].to_pylist(), strict=True)
+                if matches(json.loads(meta), wanted)]
+
+    def _writer(self, persona: str) -> Writer:
+        self._require(persona)
+        with self._lock:
+            writer = self._writers.get(persona)
+            if writer is None:
+                table = MemoryTable.open(self._db, persona, self.embeddings.model_id,
+                                         self.embeddings.dimension)
+                writer = self._writers[persona] = Writer(table)
+        return writer
+
+    def _table(self, persona: str) -> MemoryTable:
+        return self._writer(persona).table
+
+
+def _memory(persona: str, row: dict[str, Any]) -> Memory:
+    return Memory(id=row["id"], persona=persona, text=row["text"],
+                  metadata=json.loads(row["metadata"]), importance=float(row["importance"]),
+                  created_at=row["created_at"], updated_at=row["updated_at"],
+                  accessed_at=row["accessed_at"])
+
+
+def check_page(offset: int, limit: int, *, most: int = 10_000) -> None:
+    """offset ≥ 0 and 1 ≤ limit ≤ most."""
+    if offset < 0:
+        raise InvalidParams(f"offset must be 0 or more, not {offset}", field="offset")
+    if not 1 <= limit <= most:
+        raise InvalidParams(f"limit must be 1 to {most}, not {limit}", field="limit")
+
+
+__all__ = ["MemoryStore", "check_page", "schema"]

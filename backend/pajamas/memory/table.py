@@ -1,0 +1,154 @@
+"""`MemoryTable`: one persona's LanceDB table: created with the schema, read and searched.
+
+Writes go through the persona's `Writer` only; reads (get, list, search, count) run on the
+caller's thread.  Every LanceDB call is inside `lancedb_errors`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, final
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from pajamas.borders import lancedb_errors
+from pajamas.memory.schema import COLUMNS, check_model, schema
+
+if TYPE_CHECKING:
+    import lancedb
+    import numpy as np
+    import numpy.typing as npt
+
+Ranked = list[tuple[str, float]]  # (memory id, score), best first
+FTS_COLUMN: Final = "text"
+
+
+@final
+class MemoryTable:
+    """A persona's memory table."""
+
+    def __init__(self, table: Any, persona: str) -> None:
+        self._table, self.persona = table, persona
+        self.has_fts = any(i.index_type == "FTS" for i in table.list_indices())
+
+    @classmethod
+    def open(cls, db: lancedb.DBConnection, persona: str, model_id: str,
+             dimension: int) -> MemoryTable:
+        """The persona's table, created empty when it does not exist yet."""
+        with lancedb_errors("opening its table", persona):
+            if table_exists(db, persona):
+                table = db.open_table(persona)
+                check_model(table.schema.metadata, model_id, dimension, persona)
+            else:
+                table = db.create_table(persona, schema=schema(model_id, dimension))
+        return cls(table, persona)
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The table's schema."""
+        return self._table.schema
+
+    def add(self, rows: pa.Table) -> None:
+        """Append rows (the writer's thread only); the first add builds the full-text index."""
+        with lancedb_errors("adding memories", self.persona):
+            self._table.add(rows)
+            if not self.has_fts:
+                from lancedb.index import FTS  # noqa: PLC0415
+
+                # The column is create_index's first argument (named `metric` for vector indices).
+                self._table.create_index(FTS_COLUMN, config=FTS(), replace=True)
+                self.has_fts = True
+
+    def update(self, memory_id: str, values: dict[str, Any]) -> None:
+        """Set values on one memory (the writer's thread only)."""
+        with lancedb_errors("updating a memory", self.persona):
+            self._table.update(where=f"id = {quote(memory_id)}", values=values)
+
+    def delete(self, where: str) -> None:
+        """Delete the memories matching where (the writer's thread only)."""
+        with lancedb_errors("deleting memories", self.persona):
+            self._table.delete(where)
+
+    def rows(self, ids: list[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The rows with these ids, by id."""
+        if not ids:
+            return {}
+        with lancedb_errors("reading memories", self.persona):
+            found = (self._table.search().where(f"id IN ({', '.join(map(quote, ids))})")
+                     .select(columns or [f.name for f in self.arrow_schema])
+                     .limit(len(ids)).to_arrow())
+        return {row["id"]: row for row in found.to_pylist()}
+
+    def scan(self, columns: list[str], where: str | None = None) -> pa.Table:
+        """Some columns of every row matching where."""
+        with lancedb_errors("scanning memories", self.persona):
+            query = self._table.search().select(columns)
+            if where:
+                query = query.where(where)
+            return query.limit(None).to_arrow()
+
+    def count(self, where: str | None = None) -> int:
+        """How many memories match where (all when None)."""
+        with lancedb_errors("counting memories", self.persona):
+            return int(self._table.count_rows(where))
+
+    def vector_search(self, vector: npt.NDArray[np.float32], k: int, where: str | None,
+                      rows: dict[str, dict[str, Any]]) -> Ranked:
+        """The k nearest memories by cosine similarity; their rows go into rows.
+
+        Reading the rows with the ranking saves a second query (an id lookup is a scan).
+        """
+        with lancedb_errors("searching by vector", self.persona):
+            query = (self._table.search(vector, vector_column_name="vector")
+                     .distance_type("cosine").select(list(COLUMNS)).limit(k))
+            if where:
+                query = query.where(where, prefilter=True)
+            found = query.to_arrow().to_pylist()
+        rows.update((row["id"], row) for row in found)
+        return [(row["id"], 1.0 - row["_distance"]) for row in found]
+
+    def text_search(self, text: str, k: int, where: str | None,
+                    rows: dict[str, dict[str, Any]]) -> Ranked:
+        """The k best full-text (BM25) matches; their rows go into rows."""
+        if not self.has_fts:
+            return []
+        with lancedb_errors("searching by text", self.persona):
+            query = (self._table.search(text, query_type="fts")
+                     .select([*COLUMNS, "_score"]).limit(k))
+            if where:
+                query = query.where(where, prefilter=True)
+            found = query.to_arrow().to_pylist()
+        rows.update((row["id"], row) for row in found)
+        return [(row["id"], row["_score"]) for row in found]
+
+    def stats(self) -> dict[str, Any]:
+        """LanceDB's figures: bytes, rows, fragments, indices."""
+        with lancedb_errors("reading its statistics", self.persona):
+            stats = self._table.stats()
+            indices = self._table.list_indices()
+        return {"bytes": int(stats["total_bytes"]), "count": int(stats["num_rows"]),
+                "fragments": int(stats["fragment_stats"]["num_fragments"]),
+                "small_fragments": int(stats["fragment_stats"]["num_small_fragments"]),
+                "indexed": {i.index_type.lower(): True for i in indices},
+                "version": int(self._table.version)}
+
+    def optimize(self) -> None:
+        """Compact small fragments and bring the indices up to date."""
+        with lancedb_errors("optimizing its table", self.persona):
+            self._table.optimize()
+
+
+def table_exists(db: lancedb.DBConnection, name: str) -> bool:
+    """Whether db has a table called name (list_tables pages through the names)."""
+    token = None
+    while True:
+        page = db.list_tables(page_token=token, limit=1000)
+        if name in page.tables:
+            return True
+        token = page.page_token
+        if not token:
+            return False
+
+
+def quote(value: str) -> str:
+    """value as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"

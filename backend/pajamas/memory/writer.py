@@ -1,0 +1,99 @@
+"""`Writer`: the one thread that writes a persona's table; adds waiting together go in one batch.
+
+A caller's write returns once LanceDB has committed it (a new table version on disk), so an
+acknowledged add survives a crash.  Adds queued while a write runs are appended together, so
+many concurrent single adds make few fragments.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Final, final
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from pajamas.memory.table import MemoryTable
+
+MAX_BATCH_ROWS: Final = 10_000
+_Op = tuple[str, Any, "Future[None]"]  # ("add", pa.Table, f) or ("call", fn, f)
+
+
+@final
+class Writer:
+    """Serialises every write to one table, batching adds."""
+
+    def __init__(self, table: MemoryTable, *, on_write: Callable[[], None] = lambda: None) -> None:
+        self.table = table
+        self._on_write = on_write
+        self._queue: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"pajamas-writer-{table.persona[:8]}")
+        self._thread.start()
+        self.commits = 0  # write transactions made: stats and tests read it
+
+    def add(self, rows: pa.Table) -> None:
+        """Append rows; returns once they are committed."""
+        self._submit(("add", rows, Future()))
+
+    def call(self, write: Callable[[MemoryTable], None]) -> None:
+        """Run write(table) on the writer's thread, in order with the adds; waits for it."""
+        self._submit(("call", write, Future()))
+
+    def close(self) -> None:
+        """Finish what is queued and stop."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _submit(self, op: _Op) -> None:
+        self._queue.put(op)
+        op[2].result()
+
+    def _run(self) -> None:
+        pending: _Op | None = None
+        while True:
+            op = pending or self._queue.get()
+            if op is None:
+                return
+            if op[0] == "add":
+                pending = self._add_batch(op)
+            else:
+                pending = None
+                self._call(op)
+
+    def _call(self, op: _Op) -> None:
+        write: Callable[[MemoryTable], None] = op[1]
+        self._finish([op], lambda: write(self.table))
+
+    def _add_batch(self, first: _Op) -> _Op | None:
+        """first and the adds queued behind it, in one append; the next op that is no add."""
+        batch, rows, after = [first], first[1].num_rows, None
+        while rows < MAX_BATCH_ROWS:
+            try:
+                op = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if op is None:  # close(): stop once this batch is written
+                self._queue.put(None)
+                break
+            if op[0] != "add":
+                after = op
+                break
+            batch.append(op)
+            rows += op[1].num_rows
+        self._finish(batch, lambda: self.table.add(pa.concat_tables([op[1] for op in batch])))
+        return after
+
+    def _finish(self, ops: list[_Op], write: Callable[[], None]) -> None:
+        try:
+            write()
+        except BaseException as exc:  # raised in every caller of the batch
+            for op in ops:
+                op[2].set_exception(exc)
+            return
+        self.commits += 1
+        self._on_write()
+        for op in ops:
+            op[2].set_result(None)

@@ -1,0 +1,105 @@
+"""`pajamas persona list|import|export`: personas and their Character Cards from a terminal.
+
+These commands talk to the home's core, starting one for the command's duration when none runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pajamas.config import Settings
+
+if TYPE_CHECKING:
+    from pajamas.rpc.client import Client
+
+
+def add_persona_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `pajamas persona list|import|export`."""
+    persona = sub.add_parser("persona", help="personas: list them, import and export cards")
+    persona_sub = persona.add_subparsers(title="persona commands", metavar="PERSONA_COMMAND",
+                                         required=True)
+    listing = persona_sub.add_parser("list", help="list the personas")
+    listing.set_defaults(handler=list_command)
+    imported = persona_sub.add_parser("import", help="create a persona from a card (JSON or PNG)")
+    imported.add_argument("file", type=Path, help="a Character Card V1/V2/V3, .json or .png")
+    imported.set_defaults(handler=import_command)
+    exported = persona_sub.add_parser("export", help="write a persona as a Character Card V2")
+    exported.add_argument("name", help="the persona's name")
+    exported.add_argument("-o", "--output", type=Path, required=True,
+                          help="the card file to write: .png for a PNG card, else JSON")
+    exported.set_defaults(handler=export_command)
+
+
+def list_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Print every persona's name and id."""
+    offset = 0
+    with _client(home, settings) as client:
+        while True:
+            page = client.call("persona.list", {"offset": offset, "limit": 1000})
+            for persona in page["items"]:
+                print(f"{persona['name']}\t{persona['id']}")
+            offset += len(page["items"])
+            if not page["items"] or offset >= page["total"]:
+                return 0
+
+
+def import_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Read a card file and create its persona."""
+    with _client(home, settings) as client:
+        persona = client.call("persona.import", {"card": read_card_file(args.file)})
+    print(f"imported {persona['name']} ({persona['id']})")
+    return 0
+
+
+def export_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Write the named persona's card to the output file."""
+    with _client(home, settings) as client:
+        persona = client.call("persona.get", {"name": args.name})
+        card = client.call("persona.export", {"id": persona["id"]})["card"]
+    write_card_file(args.output, card)
+    print(f"exported {persona['name']} to {args.output}")
+    return 0
+
+
+def read_card_file(path: Path) -> dict[str, Any]:
+    """The card in a .png or JSON file."""
+    from pajamas.errors import InvalidParams  # noqa: PLC0415
+    from pajamas.personas.png import is_png, read_png_card  # noqa: PLC0415
+
+    blob = path.read_bytes()
+    if is_png(blob):
+        return read_png_card(blob)
+    try:
+        card = json.loads(blob)
+    except ValueError as exc:
+        raise InvalidParams(f"{path} is neither a PNG card nor JSON: {exc}", field="card") from exc
+    if not isinstance(card, dict):
+        raise InvalidParams(f"{path} holds no JSON map", field="card")
+    return card
+
+
+def write_card_file(path: Path, card: dict[str, Any]) -> None:
+    """Write card as a PNG card when path ends in .png, else as JSON."""
+    from pajamas.personas.png import write_png_card  # noqa: PLC0415
+
+    if path.suffix.lower() == ".png":
+        path.write_bytes(write_png_card(card))
+    else:
+        path.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def _client(home: Path, settings: Settings) -> Iterator[Client]:
+    """A client of the home's core, started for the command when none runs."""
+    from pajamas.launcher import ensure_core  # noqa: PLC0415
+
+    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
+    try:
+        yield handle.client
+    finally:
+        handle.close()

@@ -1,0 +1,118 @@
+"""The metadata database: `<home>/hub.db`, SQLite in WAL mode; this module owns its schema.
+
+The schema grows by migrations: `MIGRATIONS[n]` takes the database from version n to n + 1,
+and ``PRAGMA user_version`` records the version reached.  A service that needs a table adds a
+migration at the end of the list, never edits one that has shipped.
+
+One connection serves every thread, behind a lock: the hub's writes are small and rare, and one
+connection means one writer, so no call ever sees ``database is locked``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final, final
+
+from pajamas.errors import Internal
+
+FILENAME: Final = "hub.db"
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 0 -> 1: personas.  `card` keeps the Character Card fields the persona does not model
+    # (greetings, lore book, extensions...), so that an import exports back unchanged.
+    """
+    CREATE TABLE personas (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        description TEXT NOT NULL DEFAULT '',
+        system_prompt TEXT NOT NULL DEFAULT '',
+        settings TEXT NOT NULL DEFAULT '{}',
+        card TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX personas_created ON personas (created_at);
+    """,
+)
+
+
+@final
+class MetadataStore:
+    """The hub's SQLite database, migrated to the latest schema on open; thread-safe."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, home: Path) -> MetadataStore:
+        """Open (creating it if needed) `<home>/hub.db` and migrate it."""
+        path = home / FILENAME
+        with sqlite_errors("opening", path):
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a persona acknowledged is on disk, whatever happens to the process next.
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+        store = cls(connection, path)
+        store.migrate()
+        return store
+
+    @property
+    def version(self) -> int:
+        """The schema version of the open database."""
+        return int(self.query_one("PRAGMA user_version")[0])
+
+    def migrate(self) -> None:
+        """Run every migration the database has not had yet, each in its own transaction."""
+        with self._lock, sqlite_errors("migrating", self.path):
+            for number in range(self.version, len(MIGRATIONS)):
+                # executescript runs outside transaction(): the script is its own transaction.
+                self._db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; "
+                                       f"PRAGMA user_version = {number + 1}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction: committed on success, rolled back on error."""
+        with self._lock, sqlite_errors("writing", self.path):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Every row of a read."""
+        with self._lock, sqlite_errors("reading", self.path):
+            return self._db.execute(sql, args).fetchall()
+
+    def query_one(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Row:
+        """The first row of a read that always returns one (a count, a pragma)."""
+        with self._lock, sqlite_errors("reading", self.path):
+            row: sqlite3.Row = self._db.execute(sql, args).fetchone()
+            return row
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        with self._lock:
+            self._db.close()
+
+
+@contextmanager
+def sqlite_errors(doing: str, path: Path) -> Iterator[None]:
+    """Translate SQLite failures other than constraint violations (callers map those)."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.Error as exc:
+        raise Internal(f"the metadata database {path} failed while {doing}: {exc}",
+                       database=str(path)) from exc

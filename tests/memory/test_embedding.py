@@ -1,0 +1,121 @@
+"""The embedder: the ONNX export matches the original model; batching, caching, lazy loading."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pajamas.embedding.batcher import Batcher
+from pajamas.embedding.cache import BoundedEmbeddingCache
+from pajamas.embedding.embedder import DIMENSION
+from pajamas.embedding.lazy import LazyEmbedder, Progress
+from pajamas.embedding.runtime import OnnxEmbedder
+from pajamas.embedding.service import MODEL_ID, EmbeddingService
+from pajamas.errors import Internal
+
+TEXTS = ["Caroline went to the LGBTQ support group on Sunday.",
+         "Melanie painted a sunrise over the lake.",
+         "What did Caroline research?"]
+
+
+def test_the_onnx_export_matches_sentence_transformers(model_dir: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from pajamas.embedding.export import source_dir
+
+    reference = SentenceTransformer(str(source_dir()), device="cpu").encode(
+        TEXTS, normalize_embeddings=True)
+    ours = OnnxEmbedder(model_dir).embed(TEXTS)
+    assert ours.shape == (3, DIMENSION) and ours.dtype == np.float32
+    assert float(np.min(np.sum(ours * reference, axis=1))) > 0.9999
+
+
+def test_vectors_are_unit_length_and_meaningful(embeddings: EmbeddingService) -> None:
+    vectors = embeddings.embed(TEXTS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[2] @ vectors[0] > vectors[2] @ vectors[1]  # the question is about Caroline
+    assert embeddings.model_id == MODEL_ID
+
+
+def test_tokens_are_counted_with_the_model_tokenizer(embeddings: EmbeddingService) -> None:
+    assert embeddings.count_tokens("hello world") == 2
+    assert embeddings.count_tokens("unbelievably") > 1  # word pieces
+    assert embeddings.count_tokens("word " * 400) == 400  # no truncation when counting
+
+
+def test_concurrent_calls_are_gathered_into_one_batch() -> None:
+    entered, release = threading.Event(), threading.Event()
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        entered.set()
+        release.wait(10)
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
+
+    batcher = Batcher(embed)
+    results: dict[str, float] = {}
+
+    def call(text: str) -> None:
+        results[text] = float(batcher.embed([text])[0][0])
+
+    first = threading.Thread(target=call, args=("a",))
+    first.start()
+    entered.wait(10)  # the first batch runs; the next three queue up behind it
+    others = [threading.Thread(target=call, args=(t,)) for t in ("bb", "ccc", "dddd")]
+    for thread in others:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while batcher._queue.qsize() < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    batcher.close()
+    assert results == {"a": 1.0, "bb": 2.0, "ccc": 3.0, "dddd": 4.0}
+    assert calls[0] == ["a"] and sorted(calls[1]) == ["bb", "ccc", "dddd"]
+
+
+def test_a_failed_batch_raises_in_its_callers() -> None:
+    def embed(texts: list[str]) -> np.ndarray:
+        raise Internal("no model")
+
+    batcher = Batcher(embed)
+    with pytest.raises(Internal, match="no model"):
+        batcher.embed(["x"])
+    batcher.close()
+
+
+def test_the_cache_embeds_only_what_it_misses() -> None:
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        seen.extend(texts)
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    cache = BoundedEmbeddingCache(max_items=2)
+    first = cache.embeddings("m", ["a", "bb"], embed)
+    again = cache.embeddings("m", ["bb", "a", "ccc"], embed)
+    assert seen == ["a", "bb", "ccc"]
+    assert np.array_equal(again[:2], first[::-1])
+    cache.embeddings("other-model", ["a"], embed)  # the model id is part of the key
+    assert seen[-1] == "a"
+
+
+def test_a_failed_load_is_reported_and_retried() -> None:
+    attempts: list[int] = []
+
+    def load(progress: Progress) -> OnnxEmbedder:
+        attempts.append(1)
+        raise RuntimeError("disk on fire")
+
+    lazy = LazyEmbedder(MODEL_ID, DIMENSION, load)
+    with pytest.raises(Internal, match="disk on fire"):
+        lazy.embed(["x"])
+    with pytest.raises(Internal):
+        lazy.embed(["x"])
+    assert len(attempts) == 2 and not lazy.ready

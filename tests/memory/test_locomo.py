@@ -1,0 +1,29 @@
+"""The LoCoMo reader behind the memory.recall benchmark, on the real data set."""
+
+from __future__ import annotations
+
+from pajamas.perf.benchmarks.locomo import evidence, turns
+from pajamas.perf.benchmarks.memory import locomo
+from pajamas.perf.registry import all_benchmarks
+
+
+def test_every_turn_is_read_with_a_normal_dia_id() -> None:
+    conversations = locomo()
+    read = [turn for conversation in conversations for turn in turns(conversation)]
+    assert len(read) == 5_882
+    assert read[0].dia_id == "D1:1" and read[0].text.startswith("[8 May, 2023] Caroline: ")
+    assert any("[shares a photo: " in turn.text for turn in read)
+
+
+def test_malformed_evidence_ids_are_read_leniently() -> None:
+    assert evidence({"evidence": ["D8:6; D9:17", "D30:05"]}) == {"D8:6", "D9:17", "D30:5"}
+    assert evidence({"evidence": []}) == set()
+    questions = [qa for c in locomo() for qa in c["qa"]
+                 if qa.get("category") in (1, 2, 3, 4) and evidence(qa)]
+    assert len(questions) == 1_536
+
+
+def test_the_memory_benchmarks_are_in_the_suite() -> None:
+    names = {bench.name for bench in all_benchmarks()}
+    assert {"memory.add", "memory.add_batch", "memory.search", "memory.embedder_ready",
+            "memory.recall"} <= names

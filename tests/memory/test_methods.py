@@ -1,0 +1,116 @@
+"""The memory.* methods through a real core: persona checks, deletes, durability after kill -9."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pajamas import launcher
+from pajamas.errors import InvalidParams, NotFound
+from pajamas.rpc.client import Client
+from tests.conftest import RunningCore, core_env, start
+
+
+@pytest.fixture
+def memory_core(home: Path, model_dir: Path) -> Iterator[RunningCore]:
+    """A core whose embedder uses the session's export, with time to load it."""
+    running = start(home, **_settings(model_dir))
+    yield running
+    assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+@pytest.fixture
+def mclient(memory_core: RunningCore) -> Iterator[Client]:
+    with memory_core.client(timeout=60) as c:
+        yield c
+
+
+def _settings(model_dir: Path) -> dict[str, str]:
+    return {"PAJAMAS_EMBEDDING_MODEL_DIR": str(model_dir), "PAJAMAS_REQUEST_TIMEOUT_S": "60"}
+
+
+def test_add_search_stats_through_the_core(mclient: Client) -> None:
+    persona = mclient.call("persona.create", {"name": "Ada"})["id"]
+    first = mclient.call("memory.add", {"persona": persona, "text": "Ada wrote the first program",
+                                        "metadata": {"year": 1843}, "importance": 0.9})
+    ids = mclient.call("memory.add_batch", {"persona": persona, "items": [
+        {"text": "Ada liked poetry"}, {"text": "Charles built the engine"}]})["ids"]
+    assert len(ids) == 2
+    found = mclient.call("memory.search", {"persona": persona, "query": "first program"})
+    assert found["items"][0]["id"] == first["id"] and found["total"] == 3
+    assert set(found["items"][0]) >= {"id", "persona", "text", "metadata", "importance",
+                                      "created_at", "updated_at", "accessed_at", "score"}
+    stats = mclient.call("memory.stats", {"persona": persona})
+    assert stats["count"] == 3 and stats["indexed"]["fts"] and stats["embedder_ready"]
+    context = mclient.call("memory.context", {"persona": persona, "query": "Ada",
+                                              "max_tokens": 8})
+    assert 0 < context["tokens"] <= 8 and context["text"].startswith("- ")
+
+
+def test_every_call_checks_the_persona(mclient: Client) -> None:
+    ada = mclient.call("persona.create", {"name": "Ada"})["id"]
+    bob = mclient.call("persona.create", {"name": "Bob"})["id"]
+    secret = mclient.call("memory.add", {"persona": ada, "text": "the code is 4711"})["id"]
+    with pytest.raises(NotFound):
+        mclient.call("memory.get", {"persona": bob, "id": secret})
+    with pytest.raises(NotFound):
+        mclient.call("memory.add", {"persona": "nobody", "text": "x"})
+    with pytest.raises(InvalidParams) as caught:
+        mclient.call("memory.add_batch", {"persona": ada, "items": [{"text": "ok"},
+                                                                    {"text": ""}]})
+    assert caught.value.field == "items[1].text"
+    with pytest.raises(InvalidParams):
+        mclient.call("memory.add", {"persona": ada, "text": "x", "importance": 2})
+
+
+def test_deleting_a_persona_deletes_its_memory(mclient: Client, memory_core: RunningCore) -> None:
+    ada = mclient.call("persona.create", {"name": "Ada"})["id"]
+    bob = mclient.call("persona.create", {"name": "Bob"})["id"]
+    mclient.call("memory.add", {"persona": ada, "text": "remember me"})
+    kept = mclient.call("memory.add", {"persona": bob, "text": "keep me"})["id"]
+    assert (memory_core.home / "memory" / f"{ada}.lance").exists()
+    mclient.call("persona.delete", {"id": ada})
+    assert not (memory_core.home / "memory" / f"{ada}.lance").exists()
+    assert mclient.call("memory.get", {"persona": bob, "id": kept})["text"] == "keep me"
+
+
+def test_acknowledged_adds_survive_kill_9(home: Path, model_dir: Path) -> None:
+    first = start(home, **_settings(model_dir))
+    with first.client(timeout=60) as client:
+        persona = client.call("persona.create", {"name": "Ada"})["id"]
+        ids = [client.call("memory.add", {"persona": persona, "text": f"fact number {n}"})["id"]
+               for n in range(5)]
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.process.wait(30)
+    (home / "run" / "core.json").unlink(missing_ok=True)
+    second = start(home, **_settings(model_dir))
+    try:
+        with second.client(timeout=60) as client:
+            listed = client.call("memory.list", {"persona": persona, "limit": 10})
+            assert {m["id"] for m in listed["items"]} == set(ids)
+            client.call("memory.add", {"persona": persona, "text": "after the crash"})
+    finally:
+        second.process.terminate()
+        second.process.wait(30)
+
+
+def test_the_cli_adds_searches_and_reports(memory_core: RunningCore, mclient: Client) -> None:
+    mclient.call("persona.create", {"name": "Ada"})
+    env = core_env(memory_core.home)
+    run = [sys.executable, "-m", "pajamas", "memory"]
+
+    def cli(*args: str) -> str:
+        done = subprocess.run([*run, *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    cli("add", "Ada", "the analytical engine", "--importance", "0.8")
+    assert "analytical engine" in cli("search", "ada", "engine")
+    assert '"count": 1' in cli("stats", "Ada")

@@ -1,0 +1,157 @@
+"""MemoryStore on real LanceDB tables in temp folders, with the real model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pajamas.embedding.service import EmbeddingService
+from pajamas.errors import NotFound
+from pajamas.memory.context import pack
+from pajamas.memory.model import NewMemory
+from pajamas.memory.schema import ModelChanged
+from pajamas.memory.store import MemoryStore
+from pajamas.memory.table import MemoryTable
+
+A, B = "persona-a", "persona-b"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        self.now += 1.0  # every call is a second later: created_at orders the adds
+        return self.now
+
+
+def require(persona: str) -> None:
+    if persona not in (A, B):
+        raise NotFound(f"no persona {persona}")
+
+
+@pytest.fixture
+def store(tmp_path: Path, embeddings: EmbeddingService) -> Iterator[MemoryStore]:
+    opened = MemoryStore(tmp_path / "memory", embeddings, require=require, clock=Clock())
+    yield opened
+    for writer in opened._writers.values():  # the session's embedder stays open
+        writer.close()
+
+
+def new(text: str, importance: float = 0.5, **metadata: object) -> NewMemory:
+    return NewMemory(text=text, metadata=dict(metadata), importance=importance)
+
+
+def add(store: MemoryStore, persona: str, *texts: str) -> list[str]:
+    return store.add(persona, [new(text, n=n) for n, text in enumerate(texts)])
+
+
+def test_add_get_update_delete(store: MemoryStore) -> None:
+    [memory_id] = store.add(A, [new("Caroline adopted a dog", 0.9, kind="pet")])
+    memory = store.get(A, memory_id)
+    assert memory["text"] == "Caroline adopted a dog" and memory["metadata"] == {"kind": "pet"}
+    assert memory["importance"] == pytest.approx(0.9) and memory["persona"] == A
+    changed = store.update(A, memory_id, text="Caroline adopted a cat", importance=0.1)
+    assert changed["text"] == "Caroline adopted a cat" and changed["updated_at"] > memory[
+        "updated_at"]
+    assert store.search(A, "kitten", mode="vector", offset=0, limit=1)["items"][0]["id"] == (
+        memory_id)  # the new text was embedded
+    store.delete(A, memory_id)
+    with pytest.raises(NotFound):
+        store.get(A, memory_id)
+
+
+def test_list_is_newest_first_and_paginated(store: MemoryStore) -> None:
+    ids = add(store, A, "one", "two", "three")  # one batch: one created_at
+    ids += add(store, A, "four")
+    page = store.page(A, offset=0, limit=2)
+    assert page["total"] == 4 and page["items"][0]["id"] == ids[3]
+    assert {m["id"] for m in store.page(A, offset=0, limit=10)["items"]} == set(ids)
+
+
+def test_search_modes_find_meaning_words_and_both(store: MemoryStore) -> None:
+    add(store, A, "Melanie went camping with her kids in the mountains",
+        "The quarterly zx-81 report is due on Friday",
+        "Caroline signed up for a pottery class",
+        "Melanie bought new running shoes")
+    by_meaning = store.search(A, "outdoor trip with the family", mode="vector", offset=0, limit=1)
+    assert "camping" in by_meaning["items"][0]["text"] and by_meaning["total"] == 4
+    by_words = store.search(A, "zx-81 report", mode="text", offset=0, limit=1)
+    assert "zx-81" in by_words["items"][0]["text"]
+    both = store.search(A, "Melanie camping", mode="hybrid", offset=0, limit=4)
+    assert "camping" in both["items"][0]["text"]
+    scores = [m["score"] for m in both["items"]]
+    assert scores == sorted(scores, reverse=True)
+    second = store.search(A, "Melanie camping", mode="hybrid", offset=1, limit=1)
+    assert second["items"][0]["id"] == both["items"][1]["id"]
+
+
+def test_time_and_metadata_filters(store: MemoryStore) -> None:
+    first = store.add(A, [new("a walk in the park", topic="walk")])[0]
+    later = store.add(A, [new("a walk on the beach", topic="walk")])[0]
+    store.add(A, [new("a swim in the sea", topic="swim")])
+    created = store.get(A, later)["created_at"]
+    since = store.search(A, "walk", mode="hybrid", offset=0, limit=10, since=created)
+    assert first not in {m["id"] for m in since["items"]} and later in {
+        m["id"] for m in since["items"]}
+    until = store.search(A, "walk", mode="vector", offset=0, limit=10, until=created)
+    assert [m["id"] for m in until["items"]] == [first]
+    walks = store.search(A, "sea", mode="hybrid", offset=0, limit=10, wanted={"topic": "walk"})
+    assert {m["metadata"]["topic"] for m in walks["items"]} == {"walk"} and walks["total"] == 2
+    none = store.search(A, "sea", mode="text", offset=0, limit=10, wanted={"topic": "fly"})
+    assert none == {"items": [], "total": 0}
+
+
+def test_personas_never_see_each_others_memory(store: MemoryStore) -> None:
+    [secret] = add(store, A, "the vault code is 4711")
+    add(store, B, "B likes tea")
+    assert store.search(B, "vault code 4711", mode="hybrid", offset=0, limit=10)["items"][0][
+        "text"] == "B likes tea"
+    with pytest.raises(NotFound):
+        store.get(B, secret)
+    with pytest.raises(NotFound):
+        store.delete(B, secret)
+    with pytest.raises(NotFound):
+        store.search("persona-c", "vault", mode="text", offset=0, limit=1)
+    store.drop(A)
+    assert store.page(A, offset=0, limit=10)["total"] == 0
+
+
+def test_concurrent_adds_are_batched_into_few_commits(store: MemoryStore) -> None:
+    add(store, A, "warm up")
+    threads = [threading.Thread(target=add, args=(store, A, f"note {n}")) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer = store._writers[A]
+    assert store.page(A, offset=0, limit=100)["total"] == 17
+    assert writer.commits < 17
+
+
+def test_a_table_made_with_another_model_is_detected(store: MemoryStore) -> None:
+    add(store, A, "hello")
+    with pytest.raises(ModelChanged, match="re-embed"):
+        MemoryTable.open(store._db, A, "another-model@onnx-fp32", 384)
+
+
+def test_memories_are_there_after_reopening(tmp_path: Path, store: MemoryStore,
+                                            embeddings: EmbeddingService) -> None:
+    ids = add(store, A, "durable one", "durable two")
+    again = MemoryStore(tmp_path / "memory", embeddings, require=require)
+    assert {m["id"] for m in again.page(A, offset=0, limit=10)["items"]} == set(ids)
+    again._writers[A].close()
+
+
+def test_context_fits_the_budget_newest_first_among_equals(
+        embeddings: EmbeddingService) -> None:
+    items = [{"text": "old news", "score": 1.0, "created_at": 1.0},
+             {"text": "new news", "score": 1.0, "created_at": 2.0},
+             {"text": "a rather long memory " * 20, "score": 0.9, "created_at": 3.0},
+             {"text": "small", "score": 0.5, "created_at": 4.0}]
+    packed = pack(items, 12, embeddings.count_tokens)
+    assert packed["text"] == "- new news\n- old news\n- small"
+    assert packed["tokens"] == embeddings.count_tokens(packed["text"]) <= 12

@@ -1,0 +1,85 @@
+"""The persona.* methods through a real core, and `pajamas persona import|export`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pajamas.errors import Conflict, InvalidParams, NotFound
+from pajamas.personas.cards import write_card
+from pajamas.personas.png import read_png_card, write_png_card
+from pajamas.rpc.client import Client
+from tests.conftest import RunningCore, core_env
+
+PERSONA_KEYS = {"id", "name", "description", "system_prompt", "settings", "created_at",
+                "updated_at"}
+
+
+def test_create_get_update_list_delete(client: Client) -> None:
+    ada = client.call("persona.create", {"name": "Ada", "settings": {"temperature": 0.2}})
+    assert set(ada) == PERSONA_KEYS
+    assert client.call("persona.get", {"id": ada["id"]}) == ada
+    changed = client.call("persona.update", {"id": ada["id"], "description": "counts"})
+    assert changed["description"] == "counts" and changed["settings"] == {"temperature": 0.2}
+    client.call("persona.create", {"name": "Bob"})
+    page = client.call("persona.list", {"limit": 1})
+    assert page["total"] == 2 and [p["name"] for p in page["items"]] == ["Ada"]
+    assert client.call("persona.delete", {"id": ada["id"]}) == {"deleted": True}
+    with pytest.raises(NotFound):
+        client.call("persona.get", {"id": ada["id"]})
+
+
+def test_errors_follow_the_protocol(client: Client) -> None:
+    client.call("persona.create", {"name": "Ada"})
+    with pytest.raises(Conflict):
+        client.call("persona.create", {"name": "ada"})
+    with pytest.raises(NotFound):
+        client.call("persona.update", {"id": "nobody", "name": "x"})
+    with pytest.raises(NotFound):
+        client.call("persona.delete", {"id": "nobody"})
+    with pytest.raises(InvalidParams) as caught:
+        client.call("persona.create", {"name": 5})
+    assert caught.value.field == "name"
+
+
+def test_a_real_card_imports_and_exports_unchanged(client: Client, seraphina_png: bytes) -> None:
+    original = read_png_card(seraphina_png)
+    persona = client.call("persona.import", {"card": original})
+    assert persona["name"] == "Seraphina"
+    card = client.call("persona.export", {"id": persona["id"]})["card"]
+    assert card["data"] == original["data"]
+    with pytest.raises(Conflict):
+        client.call("persona.import", {"card": card})
+
+
+def test_png_card_bytes_import_too(client: Client) -> None:
+    # A small PNG of our own: the test core's message limit (64 KiB) is below Seraphina's 500 KB.
+    blob = write_png_card(write_card("Ada", "d", "", {"extensions": {"x": 1}}))
+    persona = client.call("persona.import", {"card": blob})
+    assert client.call("persona.export", {"id": persona["id"]})["card"]["data"]["extensions"] == {
+        "x": 1}
+    with pytest.raises(InvalidParams):
+        client.call("persona.import", {"card": b"not a png"})
+
+
+def test_the_cli_imports_a_png_and_exports_json_and_png(core: RunningCore, tmp_path: Path,
+                                                        seraphina_png: bytes) -> None:
+    source = tmp_path / "in.png"
+    source.write_bytes(seraphina_png)
+    assert "imported Seraphina" in _pajamas(core, "persona", "import", str(source))
+    _pajamas(core, "persona", "export", "seraphina", "-o", str(tmp_path / "out.json"))
+    _pajamas(core, "persona", "export", "Seraphina", "-o", str(tmp_path / "out.png"))
+    original = read_png_card(seraphina_png)["data"]
+    assert json.loads((tmp_path / "out.json").read_text())["data"] == original
+    assert read_png_card((tmp_path / "out.png").read_bytes())["data"] == original
+
+
+def _pajamas(core: RunningCore, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "pajamas", *args], env=core_env(core.home),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout

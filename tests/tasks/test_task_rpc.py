@@ -1,0 +1,114 @@
+"""Tasks through a real core: task.* and perf.* methods, events, cancellation, the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pajamas import launcher
+from pajamas.errors import Conflict, InvalidParams, NotFound
+from pajamas.rpc.client import Client, Subscriber
+from tests.conftest import RunningCore, core_env, start
+
+QUICK_RUN = {"suite": "quick", "only": ["monitor.leak_detect"]}
+
+
+@pytest.fixture(scope="module")
+def task_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]:
+    home = tmp_path_factory.mktemp("tasks") / "home"
+    home.mkdir()
+    running = start(home)
+    yield running
+    assert launcher.stop_core(running.process) == 0
+
+
+@pytest.fixture
+def tasks(task_core: RunningCore) -> Iterator[Client]:
+    with task_core.client() as c:
+        yield c
+
+
+def wait_done(client: Client, task_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view: dict[str, Any] = client.call("task.get", {"id": task_id})
+        if view["state"] in ("done", "failed", "cancelled"):
+            return view
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} did not finish")
+
+
+def test_unknown_tasks_and_runs_are_not_found(tasks: Client) -> None:
+    with pytest.raises(NotFound):
+        tasks.call("task.cancel", {"id": "perf-00000000"})
+    with pytest.raises(NotFound):
+        tasks.call("task.get", {"id": "perf-00000000"})
+    with pytest.raises(NotFound, match="no benchmark matches 'nope'"):
+        tasks.call("perf.run", {"only": ["nope"]})
+    with pytest.raises(NotFound):
+        tasks.call("perf.results", {"run": "20990101T000000Z-abcdef"})
+    with pytest.raises(InvalidParams) as bad:
+        tasks.call("perf.results", {"run": "../../etc/passwd"})
+    assert bad.value.field == "run"
+    with pytest.raises(InvalidParams) as limit:
+        tasks.call("task.list", {"limit": 0})
+    assert limit.value.field == "limit"
+
+
+def test_a_perf_run_is_a_task_with_progress_events_and_saved_results(
+        task_core: RunningCore, tasks: Client) -> None:
+    events = Subscriber(task_core.info, ("task.",))
+    try:
+        time.sleep(0.2)  # let the subscription reach the core before the task starts
+        task_id = tasks.call("perf.run", QUICK_RUN)["task"]
+        done = wait_done(tasks, task_id)
+        seen = [e for e in iter(lambda: events.receive(timeout=1.0), None)
+                if e.data.get("id") == task_id]
+    finally:
+        events.close()
+    assert done["state"] == "done" and done["kind"] == "perf" and done["progress"] == 1.0
+    assert done["result"]["passed"] + done["result"]["failed"] == 1
+    messages = [e.data["message"] for e in seen if e.topic == "task.progress"]
+    assert "running monitor.leak_detect" in messages
+    assert [e.topic for e in seen][-1] == "task.done"
+    run = tasks.call("perf.results", {"run": done["result"]["run_id"]})
+    assert [b["name"] for b in run["benchmarks"]] == ["monitor.leak_detect"]
+    assert tasks.call("perf.results")["run_id"] == run["run_id"]  # the latest by default
+    listed = tasks.call("task.list", {"kind": "perf", "state": "done"})
+    assert task_id in [t["id"] for t in listed["items"]]
+
+
+def test_a_second_run_conflicts_and_a_cancelled_run_saves_nothing(
+        task_core: RunningCore, tasks: Client) -> None:
+    runs = task_core.home / "perf" / "runs"
+    before = len(list(runs.glob("*.json")))
+    two = {"suite": "quick", "only": ["monitor.leak_false_alarms", "monitor.leak_detect"]}
+    task_id = tasks.call("perf.run", two)["task"]
+    with pytest.raises(Conflict, match=task_id):
+        tasks.call("perf.run", QUICK_RUN)
+    assert tasks.call("task.cancel", {"id": task_id}) == {"cancelled": True}
+    view = wait_done(tasks, task_id)
+    assert view["state"] == "cancelled" and view["cancel_requested"] is True
+    assert len(list(runs.glob("*.json"))) == before
+    assert tasks.call("task.cancel", {"id": task_id}) == {"cancelled": False}
+
+
+def test_the_cli_follows_a_perf_task_and_lists_tasks(task_core: RunningCore) -> None:
+    env = core_env(task_core.home)
+    started = subprocess.run([sys.executable, "-m", "pajamas", "perf", "start", "--quick",
+                              "--only", "monitor.leak_detect"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    assert "monitor.leak_detect" in started.stdout and "saved" in started.stdout
+    listing = subprocess.run([sys.executable, "-m", "pajamas", "task", "list", "--state", "done"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert listing.returncode == 0 and "perf run (quick): monitor.leak_detect" in listing.stdout
+    snapshot = subprocess.run([sys.executable, "-m", "pajamas", "monitor", "snapshot"], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert snapshot.returncode == 0 and "core" in snapshot.stdout
+    assert "requests:" in snapshot.stdout
