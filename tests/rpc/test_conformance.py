@@ -151,6 +151,9 @@ def test_invalid_params_name_the_field(raw: RawClient, params: dict[str, Any], f
 
 def test_too_large_request_and_reply(raw: RawClient) -> None:
     error_of(raw.call(1, "debug.echo", {"value": "x" * 70_000}), "too_large")
+    # Far over the 64 KiB limit is still an answer, not a dropped connection.
+    error = error_of(raw.call(3, "debug.echo", {"value": b"z" * 5_000_000}), "too_large")
+    assert error["data"]["limit"] == 64 * 1024 and error["data"]["size"] > 5_000_000
     # A reply over the limit is refused too; the request itself was small enough.
     reply = raw.call(2, "debug.echo", {"value": "y" * 40_000})
     assert reply["result"]["value"] == "y" * 40_000

@@ -41,6 +41,7 @@ _REPLY: Final = b"R"
 _EVENT: Final = b"E"
 _STOP: Final = b"S"
 _BATCH: Final = 256  # messages read per wake-up before the loop looks at its inbox again
+_HARD_CAP_FLOOR: Final = 256 * 1024 * 1024
 _STALE_DEADLINES: Final = 1024  # answered requests' deadlines kept before the heap is rebuilt
 _inbox_ids = itertools.count()
 # Plain ints: pyzmq's flag enums cost microseconds per `|` on the hot path.
@@ -80,8 +81,9 @@ class RpcServer:
         self._ctx = context or zmq.Context.instance()
         self._router = self._ctx.socket(zmq.ROUTER)
         self._pub = self._ctx.socket(zmq.PUB)
-        # A hard cap far above the soft limit: zmq drops such a peer instead of buffering it.
-        self._router.setsockopt(zmq.MAXMSGSIZE, 4 * limits.max_message_bytes + 4096)
+        # A hard cap far above the soft limit, against runaway memory: zmq drops a peer that
+        # sends more instead of buffering it.  Anything between the two gets too_large.
+        self._router.setsockopt(zmq.MAXMSGSIZE, hard_message_cap(limits.max_message_bytes))
         inbox = f"inproc://pajamas-inbox-{next(_inbox_ids)}"
         self._inbox = self._ctx.socket(zmq.PULL)
         self._inbox.bind(inbox)
@@ -307,6 +309,11 @@ class RpcServer:
     def _to_loop(self, frames: list[bytes]) -> None:
         with self._outbox_lock:
             self._outbox.send_multipart(frames)
+
+
+def hard_message_cap(max_message_bytes: int) -> int:
+    """The size past which zmq drops the sender: 4x the limit, and never under 256 MiB."""
+    return max(4 * max_message_bytes, _HARD_CAP_FLOOR) + 4096
 
 
 def _split_route(frames: list[bytes]) -> tuple[list[bytes], list[bytes]]:
