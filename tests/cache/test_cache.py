@@ -58,6 +58,10 @@ def test_wrong_names_keys_values_and_ttls_are_refused(open_cache: OpenCache) -> 
     with pytest.raises(InvalidParams) as caught:
         cache.set("ns", "k", 1, ttl=0)
     assert caught.value.field == "ttl" and cache.get("ns", "k") is None
+    loads: list[int] = []
+    with pytest.raises(InvalidParams):
+        cache.get_or_load("ns", "k", lambda: loads.append(1), ttl=-1)
+    assert not loads  # refused before the loader's work
 
 
 @pytest.mark.parametrize("where", ["hot", "warm", "cold"])

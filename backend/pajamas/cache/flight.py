@@ -19,23 +19,21 @@ from pajamas.cache.records import Key
 class Flight:
     """One load in progress."""
 
-    __slots__ = ("_done", "data", "error", "followers", "stale")
+    __slots__ = ("data", "done", "error", "followers", "stale")
 
     def __init__(self) -> None:
-        self._done = threading.Event()
+        # The event is made when a first follower comes: most loads have none, and an Event
+        # costs more to make and set than the rest of a miss.
+        self.done: threading.Event | None = None
         self.data: bytes | None = None
         self.error: BaseException | None = None
         self.followers = 0
         self.stale = False
 
-    def land(self, data: bytes | None, error: BaseException | None = None) -> None:
-        """Publish the load's packed value, or the exception it raised."""
-        self.data, self.error = data, error
-        self._done.set()
-
     def wait(self) -> bytes:
         """The packed value the leader loaded; raises what its loader raised."""
-        self._done.wait()
+        assert self.done is not None  # made by `join` before a follower waits
+        self.done.wait()
         if self.error is not None:
             raise self.error
         assert self.data is not None  # landed with data or with an error
@@ -54,17 +52,25 @@ class SingleFlight:
         """The flight for key and whether this caller leads it (and must run the loader)."""
         with self._lock:
             flight = self._flights.get(key)
-            if flight is not None:
-                flight.followers += 1
-                return flight, False
-            flight = self._flights[key] = Flight()
-            return flight, True
+            if flight is None:
+                flight = self._flights[key] = Flight()
+                return flight, True
+            if flight.done is None:
+                flight.done = threading.Event()
+            flight.followers += 1
+            return flight, False
 
-    def end(self, key: Key, flight: Flight) -> None:
-        """Take flight off the board: later misses start a new one."""
+    def land(self, key: Key, flight: Flight, data: bytes | None,
+             error: BaseException | None = None) -> None:
+        """Publish the leader's packed value (or its loader's exception) to the followers and
+        take the flight off the board: later misses start a new one."""
         with self._lock:
+            flight.data, flight.error = data, error
             if self._flights.get(key) is flight:
                 del self._flights[key]
+            done = flight.done
+        if done is not None:
+            done.set()
 
     def mark_stale(self, key: Key) -> None:
         """A write to key happened: its load in progress must not be stored."""

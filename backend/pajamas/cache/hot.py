@@ -9,7 +9,7 @@ resize, clear) must be serialized by the caller: the namespace holds its lock fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Final, final
 
 from pajamas.cache.policy import MAX_FREQ, SMALL_SHARE, S3Fifo
@@ -71,10 +71,6 @@ class HotTier:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def __iter__(self) -> Iterator[Entry]:
-        """Entries from the most to the least valuable."""
-        return iter(list(self._policy))
 
     def admits(self, size: int) -> bool:
         """Whether a value of size bytes may enter: one larger than the small queue would

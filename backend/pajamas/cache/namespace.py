@@ -115,11 +115,9 @@ class Namespace:
         try:
             data, value = self._load(key, loader, ttl, tags, flight)
         except BaseException as exc:
-            flight.land(None, exc)
+            self._flights.land(key, flight, None, exc)
             raise
-        finally:
-            self._flights.end(key, flight)
-        flight.land(data)
+        self._flights.land(key, flight, data)
         return value
 
     def _sampled_get(self, start: int, tier: TierStats | None) -> None:
@@ -178,7 +176,7 @@ class Namespace:
             tags: Iterable[str] = ()) -> None:
         """Store value for key in the highest tier that takes its size, replacing any other."""
         data = pack_value(value)
-        stamped = self._epochs.snapshot(tags)
+        stamped = self._epochs.snapshot(tags) if tags else ()
         expires_at = self._expiry(ttl)
         with self._lock:
             self._flights.mark_stale(key)
@@ -204,7 +202,8 @@ class Namespace:
     def _load(self, key: Key, loader: Callable[[], Any], ttl: float | None,
               tags: Iterable[str], flight: Flight) -> tuple[bytes, Any]:
         # The epochs are taken before the loader runs: an invalidation during the load wins.
-        stamped = self._epochs.snapshot(tags)
+        stamped = self._epochs.snapshot(tags) if tags else ()
+        self._expiry(ttl)  # a bad ttl fails before the loader's work, not after
         self.stats.loads += 1
         value = loader()
         data = pack_value(value)
@@ -218,27 +217,29 @@ class Namespace:
     def _store(self, key: Key, data: bytes, expires_at: float | None, tags: Tags, *,
                replace: bool) -> None:
         start = _now_ns()
-        encoded = encode_key(key)
+        encoded = encode_key(key)  # checks the key, too
         uses = DEMOTE_MIN_USES if self._inserted.add(key) else 1
         hot = self._hot
-        in_hot = hot is not None and hot.admits(entry_size(key, data))
-        lower = -1 if in_hot else self._first_lower(len(data), 0)
-        if replace:
-            self._delete_copies(key, encoded, keep_hot=in_hot, keep=lower)
-        record = Record(encoded, data, expires_at, uses, tags)
-        if hot is not None and in_hot:
-            self._store_hot(hot, Entry(key, data, expires_at, tags, uses), record)
+        if hot is not None and hot.admits(entry_size(key, data)):
+            if replace:
+                self._delete_copies(key, encoded, keep_hot=True, keep=-1)
+            entry = Entry(key, data, expires_at, tags, uses)
+            if self.config.write_through:
+                entry.in_lower = self._write_through(Record(encoded, data, expires_at, uses, tags))
+            self._settle_hot(hot.put(entry))
             hot.stats.set.add(_now_ns() - start)
-        elif lower >= 0:
-            self._put_lower(lower, record)
-            self._lower[lower].stats.set.add(_now_ns() - start)
+        else:
+            lower = self._first_lower(len(data), 0)
+            if replace:
+                self._delete_copies(key, encoded, keep_hot=False, keep=lower)
+            if lower >= 0:
+                self._put_lower(lower, Record(encoded, data, expires_at, uses, tags))
+                self._lower[lower].stats.set.add(_now_ns() - start)
         self.stats.set.add(_now_ns() - start)
 
-    def _store_hot(self, hot: HotTier, entry: Entry, record: Record) -> None:
-        if self.config.write_through:
-            index = self._first_lower(len(record.value), 0)
-            entry.in_lower = index >= 0 and self._put_lower(index, record)
-        self._settle_hot(hot.put(entry))
+    def _write_through(self, record: Record) -> bool:
+        index = self._first_lower(len(record.value), 0)
+        return index >= 0 and self._put_lower(index, record)
 
     def _delete_copies(self, key: Key, encoded: bytes, *, keep_hot: bool, keep: int) -> None:
         """Delete key from every tier but the one about to take the new value.  Failures
@@ -285,12 +286,12 @@ class Namespace:
         for entry in victims:
             if entry.in_lower or (entry.uses < DEMOTE_MIN_USES and not force):
                 continue
-            if self._stale(entry.expires_at, entry.tags, hot_stats):
-                continue
             index = self._first_lower(len(entry.value), 0)
+            if index < 0 or self._stale(entry.expires_at, entry.tags, hot_stats):
+                continue
             record = Record(encode_key(entry.key), entry.value, entry.expires_at, entry.uses,
                             entry.tags)
-            if index >= 0 and self._put_lower(index, record):
+            if self._put_lower(index, record):
                 hot_stats.demotions += 1
 
     def _settle_lower(self, index: int, victims: list[Record]) -> None:

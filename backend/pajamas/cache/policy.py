@@ -126,6 +126,7 @@ class S3Fifo(Generic[E]):
 
     def _remember_ghost(self, key: Hashable) -> None:
         # As many ghosts as live entries: the paper sizes the ghost queue like the main one.
-        self._ghost[key] = None
-        while len(self._ghost) > max(1, len(self)):
-            self._ghost.popitem(last=False)
+        ghosts = self._ghost
+        ghosts[key] = None
+        if len(ghosts) > len(self._small) + len(self._main) + 1:
+            ghosts.popitem(last=False)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, final
+from typing import Any, Final, final
 
 from pajamas.cache.namespace import Namespace
 from pajamas.cache.namespaces import NamespaceConfig
@@ -19,6 +19,8 @@ from pajamas.cache.records import Key
 from pajamas.cache.stats import CacheSnapshot
 from pajamas.cache.tags import TagEpochs
 from pajamas.errors import NotFound
+
+_ABSENT: Final = object()
 
 
 @dataclass(frozen=True)
@@ -165,5 +167,3 @@ class Cache:
     def _spaces(self) -> list[Namespace]:
         return list(self._namespaces.values())
 
-
-_ABSENT = object()
