@@ -33,6 +33,7 @@ from pajamas.memory import methods as memory_methods
 from pajamas.monitor import methods as monitor_methods
 from pajamas.monitor.watchlist import Watchlist
 from pajamas.personas import methods as persona_methods
+from pajamas.plugins import methods as plugin_methods
 from pajamas.rpc import connection
 from pajamas.rpc.connection import ConnectionInfo, CoreLock
 from pajamas.rpc.methods import Registry
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # imported by their stages, after the connection file is writ
     from pajamas.monitor.pressure import Shed
     from pajamas.monitor.service import Monitor
     from pajamas.personas.service import PersonaService
+    from pajamas.plugins.registry import PluginRegistry
     from pajamas.store.metadata import MetadataStore
     from pajamas.tasks.manager import TaskManager
 
@@ -80,6 +82,7 @@ class Core:
         self.metadata: Slot[MetadataStore] = Slot("metadata")
         self.personas: Slot[PersonaService] = Slot("personas")
         self.memory: Slot[MemoryService] = Slot("memory")
+        self.plugins: Slot[PluginRegistry] = Slot("plugins")
         self.system: SystemService | None = None
 
     def start(self) -> ConnectionInfo:
@@ -158,6 +161,7 @@ class Core:
         self.cache = cache_methods.install(self)  # its stage, methods, pressure shed, gauges
         self.metadata, self.personas = persona_methods.install(self)  # hub.db, persona.*
         self.memory = memory_methods.install(self)  # memory.*; LanceDB opens on first use
+        self.plugins = plugin_methods.install(self)  # plugin.*; install, list, enable
 
     def _start_monitor(self, server: RpcServer) -> Monitor:
         from pajamas.monitor.service import Monitor, MonitorConfig  # noqa: PLC0415  (psutil)

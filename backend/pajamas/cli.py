@@ -18,6 +18,7 @@ from pajamas.errors import CoreAlreadyRunning, HubError
 from pajamas.memory.commands import add_memory_parser
 from pajamas.monitor.commands import add_monitor_parser
 from pajamas.personas.commands import add_persona_parser
+from pajamas.plugins.commands import add_plugin_parser
 from pajamas.tasks.commands import add_perf_start_parser, add_task_parser
 
 Handler = Callable[[argparse.Namespace, Path, Settings], int]
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     add_cache_parser(sub)
     add_persona_parser(sub)
     add_memory_parser(sub)
+    add_plugin_parser(sub)
     return parser
 
 

@@ -175,6 +175,31 @@ class Settings:
         30.0, "Days after which the age-decaying share of a memory's score is halved.",
         minimum=0.001
     )
+    # plugins
+    plugin_memory_mb: int = _setting(
+        256, "Default memory quota of a plugin's host process, in MB (quotas.memory_mb).",
+        minimum=16
+    )
+    plugin_cpu_s: int = _setting(
+        5, "Default CPU seconds a plugin call may use (quotas.cpu_s).", minimum=1
+    )
+    plugin_wall_s: int = _setting(
+        10, "Default wall seconds a plugin call may take (quotas.wall_s).", minimum=1
+    )
+    plugin_processes: int = _setting(
+        1, "Default processes a plugin may start beyond its host (quotas.processes).",
+        minimum=0
+    )
+    plugin_open_files: int = _setting(
+        64, "Default files a plugin's host may hold open (quotas.open_files).", minimum=8
+    )
+    plugin_output_kb: int = _setting(
+        1024, "Default size, in KB, of a plugin call's result and captured output "
+        "(quotas.output_kb).", minimum=1
+    )
+    plugin_disk_mb: int = _setting(
+        16, "Default size, in MB, of a plugin's scratch folder (quotas.disk_mb).", minimum=1
+    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@
     ├── Forbidden                 forbidden       the caller lacks the permission
     ├── PluginError                               a plugin misbehaved (.plugin)
     │   ├── QuotaExceeded         quota_exceeded  over a memory/CPU/time/process/file/output quota
-    │   └── PluginFailed          plugin_failed   the plugin raised, crashed or was killed
+    │   ├── PluginFailed          plugin_failed   the plugin raised, crashed or was killed
+    │   └── PluginModified        plugin_failed   an installed plugin's files no longer match
     ├── HubTimeout                timeout         the work did not finish in the time allowed
     ├── Busy                      busy            the core sheds load; retry later
     ├── ConfigError               invalid_params  a setting is unknown, mistyped or out of range
@@ -149,6 +150,12 @@ class QuotaExceeded(PluginError):
 
 class PluginFailed(PluginError):
     """The plugin raised, crashed or was killed."""
+
+    code: ClassVar[str] = "plugin_failed"
+
+
+class PluginModified(PluginError):
+    """An installed plugin's files differ from the SHA-256 recorded at install; it is refused."""
 
     code: ClassVar[str] = "plugin_failed"
 

@@ -6,6 +6,6 @@ the order they were registered (import order, then definition order within a mod
 
 from __future__ import annotations
 
-from pajamas.perf.benchmarks import cache, memory, monitor, rpc, startup, window
+from pajamas.perf.benchmarks import cache, memory, monitor, plugins, rpc, startup, window
 
-MODULES = (rpc, startup, window, monitor, cache, memory)
+MODULES = (rpc, startup, window, monitor, cache, memory, plugins)

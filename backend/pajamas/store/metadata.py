@@ -37,6 +37,29 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX personas_created ON personas (created_at);
     """,
+    # 1 -> 2: plugins (pajamas.plugins.registry): one row per installed plugin, the SHA-256
+    # of each of its files, and the personas it is enabled for.
+    """
+    CREATE TABLE plugins (
+        name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        description TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        installed_at REAL NOT NULL
+    );
+    CREATE TABLE plugin_files (
+        plugin TEXT NOT NULL REFERENCES plugins (name) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (plugin, path)
+    );
+    CREATE TABLE plugin_enabled (
+        persona TEXT NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        plugin TEXT NOT NULL REFERENCES plugins (name) ON DELETE CASCADE,
+        PRIMARY KEY (persona, plugin)
+    );
+    CREATE INDEX plugin_enabled_plugin ON plugin_enabled (plugin);
+    """,
 )
 
 

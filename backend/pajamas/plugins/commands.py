@@ -1,0 +1,101 @@
+"""`pajamas plugin install|list|uninstall|enable|disable`: plugins from a terminal.
+
+Thin RPC clients of the home's core, which is started for the command when none runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pajamas.config import Settings
+
+if TYPE_CHECKING:
+    from pajamas.rpc.client import Client
+
+PAGE = 1000
+
+
+def add_plugin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `pajamas plugin install|list|uninstall|enable|disable`."""
+    plugin = sub.add_parser("plugin", help="plugins: install, list, enable per persona")
+    plugin_sub = plugin.add_subparsers(title="plugin commands", metavar="PLUGIN_COMMAND",
+                                       required=True)
+    installed = plugin_sub.add_parser("install", help="install a plugin folder or .zip")
+    installed.add_argument("path", type=Path, help="a folder holding plugin.toml, or a .zip")
+    installed.set_defaults(handler=install_command)
+    listing = plugin_sub.add_parser("list", help="list the installed plugins")
+    listing.add_argument("query", nargs="?", help="keep those whose name or description holds it")
+    listing.set_defaults(handler=list_command)
+    removed = plugin_sub.add_parser("uninstall", help="uninstall a plugin and delete its files")
+    removed.add_argument("name", help="the plugin's name")
+    removed.set_defaults(handler=uninstall_command)
+    for verb, enabled in (("enable", True), ("disable", False)):
+        switch = plugin_sub.add_parser(verb, help=f"{verb} a plugin for a persona")
+        switch.add_argument("name", help="the plugin's name")
+        switch.add_argument("--persona", required=True, help="the persona's name")
+        switch.set_defaults(handler=enable_command, enabled=enabled)
+
+
+def install_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Install the plugin at the path."""
+    with _client(home, settings) as client:
+        plugin = client.call("plugin.install", {"path": str(args.path.resolve())})
+    print(f"installed {plugin['name']} {plugin['version']}: {describe(plugin)}")
+    return 0
+
+
+def list_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Print every installed plugin (matching the query) with its version and description."""
+    offset = 0
+    with _client(home, settings) as client:
+        while True:
+            params: dict[str, Any] = {"offset": offset, "limit": PAGE}
+            if args.query:
+                params["query"] = args.query
+            page = client.call("plugin.list", params)
+            for plugin in page["items"]:
+                print(f"{plugin['name']}\t{plugin['version']}\t{plugin['description']}")
+            offset += len(page["items"])
+            if not page["items"] or offset >= page["total"]:
+                return 0
+
+
+def uninstall_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Uninstall the named plugin."""
+    with _client(home, settings) as client:
+        client.call("plugin.uninstall", {"name": args.name})
+    print(f"uninstalled {args.name}")
+    return 0
+
+
+def enable_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Enable or disable the named plugin for the named persona."""
+    method = "plugin.enable" if args.enabled else "plugin.disable"
+    with _client(home, settings) as client:
+        persona = client.call("persona.get", {"name": args.persona})
+        client.call(method, {"persona": persona["id"], "name": args.name})
+    print(f"{args.name} {'enabled' if args.enabled else 'disabled'} for {persona['name']}")
+    return 0
+
+
+def describe(plugin: dict[str, Any]) -> str:
+    """The plugin's functions and granted permissions, in one line."""
+    granted = [name for name, on in plugin["permissions"].items() if on]
+    return (f"functions {', '.join(sorted(plugin['functions']))}; "
+            f"permissions {', '.join(granted) or 'none'}")
+
+
+@contextmanager
+def _client(home: Path, settings: Settings) -> Iterator[Client]:
+    """A client of the home's core, started for the command when none runs."""
+    from pajamas.launcher import ensure_core  # noqa: PLC0415
+
+    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
+    try:
+        yield handle.client
+    finally:
+        handle.close()
