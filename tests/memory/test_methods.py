@@ -114,3 +114,21 @@ def test_the_cli_adds_searches_and_reports(memory_core: RunningCore, mclient: Cl
     cli("add", "Ada", "the analytical engine", "--importance", "0.8")
     assert "analytical engine" in cli("search", "ada", "engine")
     assert '"count": 1' in cli("stats", "Ada")
+
+
+def test_repeated_searches_come_from_the_cache_until_memory_changes(mclient: Client) -> None:
+    persona = mclient.call("persona.create", {"name": "Cached"})["id"]
+    mclient.call("memory.add", {"persona": persona, "text": "The lighthouse keeper has a cat"})
+    params = {"persona": persona, "query": "lighthouse", "limit": 5}
+
+    def search_hits() -> int:
+        stats = mclient.call("cache.stats")
+        return int(stats["namespaces"]["search"]["hits"])
+
+    first = mclient.call("memory.search", params)
+    before = search_hits()
+    assert mclient.call("memory.search", params) == first
+    assert search_hits() == before + 1
+    mclient.call("memory.add", {"persona": persona, "text": "The lighthouse has a red lamp"})
+    changed = mclient.call("memory.search", params)
+    assert len(changed["items"]) == len(first["items"]) + 1  # the add invalidated the result

@@ -44,6 +44,22 @@ class MemoryService:
                 self._store = self._open()
             return self._store
 
+    def search(self, persona: str, query: str, **params: Any) -> dict[str, Any]:
+        """A search of persona's memory, from the tiered cache's `search` namespace when it is up.
+
+        The cache drops a persona's results whenever its memory changes (`_changed`).
+        """
+        def run() -> dict[str, Any]:
+            return self.store().search(persona, query, **params)
+
+        service = self._core.cache.peek()
+        if service is None:
+            return run()
+        from pajamas.cache.wiring import cached_search  # noqa: PLC0415
+
+        found: dict[str, Any] = cached_search(service.cache, persona, query, params, run)
+        return found
+
     def forget(self, persona: str) -> None:
         """Delete persona's memory (its persona is being deleted)."""
         if (self._core.home / "memory" / f"{persona}.lance").exists():
@@ -191,8 +207,8 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         check_page(offset, limit)
         if not query.strip():
             raise InvalidParams("query is empty", field="query")
-        return store().search(persona, query, mode=mode, offset=offset, limit=limit,
-                              since=since, until=until, wanted=filter)
+        return memory.get().search(persona, query, mode=mode, offset=offset, limit=limit,
+                                   since=since, until=until, wanted=filter)
 
     def context(persona: str, query: str, max_tokens: int) -> dict[str, Any]:
         """Pack the memories best for `query` into `max_tokens` tokens of the model's tokenizer.
