@@ -132,12 +132,15 @@ class Namespace:
         with self._lock:
             if self._hot is not None:
                 self._drop_stale_hot(self._hot, key)
+            # Time one read in SAMPLE_EVERY, as get() does: two clock reads cost ~0.3 µs.
+            sampled = not self._ticks & SAMPLE_MASK
             for index, tier in enumerate(self._lower):
-                start = _now_ns()
+                start = _now_ns() if sampled else 0
                 record = self._read(tier, encoded)
                 if record is not None:
                     self._promote(key, record, index)
-                    tier.stats.get.add(_now_ns() - start)
+                    if sampled:
+                        tier.stats.get.add(_now_ns() - start)
                     return record.value
             self.stats.misses += 1
             return None
