@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pajamas.memory.table import Ranked
+from pajamas.memory.vectors import Ranked
 
 DAY_S = 86_400.0
 

@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, final
 
@@ -29,7 +30,8 @@ from pajamas.memory.model import (
     matches,
 )
 from pajamas.memory.schema import COLUMNS, schema
-from pajamas.memory.table import MemoryTable, Ranked, quote, table_exists
+from pajamas.memory.table import MemoryTable, quote, table_exists
+from pajamas.memory.vectors import Bounds, Ranked
 from pajamas.memory.writer import Writer
 
 if TYPE_CHECKING:
@@ -56,6 +58,9 @@ class MemoryStore:
             self._db = lancedb.connect(str(root))
         self._writers: dict[str, Writer] = {}
         self._lock = threading.Lock()
+        # Hybrid search runs LanceDB's full-text query here while the caller embeds the query
+        # and ranks by vector: both release the GIL, so their times overlap.
+        self._text_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pajamas-fts")
 
     # -- writes -------------------------------------------------------------------------
 
@@ -99,7 +104,7 @@ class MemoryStore:
         """Delete one memory; `NotFound` if it is not there."""
         writer = self._writer(persona)
         self.get(persona, memory_id)
-        writer.call(lambda table: table.delete(f"id = {quote(memory_id)}"))
+        writer.call(lambda table: table.delete([memory_id]))
         self._on_change(persona)
 
     def drop(self, persona: str) -> None:
@@ -140,16 +145,19 @@ class MemoryStore:
 
         `total` counts every memory that passes the filters for the vector and hybrid modes
         (each has a vector rank); for text it counts the matches ranked (at most the pool).
+        Only the page's rows are read from the table: ranks, counts, importance and age come
+        from the in-memory index.
         """
         table = self._table(persona)
-        where = self._where(table, since, until, wanted or {})
-        if where == "false":
-            return {"items": [], "total": 0}
-        rows: dict[str, dict[str, Any]] = {}
+        bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {}))
+        if bounds.only is not None and not bounds.only:
+            return {"items": [], "total": 0}  # no memory matches the metadata filter
         pool = max(MIN_POOL, offset + limit)
-        ranked, total = self._rank(table, query, mode, where, pool=pool, rows=rows)
-        ranked = reweigh(ranked, rows, self.weights, self._clock())
+        ranked, total = self._rank(table, query, mode, bounds, pool=pool)
+        ranked = reweigh(ranked, table.vectors.facts([i for i, _ in ranked]), self.weights,
+                         self._clock())
         page = ranked[offset:offset + limit]
+        rows = table.rows([i for i, _ in page], list(COLUMNS))
         items = [_memory(persona, rows[i]) | {"score": score} for i, score in page if i in rows]
         return {"items": items, "total": total if total is not None else len(ranked)}
 
@@ -166,45 +174,35 @@ class MemoryStore:
             writers, self._writers = list(self._writers.values()), {}
         for writer in writers:
             writer.close()
+        self._text_pool.shutdown()
         self.embeddings.close()
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _rank(self, table: MemoryTable, query: str, mode: Mode, where: str | None, *,
-              pool: int, rows: dict[str, dict[str, Any]]) -> tuple[Ranked, int | None]:
-        """The ranking for mode (rows filled), and the number of matches when it is known."""
+    def _rank(self, table: MemoryTable, query: str, mode: Mode, bounds: Bounds, *,
+              pool: int) -> tuple[Ranked, int | None]:
+        """The ranking for mode, and the number of matches when it is known."""
         if mode == "text":
-            return table.text_search(query, pool, where, rows), None
+            return table.text_search(query, pool, _where(bounds)), None
+        by_text = (self._text_pool.submit(table.text_search, query, pool, _where(bounds))
+                   if mode == "hybrid" else None)
         vector = self.embeddings.embed([query])[0]
-        by_vector = table.vector_search(vector, pool, where, rows)
-        total = table.count(where)
-        if mode == "vector":
+        by_vector = table.vector_search(vector, pool, bounds)
+        total = table.vectors.count(bounds)
+        if by_text is None:
             return by_vector, total
-        by_text = table.text_search(query, pool, where, rows)
         w = self.weights
-        return fuse([(by_vector, w.vector), (by_text, w.text)], w.rrf_k), total
+        return fuse([(by_vector, w.vector), (by_text.result(), w.text)], w.rrf_k), total
 
-    def _where(self, table: MemoryTable, since: float | None, until: float | None,
-               wanted: dict[str, Any]) -> str | None:
-        """The SQL filter for the time bounds and metadata (by the ids that match it)."""
-        clauses = []
-        if since is not None:
-            clauses.append(f"created_at >= {float(since)!r}")
-        if until is not None:
-            clauses.append(f"created_at < {float(until)!r}")
-        if wanted:
-            ids = self._matching_ids(table, " AND ".join(clauses) or None, wanted)
-            if not ids:
-                return "false"  # nothing matches: the caller answers without searching
-            clauses.append(f"id IN ({', '.join(map(quote, ids))})")
-        return " AND ".join(clauses) or None
-
-    def _matching_ids(self, table: MemoryTable, where: str | None,
-                      wanted: dict[str, Any]) -> list[str]:
-        scanned = table.scan(["id", "metadata"], where)
-        return [memory_id for memory_id, meta in zip(scanned["id"].to_pylist(),
+    def _matching_ids(self, table: MemoryTable, since: float | None, until: float | None,
+                      wanted: dict[str, Any]) -> set[str] | None:
+        """The ids whose metadata has every wanted value (None: no metadata filter)."""
+        if not wanted:
+            return None
+        scanned = table.scan(["id", "metadata"], _where(Bounds(since, until)))
+        return {memory_id for memory_id, meta in zip(scanned["id"].to_pylist(),
                                                      scanned["metadata"].to_pylist(), strict=True)
-                if matches(json.loads(meta), wanted)]
+                if matches(json.loads(meta), wanted)}
 
     def _writer(self, persona: str) -> Writer:
         self._require(persona)
@@ -218,6 +216,18 @@ class MemoryStore:
 
     def _table(self, persona: str) -> MemoryTable:
         return self._writer(persona).table
+
+
+def _where(bounds: Bounds) -> str | None:
+    """bounds as an SQL filter (for LanceDB's full-text search)."""
+    clauses = []
+    if bounds.since is not None:
+        clauses.append(f"created_at >= {float(bounds.since)!r}")
+    if bounds.until is not None:
+        clauses.append(f"created_at < {float(bounds.until)!r}")
+    if bounds.only is not None:
+        clauses.append(f"id IN ({', '.join(map(quote, sorted(bounds.only)))})")
+    return " AND ".join(clauses) or None
 
 
 def _memory(persona: str, row: dict[str, Any]) -> Memory:

@@ -1,34 +1,40 @@
 """`MemoryTable`: one persona's LanceDB table: created with the schema, read and searched.
 
 Writes go through the persona's `Writer` only; reads (get, list, search, count) run on the
-caller's thread.  Every LanceDB call is inside `lancedb_errors`.
+caller's thread.  Every LanceDB call is inside `lancedb_errors`.  The table's vectors are also
+held in memory (`VectorIndex`), loaded on open and updated after every committed write, so
+vector search, counts and the ranking's importance and age never read the table.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, final
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
-from pajamas.memory.schema import COLUMNS, check_model, schema
+from pajamas.memory.schema import check_model, schema
+from pajamas.memory.vectors import Bounds, Ranked, VectorIndex
 
 if TYPE_CHECKING:
     import lancedb
-    import numpy as np
-    import numpy.typing as npt
 
-Ranked = list[tuple[str, float]]  # (memory id, score), best first
 FTS_COLUMN: Final = "text"
+INDEXED: Final = ["id", "vector", "created_at", "importance"]  # what VectorIndex holds
 
 
 @final
 class MemoryTable:
     """A persona's memory table."""
 
-    def __init__(self, table: Any, persona: str) -> None:
+    def __init__(self, table: Any, persona: str, dimension: int) -> None:
         self._table, self.persona = table, persona
+        self._schema: pa.Schema = table.schema  # asking LanceDB costs ~2 ms; our writes keep it
         self.has_fts = any(i.index_type == "FTS" for i in table.list_indices())
+        self.vectors = VectorIndex(dimension)
+        self._index(self.scan(INDEXED))
 
     @classmethod
     def open(cls, db: lancedb.DBConnection, persona: str, model_id: str,
@@ -40,17 +46,18 @@ class MemoryTable:
                 check_model(table.schema.metadata, model_id, dimension, persona)
             else:
                 table = db.create_table(persona, schema=schema(model_id, dimension))
-        return cls(table, persona)
+        return cls(table, persona, dimension)
 
     @property
     def arrow_schema(self) -> pa.Schema:
         """The table's schema."""
-        return self._table.schema
+        return self._schema
 
     def add(self, rows: pa.Table) -> None:
         """Append rows (the writer's thread only); the first add builds the full-text index."""
         with lancedb_errors("adding memories", self.persona):
             self._table.add(rows)
+            self._index(rows)
             if not self.has_fts:
                 from lancedb.index import FTS  # noqa: PLC0415
 
@@ -62,11 +69,15 @@ class MemoryTable:
         """Set values on one memory (the writer's thread only)."""
         with lancedb_errors("updating a memory", self.persona):
             self._table.update(where=f"id = {quote(memory_id)}", values=values)
+        vector = values.get("vector")
+        self.vectors.update(memory_id, importance=values.get("importance"),
+                            vector=None if vector is None else _floats(vector))
 
-    def delete(self, where: str) -> None:
-        """Delete the memories matching where (the writer's thread only)."""
+    def delete(self, memory_ids: list[str]) -> None:
+        """Delete the memories with these ids (the writer's thread only)."""
         with lancedb_errors("deleting memories", self.persona):
-            self._table.delete(where)
+            self._table.delete(f"id IN ({', '.join(map(quote, memory_ids))})")
+        self.vectors.remove(set(memory_ids))
 
     def rows(self, ids: list[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The rows with these ids, by id."""
@@ -91,34 +102,21 @@ class MemoryTable:
         with lancedb_errors("counting memories", self.persona):
             return int(self._table.count_rows(where))
 
-    def vector_search(self, vector: npt.NDArray[np.float32], k: int, where: str | None,
-                      rows: dict[str, dict[str, Any]]) -> Ranked:
-        """The k nearest memories by cosine similarity; their rows go into rows.
+    def vector_search(self, vector: npt.NDArray[np.float32], k: int, bounds: Bounds) -> Ranked:
+        """The k nearest memories by cosine similarity (exact, over the in-memory vectors)."""
+        return self.vectors.search(vector, k, bounds)
 
-        Reading the rows with the ranking saves a second query (an id lookup is a scan).
-        """
-        with lancedb_errors("searching by vector", self.persona):
-            query = (self._table.search(vector, vector_column_name="vector")
-                     .distance_type("cosine").select(list(COLUMNS)).limit(k))
-            if where:
-                query = query.where(where, prefilter=True)
-            found = query.to_arrow().to_pylist()
-        rows.update((row["id"], row) for row in found)
-        return [(row["id"], 1.0 - row["_distance"]) for row in found]
-
-    def text_search(self, text: str, k: int, where: str | None,
-                    rows: dict[str, dict[str, Any]]) -> Ranked:
-        """The k best full-text (BM25) matches; their rows go into rows."""
+    def text_search(self, text: str, k: int, where: str | None) -> Ranked:
+        """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows)."""
         if not self.has_fts:
             return []
         with lancedb_errors("searching by text", self.persona):
             query = (self._table.search(text, query_type="fts")
-                     .select([*COLUMNS, "_score"]).limit(k))
+                     .select(["id", "_score"]).limit(k))
             if where:
                 query = query.where(where, prefilter=True)
-            found = query.to_arrow().to_pylist()
-        rows.update((row["id"], row) for row in found)
-        return [(row["id"], row["_score"]) for row in found]
+            found = query.to_arrow()
+        return list(zip(found["id"].to_pylist(), found["_score"].to_pylist(), strict=True))
 
     def stats(self) -> dict[str, Any]:
         """LanceDB's figures: bytes, rows, fragments, indices."""
@@ -135,6 +133,21 @@ class MemoryTable:
         """Compact small fragments and bring the indices up to date."""
         with lancedb_errors("optimizing its table", self.persona):
             self._table.optimize()
+
+
+    def _index(self, rows: pa.Table) -> None:
+        """Copy rows' ids, vectors, created_at and importance into the in-memory index."""
+        if not rows.num_rows:
+            return
+        flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        self.vectors.append(rows["id"].to_pylist(),
+                            np.asarray(flat, np.float32).reshape(-1, self.vectors.dimension),
+                            rows["created_at"].to_numpy(), rows["importance"].to_numpy())
+
+
+def _floats(vector: Any) -> npt.NDArray[np.float32]:
+    """vector (a list from the caller) as a float32 array."""
+    return np.asarray(vector, dtype=np.float32)
 
 
 def table_exists(db: lancedb.DBConnection, name: str) -> bool:
