@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pajamas.errors import CoreNotRunning, HubTimeout
 from pajamas.rpc import connection
@@ -52,6 +54,23 @@ def ensure_core(home: Path, *, start_timeout: float = 15.0,
     if process.poll() == EXIT_ALREADY_RUNNING:  # another command started one meanwhile
         return CoreHandle(connect(home), None)
     return CoreHandle(connect(home), process)
+
+
+@contextmanager
+def command_client(home: Path, start_timeout: float) -> Iterator[Client]:
+    """A client for one CLI command: the home's core, started for the command if none runs."""
+    handle = ensure_core(home, start_timeout=start_timeout)
+    try:
+        yield handle.client
+    finally:
+        handle.close()
+
+
+def command_call(home: Path, start_timeout: float, method: str,
+                 params: dict[str, Any] | None = None) -> Any:
+    """One call for a CLI command (see `command_client`)."""
+    with command_client(home, start_timeout) as client:
+        return client.call(method, params)
 
 
 def start_core(home: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

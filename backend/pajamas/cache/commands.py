@@ -46,10 +46,6 @@ def clear_command(args: argparse.Namespace, home: Path, settings: Settings) -> i
 
 
 def _call(home: Path, settings: Settings, method: str, params: dict[str, Any]) -> Any:
-    from pajamas.launcher import ensure_core  # noqa: PLC0415
+    from pajamas.launcher import command_call  # noqa: PLC0415
 
-    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
-    try:
-        return handle.client.call(method, params)
-    finally:
-        handle.close()
+    return command_call(home, settings.core_start_timeout_s, method, params)

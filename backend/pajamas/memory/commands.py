@@ -68,14 +68,11 @@ def _call(home: Path, settings: Settings, persona: str, method: str,
           params: dict[str, Any]) -> Any:
     """method called for the persona named (by name, else by id)."""
     from pajamas.errors import NotFound  # noqa: PLC0415
-    from pajamas.launcher import ensure_core  # noqa: PLC0415
+    from pajamas.launcher import command_client  # noqa: PLC0415
 
-    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
-    try:
+    with command_client(home, settings.core_start_timeout_s) as client:
         try:
-            persona_id = handle.client.call("persona.get", {"name": persona})["id"]
+            persona_id = client.call("persona.get", {"name": persona})["id"]
         except NotFound:
-            persona_id = handle.client.call("persona.get", {"id": persona})["id"]
-        return handle.client.call(method, {"persona": persona_id, **params})
-    finally:
-        handle.close()
+            persona_id = client.call("persona.get", {"id": persona})["id"]
+        return client.call(method, {"persona": persona_id, **params})

@@ -92,10 +92,7 @@ def describe(plugin: dict[str, Any]) -> str:
 @contextmanager
 def _client(home: Path, settings: Settings) -> Iterator[Client]:
     """A client of the home's core, started for the command when none runs."""
-    from pajamas.launcher import ensure_core  # noqa: PLC0415
+    from pajamas.launcher import command_client  # noqa: PLC0415
 
-    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
-    try:
-        yield handle.client
-    finally:
-        handle.close()
+    with command_client(home, settings.core_start_timeout_s) as client:
+        yield client
