@@ -13,7 +13,7 @@ run: setup
 test: setup lint typecheck pytest webui-test
 
 lint:
-	$(BIN)/ruff check backend tests
+	$(BIN)/ruff check backend tests plugins
 
 typecheck:
 	$(BIN)/mypy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +60,19 @@ def home(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def core(home: Path) -> Iterator[RunningCore]:
-    """A real core in another process, stopped (and checked to exit 0) after the test."""
+@contextmanager
+def serving(home: Path) -> Iterator[RunningCore]:
+    """A real core for home, stopped (and checked to exit 0) at the end of the block."""
     running = start(home)
     yield running
     assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+@pytest.fixture
+def core(home: Path) -> Iterator[RunningCore]:
+    """A real core in another process, stopped (and checked to exit 0) after the test."""
+    with serving(home) as running:
+        yield running
 
 
 @pytest.fixture

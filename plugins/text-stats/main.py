@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+# Words may join with an apostrophe (straight or typographic, U+2019) or a hyphen: "don't".
+_WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
 _SENTENCE_END = re.compile(r"[.!?…]+(?=\s|$)")
 
 

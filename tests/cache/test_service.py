@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pajamas import launcher
 from pajamas.cache.namespaces import hub_namespaces
 from pajamas.errors import InvalidParams, NotFound
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, core_env, start
+from tests.conftest import RunningCore, core_env, serving
 
 MB = 1024 * 1024
 HUB = hub_namespaces(64 * MB, 512 * MB, 2048 * MB, 8 * MB)  # the default settings
@@ -25,9 +24,8 @@ def core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]:
     """One core for this module's tests (each core costs seconds to start here)."""
     home: Path = tmp_path_factory.mktemp("cache-core") / "home"
     home.mkdir()
-    running = start(home)
-    yield running
-    assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+    with serving(home) as running:
+        yield running
 
 
 @pytest.fixture

@@ -83,3 +83,11 @@ def _pajamas(core: RunningCore, *args: str) -> str:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def test_iter_items_walks_every_page_of_a_list(client: Client) -> None:
+    names = {f"P{i}" for i in range(7)}
+    for name in names:
+        client.call("persona.create", {"name": name})
+    walked = [p["name"] for p in client.iter_items("persona.list", page=3)]
+    assert sorted(walked) == sorted(names)  # 3 pages of 3, 3 and 1, nothing twice

@@ -37,15 +37,10 @@ def add_persona_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def list_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Print every persona's name and id."""
-    offset = 0
     with _client(home, settings) as client:
-        while True:
-            page = client.call("persona.list", {"offset": offset, "limit": 1000})
-            for persona in page["items"]:
-                print(f"{persona['name']}\t{persona['id']}")
-            offset += len(page["items"])
-            if not page["items"] or offset >= page["total"]:
-                return 0
+        for persona in client.iter_items("persona.list"):
+            print(f"{persona['name']}\t{persona['id']}")
+    return 0
 
 
 def import_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:

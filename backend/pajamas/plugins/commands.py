@@ -50,18 +50,11 @@ def install_command(args: argparse.Namespace, home: Path, settings: Settings) ->
 
 def list_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Print every installed plugin (matching the query) with its version and description."""
-    offset = 0
+    params = {"query": args.query} if args.query else {}
     with _client(home, settings) as client:
-        while True:
-            params: dict[str, Any] = {"offset": offset, "limit": PAGE}
-            if args.query:
-                params["query"] = args.query
-            page = client.call("plugin.list", params)
-            for plugin in page["items"]:
-                print(f"{plugin['name']}\t{plugin['version']}\t{plugin['description']}")
-            offset += len(page["items"])
-            if not page["items"] or offset >= page["total"]:
-                return 0
+        for plugin in client.iter_items("plugin.list", params, page=PAGE):
+            print(f"{plugin['name']}\t{plugin['version']}\t{plugin['description']}")
+    return 0
 
 
 def uninstall_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:

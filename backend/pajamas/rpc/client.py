@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,6 +105,17 @@ class Client:
             if not self._receive_into(state, min(left, _ALIVE_CHECK_S)):
                 self._check_alive(state, None, "a pipelined request")
         return state.stash.pop(next(iter(state.stash)))
+
+    def iter_items(self, method: str, params: dict[str, Any] | None = None, *,
+                   page: int = 1000) -> Iterator[Any]:
+        """Every item of a paginated list method ({"items", "total"}), page by page."""
+        offset = 0
+        while True:
+            result = self.call(method, {**(params or {}), "offset": offset, "limit": page})
+            yield from result["items"]
+            offset += len(result["items"])
+            if not result["items"] or offset >= result["total"]:
+                return
 
     def close(self) -> None:
         """Close every thread's socket."""
