@@ -175,6 +175,31 @@ class Settings:
         30.0, "Days after which the age-decaying share of a memory's score is halved.",
         minimum=0.001
     )
+    memory_compact_fragments: int = _setting(
+        32, "A persona's table is compacted in the background (a memory.compact task) once it "
+        "has this many small fragments (each write commit makes one).", minimum=2
+    )
+    memory_compact_unindexed: int = _setting(
+        256, "... or once this many of its rows are not yet in the full-text index (they are "
+        "searched unindexed, which grows slower with each row).", minimum=1
+    )
+    memory_keep_versions_s: float = _setting(
+        3600.0, "Compaction removes the table versions older than this many seconds (the "
+        "current version, with every acknowledged memory, is always kept).", minimum=0.0
+    )
+    memory_preload: bool = _setting(
+        True, "Open the memory store and load the embedding model in the background as soon "
+        "as the core starts, once the model is exported (false, or before the export: on the "
+        "first memory call)."
+    )
+    memory_duplicate_similarity: float = _setting(
+        0.95, "memory.consolidate merges two memories when their cosine similarity is at "
+        "least this and their texts nearly match (see memory/consolidate.py).", minimum=0.0
+    )
+    memory_contradiction_similarity: float = _setting(
+        0.80, "memory.consolidate marks the older of two memories superseded when their cosine "
+        "similarity is at least this and their numbers or negation differ.", minimum=0.0
+    )
     # plugins
     plugin_memory_mb: int = _setting(
         256, "Default memory quota of a plugin's host process, in MB (quotas.memory_mb).",
@@ -199,6 +224,22 @@ class Settings:
     )
     plugin_disk_mb: int = _setting(
         16, "Default size, in MB, of a plugin's scratch folder (quotas.disk_mb).", minimum=1
+    )
+    plugin_idle_s: float = _setting(
+        300.0, "Seconds without calls after which a plugin's host process is stopped.",
+        minimum=0.01
+    )
+    plugin_max_failures: int = _setting(
+        3, "Failures in a row (kills, timeouts, crashes, hosts that cannot start; not the "
+        "exceptions a plugin raises) after which a plugin is disabled for the persona.", minimum=1
+    )
+    plugin_heartbeat_s: float = _setting(
+        2.0, "Liveness period of plugin hosts: one stopped or defunct for 3 of them is killed.",
+        minimum=0.05
+    )
+    plugin_sample_s: float = _setting(
+        0.1, "Seconds between the plugin watchdog's samples of a busy host's memory, CPU, "
+        "processes and files.", minimum=0.01
     )
 
 

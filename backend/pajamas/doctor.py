@@ -136,9 +136,24 @@ def gather(home: Path) -> Facts:
         webengine=probe_import(WEBENGINE_MODULE), debian=debian, root=machine.is_root(),
         package_list=packages, missing_packages=tuple(missing),
         display=machine.display_available(), xvfb_run=machine.xvfb_run(),
-        sandbox=machine.sandbox_features(), landlock_abi=machine.landlock_abi(),
+        sandbox=probe_sandbox(), landlock_abi=machine.landlock_abi(),
         home=home, home_error=probe_writable(home), disk=probe_disk(home),
         core=probe_core(home))
+
+
+def probe_sandbox() -> dict[str, bool]:
+    """The containment features that hold in a real plugin host here (what the OS offers
+    where no host can be started)."""
+    offered = machine.sandbox_features()
+    if not sys.platform.startswith("linux"):
+        return offered
+    from pajamas.plugins.sandbox.probe import measure  # noqa: PLC0415
+
+    try:
+        found = measure()
+    except Exception:  # the doctor reports what it can; the OS's offer is the fallback
+        return offered
+    return {feature: bool(found.get(feature)) for feature in _PROBED}
 
 
 def probe_import(module: str, timeout: float = IMPORT_TIMEOUT_S) -> ImportProbe:
@@ -275,8 +290,10 @@ def check_display(facts: Facts) -> list[Finding]:
     offscreen = "or set QT_QPA_PLATFORM=offscreen to run without showing anything"
     if facts.xvfb_run is not None:
         return [Finding("display", "warn", f"no display (DISPLAY and WAYLAND_DISPLAY are "
-                                           f"unset); xvfb-run is at {facts.xvfb_run}",
-                        f"run the window as `xvfb-run -a pajamas`, {offscreen}")]
+                                           f"unset); `pajamas` re-runs itself under "
+                                           f"{facts.xvfb_run} to get a virtual one",
+                        f"nothing to do, or run the window as `xvfb-run -a pajamas` yourself, "
+                        f"{offscreen}")]
     install = _apt_install(facts, ("xvfb", "xauth")) if facts.debian else "install Xvfb"
     return [Finding("display", "warn", "no display, and no xvfb-run to make a virtual one",
                     f"{install}, then run `xvfb-run -a pajamas`; {offscreen}")]
@@ -332,6 +349,10 @@ CHECKS: Final[tuple[Callable[[Facts], list[Finding]], ...]] = (
     check_debian_packages, check_display, check_sandbox, check_home, check_disk, check_core,
 )
 
+#: The features a probe host reports, in the order the doctor prints them.
+_PROBED: Final = ("rlimits", "process_group", "pids_cgroup", "user_namespace", "hidden_folders",
+                  "network_namespace", "landlock", "no_new_privs", "scratch_cwd", "forkserver")
+
 # What each sandbox feature gives, and how to get it where it is missing.
 _SANDBOX: Final[dict[str, tuple[str, str | None]]] = {
     "rlimits": ("resource limits (setrlimit) on plugin hosts", None),
@@ -346,6 +367,15 @@ _SANDBOX: Final[dict[str, tuple[str, str | None]]] = {
     "pids_cgroup": ("a pids cgroup that caps how many processes a plugin starts",
                     "run the hub in a delegated cgroup: systemd-run --user --scope "
                     "-p Delegate=yes pajamas"),
+    "user_namespace": ("a user namespace that takes root's powers from plugin hosts",
+                       "allow unprivileged user namespaces (sysctl "
+                       "kernel.unprivileged_userns_clone=1)"),
+    "hidden_folders": ("a mount namespace that hides the hub's sockets (<home>/run) from "
+                       "plugin hosts", "allow unprivileged user namespaces (sysctl "
+                       "kernel.unprivileged_userns_clone=1)"),
+    "no_new_privs": ("no_new_privs and no core dumps for plugin hosts", None),
+    "scratch_cwd": ("each plugin host works in its own scratch folder", None),
+    "forkserver": ("plugin hosts forked from a pre-started template (fast spawn)", None),
 }
 
 

@@ -225,7 +225,8 @@ def from_wire(error: WireError) -> HubError:
     fields = data if isinstance(data, dict) else {}
     # Bypass the subclasses' own __init__: the message was already composed by the core.
     exc = cls.__new__(cls)
-    HubError.__init__(exc, message, **fields)
+    HubError.__init__(exc, message)
+    exc.data = dict(fields)  # may hold a "message" of its own (a plugin's exception text)
     if isinstance(exc, InvalidParams):
         exc.field = str(fields.get("field", ""))
     return exc

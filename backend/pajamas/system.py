@@ -38,6 +38,8 @@ class SystemService:
     # Checks and start-up stages of the services, added by the app as it builds them.
     checks: dict[str, Callable[[], Check]] = field(default_factory=dict)
     stages: Callable[[], list[Any]] | None = None
+    # What plugin hosts really get (a probe host), set by the plugin runtime's stage.
+    containment: Callable[[], dict[str, bool]] | None = None
 
     def register(self) -> None:
         """Add the system.* methods to the registry."""
@@ -65,7 +67,10 @@ class SystemService:
     def info(self) -> dict[str, Any]:
         """Describe the core: version, protocol, pid, uptime_s, home, platform, containment, rss.
 
-        `containment` maps each sandbox feature to whether this OS offers it to plugin hosts.
+        `containment` maps each sandbox feature (rlimits, process_group, pids_cgroup,
+        user_namespace, hidden_folders, network_namespace, landlock, no_new_privs, scratch_cwd,
+        forkserver) to whether it holds in plugin hosts, probed once in a real host (before the
+        plugin runtime is up: whether this OS offers it); `landlock_abi` is the kernel's (0: none).
         """
         return {
             "version": __version__,
@@ -75,7 +80,9 @@ class SystemService:
             "home": str(self.home),
             "platform": sys.platform,
             "python": sys.version.split()[0],
-            "containment": machine.sandbox_features(),
+            "containment": (machine.sandbox_features() if self.containment is None
+                            else self.containment()),
+            "landlock_abi": machine.landlock_abi(),
             "rss": _own_rss(),
         }
 

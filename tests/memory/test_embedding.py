@@ -119,3 +119,14 @@ def test_a_failed_load_is_reported_and_retried() -> None:
     with pytest.raises(Internal):
         lazy.embed(["x"])
     assert len(attempts) == 2 and not lazy.ready
+
+
+def test_mixed_lengths_come_back_in_order_as_if_alone(embeddings: EmbeddingService) -> None:
+    model = embeddings.model.wait()
+    texts = ["a cat", "the committee met on Tuesday to discuss the budget " * 6, "dog",
+             "Caroline went to the LGBTQ support group yesterday", "a cat"]
+    together = model.embed(texts)
+    alone = np.concatenate([model.embed([text]) for text in texts])
+    assert together.shape == (5, 384)
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+    assert not np.allclose(together[0], together[2], atol=1e-2)

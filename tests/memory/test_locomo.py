@@ -15,6 +15,17 @@ def test_every_turn_is_read_with_a_normal_dia_id() -> None:
     assert any("[shares a photo: " in turn.text for turn in read)
 
 
+def test_a_turn_has_the_two_turns_before_it_in_its_session_as_context() -> None:
+    first = locomo()[0]["conversation"]
+    said = [f"{t['speaker']}: {t['text']}" for t in first["session_1"][:3]]
+    read = list(turns(locomo()[0]))
+    assert [t.context for t in read[:4]] == ["", said[0], f"{said[0]} {said[1]}",
+                                             f"{said[1]} {said[2]}"]
+    session_2 = next(n for n, t in enumerate(read) if t.dia_id == "D2:1")
+    assert read[session_2].context == ""  # a session starts afresh
+    assert all("[" not in t.context[:1] for t in read)  # contexts carry no dates
+
+
 def test_malformed_evidence_ids_are_read_leniently() -> None:
     assert evidence({"evidence": ["D8:6; D9:17", "D30:05"]}) == {"D8:6", "D9:17", "D30:5"}
     assert evidence({"evidence": []}) == set()

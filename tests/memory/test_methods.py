@@ -6,8 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +134,41 @@ def test_repeated_searches_come_from_the_cache_until_memory_changes(mclient: Cli
     mclient.call("memory.add", {"persona": persona, "text": "The lighthouse has a red lamp"})
     changed = mclient.call("memory.search", params)
     assert len(changed["items"]) == len(first["items"]) + 1  # the add invalidated the result
+
+
+def _finished(client: Client, task: str) -> dict[str, Any]:
+    """The task once it has finished (task.get until then; the test's timeout bounds it)."""
+    while (found := client.call("task.get", {"id": task}))["state"] in ("queued", "running"):
+        time.sleep(0.05)
+    return dict(found)
+
+
+def test_compaction_runs_by_itself_and_on_request(home: Path, model_dir: Path) -> None:
+    running = start(home, **_settings(model_dir), PAJAMAS_MEMORY_COMPACT_FRAGMENTS="8")
+    try:
+        with running.client(timeout=60) as client:
+            persona = client.call("persona.create", {"name": "Ada"})["id"]
+            ids = {client.call("memory.add", {"persona": persona, "text": f"fact {n}"})["id"]
+                   for n in range(12)}
+            automatic = client.call("task.list", {"kind": "memory.compact"})["items"]
+            assert automatic and automatic[-1]["title"] == f"compact the memory of {persona}"
+            assert _finished(client, automatic[-1]["id"])["state"] == "done"
+            task = client.call("memory.maintain", {"persona": persona})["task"]
+            done = _finished(client, task)
+            assert done["state"] == "done" and done["progress"] == 1.0
+            assert client.call("memory.stats", {"persona": persona})["fragments"] <= 2
+            listed = client.call("memory.list", {"persona": persona, "limit": 20})["items"]
+            assert {m["id"] for m in listed} == ids
+            with pytest.raises(NotFound):
+                client.call("memory.maintain", {"persona": "nobody"})
+    finally:
+        assert launcher.stop_core(running.process) == 0
+
+
+def test_an_exported_model_loads_at_start_before_any_memory_call(mclient: Client) -> None:
+    loads: list[dict[str, Any]] = []
+    while not loads:  # the memory stage starts the preload; the test's timeout bounds this
+        loads = mclient.call("task.list", {"kind": "embedder.load"})["items"]
+        time.sleep(0.05)
+    assert _finished(mclient, loads[0]["id"])["state"] == "done"
+    assert mclient.call("memory.embedder")["ready"]

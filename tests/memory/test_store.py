@@ -12,6 +12,7 @@ from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
 from pajamas.memory.context import pack
 from pajamas.memory.model import NewMemory
+from pajamas.memory.rowcache import RowCache
 from pajamas.memory.schema import ModelChanged
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
@@ -155,3 +156,34 @@ def test_context_fits_the_budget_newest_first_among_equals(
     packed = pack(items, 12, embeddings.count_tokens)
     assert packed["text"] == "- new news\n- old news\n- small"
     assert packed["tokens"] == embeddings.count_tokens(packed["text"]) <= 12
+
+
+def test_the_row_cache_serves_fresh_rows_only() -> None:
+    cache = RowCache(["id", "text"], max_rows=2)
+    read_at = cache.generation
+    cache.drop(["x"])  # a change committed while a reader fetched x
+    cache.put([{"id": "x", "text": "old"}], generation=read_at)
+    assert cache.get(["x"]) == {}
+    cache.put([{"id": "x", "text": "new"}, {"id": "y", "text": "y"}])
+    cache.get(["x"])["x"]["text"] = "changed by a caller"
+    assert cache.get(["x"]) == {"x": {"id": "x", "text": "new"}}
+    cache.put([{"id": "z", "text": "z"}])  # y, the least recently used, goes
+    assert set(cache.get(["x", "y", "z"])) == {"x", "z"}
+
+
+def test_reads_after_changes_and_reopening_match(tmp_path: Path, store: MemoryStore,
+                                                 embeddings: EmbeddingService) -> None:
+    kept, changed, gone = (add(store, A, text)[0]  # one add each: created_at orders them
+                           for text in ("the red kite", "the blue boat", "the green hat"))
+    store.update(A, changed, metadata={"colour": "navy"})
+    store.delete(A, gone)
+    warm = store.page(A, offset=0, limit=10)["items"]
+    assert [m["id"] for m in warm] == [changed, kept] and warm[0]["metadata"] == {
+        "colour": "navy"}
+    cold = MemoryStore(tmp_path / "memory", embeddings, require=require)
+    try:
+        assert cold.page(A, offset=0, limit=10)["items"] == warm
+        assert cold._table(A).rows([kept], ["id", "vector"])[kept]["vector"] is not None
+    finally:
+        for writer in cold._writers.values():
+            writer.close()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import lancedb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.memory.model import NewMemory
+from pajamas.memory.schema import schema
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
 from pajamas.memory.vectors import Bounds, VectorIndex
@@ -127,3 +131,29 @@ def test_a_reopened_store_loads_the_vectors(tmp_path: Path, store: MemoryStore,
     assert len(table.vectors) == len(TEXTS)
     assert_in_step(table)
     again._writers[P].close()
+
+
+def test_a_large_table_opens_in_batches_and_is_laid_out_in_lists(tmp_path: Path) -> None:
+    rows, dimension = 30_000, 8  # past Policy.min_rows: the open starts a layout
+    vectors = np.random.default_rng(3).normal(size=(rows, dimension)).astype(np.float32)
+    shape = schema("test-model", dimension)
+    db = lancedb.connect(str(tmp_path))
+    db.create_table(P, schema=shape).add(pa.table({
+        "id": [f"m{n}" for n in range(rows)], "text": ["t"] * rows, "metadata": ["{}"] * rows,
+        "importance": [0.5] * rows, "created_at": np.arange(rows, dtype=np.float64),
+        "updated_at": [0.0] * rows, "accessed_at": [0.0] * rows, "model": ["test-model"] * rows,
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dimension),
+    }, schema=shape))
+    table = MemoryTable.open(db, P, "test-model", dimension)
+    assert len(table.vectors) == rows
+    for _ in range(2_400):  # up to two minutes on a busy machine
+        layout = table.stats()["vectors"]
+        if layout["lists"] and not layout["building"]:
+            break
+        time.sleep(0.05)
+    assert layout["listed"] == rows and layout["fresh"] == 0
+    for n in (0, 12_345, rows - 1):
+        assert table.vector_search(vectors[n], 1, Bounds())[0][0] == f"m{n}"
+    table.delete(["m12345"])
+    assert table.vector_search(vectors[12_345], 1, Bounds())[0][0] != "m12345"
+    assert table.vectors.count(Bounds(since=rows - 10)) == 10

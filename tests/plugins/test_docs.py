@@ -17,3 +17,23 @@ def test_every_key_permission_and_quota_is_documented_with_its_range() -> None:
     for quota, (low, high) in QUOTA_RANGES.items():
         assert f"`[quotas] {quota}` | whole number, {low} to {high};" in DOC, quota
         assert f"setting `plugin_{quota}`" in DOC, quota
+
+
+def test_every_quota_says_what_happens_on_a_breach() -> None:
+    section = DOC.split("## Quotas: what happens on a breach", 1)[1].split("\n## ", 1)[0]
+    for quota in QUOTA_RANGES:
+        assert f"| `{quota}`" in section, quota
+    for reason in ("exception", "signal", "exit", "protocol", "heartbeat", "disabled",
+                   "modified"):
+        assert f"| `{reason}` |" in section, reason
+    for field in ("quota", "limit", "measured", "limit_s", "wall_s"):
+        assert f'"{field}"' in section, field
+
+
+def test_every_bundled_plugin_is_listed_as_an_example() -> None:
+    readme = (ROOT / "plugins" / "README.md").read_text(encoding="utf-8")
+    bundled = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "plugin.toml").is_file())
+    assert bundled == ["calculator", "memory-journal", "text-stats", "web-fetch"]
+    for name in bundled:
+        assert f"| `{name}` |" in DOC and f"[`{name}`]({name}/)" in readme, name
+        assert (ROOT / "plugins" / name / "README.md").is_file(), name

@@ -18,7 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     from pajamas.embedding.embedder import Vectors
 
-MAX_BATCH: Final = 64  # texts; beyond this a batch's padding costs more than it saves
+MAX_BATCH: Final = 256  # texts per embed call: the model sorts them by length and pads little
 _STOP: Final = None
 
 

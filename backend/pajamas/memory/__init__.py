@@ -7,9 +7,17 @@
     table.py      MemoryTable: one persona's LanceDB table (open, read, search)
     vectors.py    VectorIndex: the table's vectors in memory, searched exactly with numpy
     writer.py     Writer: the one thread that writes a persona's table, batching adds
+    rowcache.py   RowCache: recently added or read rows, so a result page reads no table
+    upkeep.py     Upkeep: background compaction (memory.compact tasks) once writes pile up
     fusion.py     reciprocal rank fusion, and the importance and recency weights
     store.py      MemoryStore: the tables, writers and embeddings behind the memory.* methods
     context.py    packing the best memories into a token budget
+    superseded.py which memories are superseded, and since when (search leaves them out)
+    consolidate.py  merging near-duplicates, superseding contradictions (memory.consolidate)
+    transfer.py   export and import as JSONL or Parquet
+    backup.py     a persona's backup archive, and restoring it
+    reembed.py    re-embedding with a new model, swapped in at once
     methods.py    the memory.* RPC methods, and `install`, which wires them into the core
-    commands.py   `pajamas memory add|search|stats`
+    maintenance.py  the maintenance methods (tasks): consolidate, export, import, backup, ...
+    commands.py   `pajamas memory add|search|stats|export|import|consolidate|backup|...`
 """

@@ -1,17 +1,22 @@
-"""`pajamas memory add|search|stats`: a persona's memory from a terminal.
+"""`pajamas memory add|search|stats|export|import|...`: a persona's memory from a terminal.
 
 A persona is named by its name (or id).  These commands talk to the home's core, starting one
-for the command's duration when none runs.
+for the command's duration when none runs; the maintenance ones (export, import, consolidate,
+backup, restore, reembed) start a task and show its progress until it finishes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pajamas.config import Settings
+
+if TYPE_CHECKING:
+    from pajamas.rpc.client import Client
 
 
 def add_memory_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +40,39 @@ def add_memory_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     stats = memory_sub.add_parser("stats", help="a persona's memory in figures")
     stats.add_argument("persona", help="the persona's name or id")
     stats.set_defaults(handler=stats_command)
+    _add_maintenance(memory_sub)
+
+
+def _add_maintenance(memory_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = memory_sub.add_parser("export", help="write a persona's memories to a .jsonl or "
+                                                  ".parquet file")
+    export.add_argument("persona", help="the persona's name or id")
+    export.add_argument("-o", "--output", required=True, help="the file (.jsonl or .parquet)")
+    export.add_argument("--include-vectors", action="store_true", help="write the vectors too")
+    export.set_defaults(handler=export_command)
+    load = memory_sub.add_parser("import", help="add the memories of a .jsonl or .parquet file")
+    load.add_argument("persona", help="the persona's name or id")
+    load.add_argument("file", help="the file (.jsonl or .parquet, as export writes)")
+    load.add_argument("--on-conflict", choices=["skip", "replace"], default="skip",
+                      help="what to do with an id the persona has already (default skip)")
+    load.set_defaults(handler=import_command)
+    for name, help_text in (("consolidate", "merge duplicates, supersede contradictions"),
+                            ("reembed", "re-embed the memory with the current model")):
+        command = memory_sub.add_parser(name, help=help_text)
+        command.add_argument("persona", help="the persona's name or id")
+        command.set_defaults(handler=task_command, method=f"memory.{name}")
+    backup = memory_sub.add_parser("backup", help="write a persona's backup archive (.zip)")
+    backup.add_argument("persona", help="the persona's name or id")
+    backup.add_argument("-o", "--output", default=None, help="the archive (default: under "
+                                                             "<home>/backups)")
+    backup.set_defaults(handler=backup_command)
+    restore = memory_sub.add_parser("restore", help="restore a backup archive")
+    restore.add_argument("file", help="the archive memory backup wrote")
+    restore.add_argument("--persona", default=None, help="restore into this persona (name or "
+                                                         "id); default: a new one")
+    restore.add_argument("--reembed", action="store_true",
+                         help="accept a backup made with another model, embedding its texts")
+    restore.set_defaults(handler=restore_command)
 
 
 def add_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
@@ -64,15 +102,74 @@ def stats_command(args: argparse.Namespace, home: Path, settings: Settings) -> i
     return 0
 
 
+def export_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Export a persona's memories to a file, showing progress."""
+    return _task(home, settings, args.persona, "memory.export",
+                 {"path": str(Path(args.output).resolve()),
+                  "include_vectors": args.include_vectors})
+
+
+def import_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Import a file's memories into a persona, showing progress."""
+    return _task(home, settings, args.persona, "memory.import",
+                 {"path": str(Path(args.file).resolve()), "on_conflict": args.on_conflict})
+
+
+def task_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Run a persona's maintenance task (consolidate, reembed), showing progress."""
+    return _task(home, settings, args.persona, args.method, {})
+
+
+def backup_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Write a persona's backup archive, showing progress."""
+    path = {"path": str(Path(args.output).resolve())} if args.output else {}
+    return _task(home, settings, args.persona, "memory.backup", path)
+
+
+def restore_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Restore a backup archive, showing progress."""
+    return _task(home, settings, args.persona, "memory.restore",
+                 {"path": str(Path(args.file).resolve()), "reembed": args.reembed})
+
+
 def _call(home: Path, settings: Settings, persona: str, method: str,
           params: dict[str, Any]) -> Any:
     """method called for the persona named (by name, else by id)."""
-    from pajamas.errors import NotFound  # noqa: PLC0415
     from pajamas.launcher import command_client  # noqa: PLC0415
 
     with command_client(home, settings.core_start_timeout_s) as client:
+        return client.call(method, {"persona": _persona_id(client, persona), **params})
+
+
+def _task(home: Path, settings: Settings, persona: str | None, method: str,
+          params: dict[str, Any]) -> int:
+    """Start method's task (for the persona named, if any), follow it, print its result."""
+    from pajamas.launcher import command_client  # noqa: PLC0415
+    from pajamas.rpc.client import Subscriber  # noqa: PLC0415
+    from pajamas.tasks.follow import follow  # noqa: PLC0415
+
+    with command_client(home, settings.core_start_timeout_s) as client:
+        if persona is not None:
+            params = {"persona": _persona_id(client, persona), **params}
+        events = Subscriber(client.info, ("task.",))
         try:
-            persona_id = client.call("persona.get", {"name": persona})["id"]
-        except NotFound:
-            persona_id = client.call("persona.get", {"id": persona})["id"]
-        return client.call(method, {"persona": persona_id, **params})
+            view = follow(client, events, client.call(method, params)["task"])
+        finally:
+            events.close()
+    if view["state"] != "done":
+        reason = view["error"]["message"] if view["error"] else view["state"]
+        print(f"pajamas: task {view['id']} {view['state']}: {reason}", file=sys.stderr)
+        return 2
+    print(json.dumps(view["result"]))
+    return 0
+
+
+def _persona_id(client: Client, persona: str) -> str:
+    """The id of the persona named persona (by name, else by id)."""
+    from pajamas.errors import NotFound  # noqa: PLC0415
+
+    try:
+        found: str = client.call("persona.get", {"name": persona})["id"]
+    except NotFound:
+        found = client.call("persona.get", {"id": persona})["id"]
+    return found

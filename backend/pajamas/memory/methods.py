@@ -1,19 +1,22 @@
 """The memory.* methods, and `install`, which wires semantic memory into the core.
 
-Nothing heavy happens at start-up: the "memory" stage only hooks persona deletion.  The store
-(LanceDB) opens on the first memory call, on a worker thread, and the embedding model loads on
-the first call that needs a vector, as an `embedder.load` task (with progress events) while the
-core keeps answering.
+Nothing heavy happens on the request loop: the "memory" stage hooks persona deletion and (with
+memory_preload, the default, once the model is exported) opens the store (LanceDB) and starts
+loading the embedding model on a background thread, so the first add finds them ready;
+otherwise they open on the first memory call (which exports the model the first time).  The
+model loads as an `embedder.load` task (with progress events) while the core keeps answering.
+Tables are compacted by `memory.compact` tasks (upkeep.py).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, final
 
 from pajamas import machine
-from pajamas.errors import Internal, InvalidParams
+from pajamas.errors import Busy, HubError, Internal, InvalidParams
 from pajamas.memory.model import Memory, check_new
 from pajamas.rpc.methods import Registry
 from pajamas.tasks.stages import Slot
@@ -26,6 +29,9 @@ if TYPE_CHECKING:
     from pajamas.embedding.lazy import Progress
     from pajamas.memory.store import MemoryStore
 
+log = logging.getLogger(__name__)
+CLOSE_WAIT_S = 0.5  # for a store still opening (preload): past it, the opener closes it
+
 
 @final
 class MemoryService:
@@ -35,6 +41,7 @@ class MemoryService:
         self._core = core
         self._store: MemoryStore | None = None
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         self._fallback_cache: EmbeddingCache | None = None
 
     def store(self) -> MemoryStore:
@@ -42,6 +49,9 @@ class MemoryService:
         with self._lock:
             if self._store is None:
                 self._store = self._open()
+                if self._closed.is_set():  # the core stopped while it opened: nothing to keep
+                    self._store.close()
+                    raise Busy("the core is stopping; memory is closed")
             return self._store
 
     def search(self, persona: str, query: str, **params: Any) -> dict[str, Any]:
@@ -66,10 +76,19 @@ class MemoryService:
             self.store().drop(persona)
 
     def close(self) -> None:
-        """Finish the queued writes."""
-        with self._lock:
+        """Finish the queued writes.
+
+        A store still opening (a preload importing LanceDB) is not waited for: its opener sees
+        the service closed and closes it, so a stopping core is not held up by the import.
+        """
+        self._closed.set()
+        if not self._lock.acquire(timeout=CLOSE_WAIT_S):
+            return
+        try:
             if self._store is not None:
                 self._store.close()
+        finally:
+            self._lock.release()
 
     def _open(self) -> MemoryStore:
         if machine.cpu_has_avx2() is False:
@@ -78,18 +97,53 @@ class MemoryService:
         from pajamas.embedding.service import EmbeddingService  # noqa: PLC0415
         from pajamas.memory.fusion import Weights  # noqa: PLC0415
         from pajamas.memory.store import MemoryStore  # noqa: PLC0415
+        from pajamas.memory.upkeep import Policy, Upkeep  # noqa: PLC0415
 
         core, settings = self._core, self._core.settings
-        folder = settings.embedding_model_dir or str(core.home / "models" / "all-MiniLM-L6-v2")
-        embeddings = EmbeddingService.onnx(_path(folder), self._cache,
+        embeddings = EmbeddingService.onnx(self._model_folder(), self._cache,
                                            threads=settings.embedding_threads, spawn=self._spawn)
+        embeddings.model.start()  # in the background, while LanceDB is imported below
         weights = Weights(rrf_k=settings.memory_rrf_k, vector=settings.memory_vector_weight,
                           text=settings.memory_text_weight,
                           importance=settings.memory_importance_weight,
                           recency=settings.memory_recency_weight,
                           half_life_days=settings.memory_recency_half_life_days)
+        policy = Policy(fragments=settings.memory_compact_fragments,
+                        unindexed=settings.memory_compact_unindexed,
+                        keep_s=settings.memory_keep_versions_s)
         return MemoryStore(core.home / "memory", embeddings, require=self._require,
-                           weights=weights, clock=core.clock, on_change=self._changed)
+                           weights=weights, clock=core.clock, on_change=self._changed,
+                           upkeep=Upkeep(policy, self._submit_compaction))
+
+    def preload(self) -> None:
+        """Open the store (which starts loading the model) on a background thread, if the
+        model is exported already (a home's first export waits for its first memory call)."""
+        from pajamas.embedding.export import is_exported  # noqa: PLC0415
+
+        if not is_exported(self._model_folder()):
+            return
+
+        def run() -> None:
+            try:
+                self.store()
+            except HubError as exc:  # the first memory call raises it again, to its caller
+                log.warning("memory preload failed: %s", exc)
+
+        threading.Thread(target=run, name="pajamas-memory-preload", daemon=True).start()
+
+    def _submit_compaction(self, title: str, work: Callable[[Progress], None]) -> str:
+        """Run a compaction as a `memory.compact` task (on a thread without tasks): its id."""
+        from pajamas.memory.upkeep import run_on_thread  # noqa: PLC0415
+
+        tasks = self._core.tasks.peek()
+        if tasks is None:
+            return run_on_thread(title, work)
+        return tasks.submit("memory.compact", lambda task: work(task.progress), priority=-1,
+                            title=title).id
+
+    def _model_folder(self) -> Path:
+        settings, home = self._core.settings, self._core.home
+        return _path(settings.embedding_model_dir or str(home / "models" / "all-MiniLM-L6-v2"))
 
     def _require(self, persona: str) -> None:
         self._core.personas.get().require(persona)
@@ -137,12 +191,17 @@ def install(core: Core) -> Slot[MemoryService]:
     slot = core.stages.add("memory", lambda: _start(core), stop=lambda s: s.close(),
                            after=["personas"])
     register(core.registry, slot)
+    from pajamas.memory import maintenance  # noqa: PLC0415
+
+    maintenance.register(core.registry, slot, core)
     return slot
 
 
 def _start(core: Core) -> MemoryService:
     service = MemoryService(core)
     core.personas.get().on_delete(service.forget)
+    if core.settings.memory_preload:
+        service.preload()
     return service
 
 
@@ -153,18 +212,21 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         return memory.get().store()
 
     def add(persona: str, text: str, metadata: dict[str, Any] | None = None,
-            importance: float | None = None) -> dict[str, Any]:
+            importance: float | None = None, context: str | None = None) -> dict[str, Any]:
         """Add one memory to a persona: {"id"}, once it is on disk.
 
         `importance` is 0..1 (default 0.5); `metadata` any map. The text is embedded with
-        all-MiniLM-L6-v2 (the first call waits for the model to load).
+        all-MiniLM-L6-v2 (the first call waits for the model to load).  `context` is what
+        came before it (say, the previous turns of a chat): text search finds the memory by
+        it too, but it is never returned (a chat turn's meaning depends on the turns before).
         """
-        return {"id": store().add(persona, [check_new(text, metadata, importance)])[0]}
+        new = check_new(text, metadata, importance, context=context)
+        return {"id": store().add(persona, [new])[0]}
 
     def add_batch(persona: str, items: list[Any]) -> dict[str, Any]:
         """Add many memories in one write: {"ids"}, in the order of `items`.
 
-        Each item is {"text", "metadata"?, "importance"?}.
+        Each item is {"text", "metadata"?, "importance"?, "context"?} (as in memory.add).
         """
         return {"ids": store().add(persona, _checked_items(items))}
 
@@ -193,7 +255,8 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
     def search(persona: str, query: str, *, limit: int = 10, offset: int = 0,
                mode: Literal["hybrid", "vector", "text"] = "hybrid",
                since: float | None = None, until: float | None = None,
-               filter: dict[str, Any] | None = None) -> dict[str, Any]:
+               filter: dict[str, Any] | None = None, as_of: float | None = None,
+               include_superseded: bool = False) -> dict[str, Any]:
         """Search a persona's memory: {"items": [memory + "score"], "total"}, best first.
 
         `mode` "vector" ranks by meaning (cosine), "text" by words (BM25, LanceDB's full-text
@@ -201,6 +264,9 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         created_at (since ≤ t < until); `filter` keeps memories whose metadata has every
         key with an equal value.  Settings memory_importance_weight and
         memory_recency_weight may weigh importance and age into the score.
+        Superseded memories (see memory.supersede, memory.consolidate) are left out, unless
+        `include_superseded`; `as_of` (a time) returns what was valid then: made at or before
+        it and not yet superseded (`until` alone also judges supersession at `until`).
         """
         from pajamas.memory.store import check_page  # noqa: PLC0415
 
@@ -208,7 +274,8 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         if not query.strip():
             raise InvalidParams("query is empty", field="query")
         return memory.get().search(persona, query, mode=mode, offset=offset, limit=limit,
-                                   since=since, until=until, wanted=filter)
+                                   since=since, until=until, wanted=filter, as_of=as_of,
+                                   include_superseded=include_superseded)
 
     def context(persona: str, query: str, max_tokens: int) -> dict[str, Any]:
         """Pack the memories best for `query` into `max_tokens` tokens of the model's tokenizer.
@@ -227,12 +294,27 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         """Describe a persona's memory: {"count", "bytes", "fragments", "indexed", "model", ...}.
 
         `indexed` maps each index kind ("fts", ...) to true; `embedder_ready` says whether
-        the model is loaded.
+        the model is loaded; `vectors` says how vector search covers the rows: {"lists" (0:
+        exact), "listed" (rows in lists), "fresh" (rows searched exactly), "building"}.
         """
         return store().stats(persona)
 
+    def maintain(persona: str) -> dict[str, Any]:
+        """Compact a persona's memory table in the background: {"task": id}.
+
+        The `memory.compact` task merges the small fragments that writes leave, brings the
+        full-text index up to date with new rows and removes table versions older than
+        memory_keep_versions_s; it also starts by itself once memory_compact_fragments or
+        memory_compact_unindexed is reached.  While one runs, its id is returned.
+        """
+        return {"task": store().maintain(persona)}
+
     def embedder() -> dict[str, Any]:
-        """Report the embedding model: {"model", "dimension", "ready", "load_s"}; no loading."""
+        """Report the embedding model: {"model", "dimension", "ready", "load_s"}; no waiting.
+
+        The model loads in the background from the moment the memory store opens (at start-up
+        with memory_preload, else on the first memory call).
+        """
         model = store().embeddings.model
         return {"model": model.model_id, "dimension": model.dimension, "ready": model.ready,
                 "load_s": model.load_s}
@@ -240,7 +322,7 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
     for name, func in (("add", add), ("add_batch", add_batch), ("get", get),
                        ("update", update), ("delete", delete), ("list", list_),
                        ("search", search), ("context", context), ("stats", stats),
-                       ("embedder", embedder)):
+                       ("maintain", maintain), ("embedder", embedder)):
         registry.add(f"memory.{name}", func)
 
 
@@ -249,9 +331,11 @@ def _checked_items(items: list[Any]) -> list[Any]:
         raise InvalidParams("items is empty", field="items")
     checked = []
     for n, item in enumerate(items):
-        if not isinstance(item, dict) or set(item) - {"text", "metadata", "importance"}:
-            raise InvalidParams(f"items[{n}] must be a map of text, metadata?, importance?",
-                                field=f"items[{n}]")
+        if not isinstance(item, dict) or set(item) - {"text", "metadata", "importance",
+                                                      "context"}:
+            raise InvalidParams(f"items[{n}] must be a map of text, metadata?, importance?, "
+                                "context?", field=f"items[{n}]")
         checked.append(check_new(item.get("text"), item.get("metadata"),
-                                 item.get("importance"), where=f"items[{n}]."))
+                                 item.get("importance"), where=f"items[{n}].",
+                                 context=item.get("context")))
     return checked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 from pajamas.errors import InvalidParams
 
@@ -30,17 +30,29 @@ class Memory(TypedDict):
 
 
 class NewMemory(TypedDict):
-    """What an add gives: the text, its metadata and importance, checked."""
+    """What an add gives: the text, its metadata and importance, checked, and its context
+    (what came before it: full-text indexed with the memory, never shown; see enrich.py)."""
 
     text: str
     metadata: dict[str, Any]
     importance: float
+    context: NotRequired[str | None]
 
 
-def check_new(text: Any, metadata: Any, importance: Any, *, where: str = "") -> NewMemory:
+def check_new(text: Any, metadata: Any, importance: Any, *, where: str = "",
+              context: Any = None) -> NewMemory:
     """The checked fields of a memory to add; `InvalidParams` names the bad one."""
     return NewMemory(text=check_text(text, where), metadata=check_metadata(metadata, where),
-                     importance=check_importance(importance, where))
+                     importance=check_importance(importance, where),
+                     context=check_context(context, where))
+
+
+def check_context(context: Any, where: str = "") -> str | None:
+    """None, or a str within the text's size limit."""
+    if context is not None and (not isinstance(context, str) or len(context) > MAX_TEXT):
+        raise InvalidParams(f"a memory's context is a str of at most {MAX_TEXT} characters, "
+                            f"not {context!r:.60}", field=where + "context")
+    return context or None
 
 
 def check_text(text: Any, where: str = "") -> str:

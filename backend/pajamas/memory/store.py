@@ -7,6 +7,7 @@ use.  Texts are embedded through the `EmbeddingService` (cache, batches, lazy mo
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal, final
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
-from pajamas.errors import InvalidParams, NotFound
+from pajamas.errors import HubError, InvalidParams, NotFound
+from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text, with_search_text
 from pajamas.memory.fusion import Weights, fuse, reweigh
 from pajamas.memory.model import (
     Memory,
@@ -30,13 +32,16 @@ from pajamas.memory.model import (
     matches,
 )
 from pajamas.memory.schema import COLUMNS, schema
+from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
+from pajamas.memory.upkeep import Upkeep
 from pajamas.memory.vectors import Bounds, Ranked
 from pajamas.memory.writer import Writer
 
 if TYPE_CHECKING:
     from pajamas.embedding.service import EmbeddingService
 
+log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "vector", "text"]
 MIN_POOL = 100  # candidates each ranking gives the fusion, at least (50 lost LoCoMo recall)
 
@@ -48,12 +53,14 @@ class MemoryStore:
     def __init__(self, root: Path, embeddings: EmbeddingService, *,
                  require: Callable[[str], None], weights: Weights | None = None,
                  clock: Callable[[], float] = time.time,
-                 on_change: Callable[[str], None] = lambda persona: None) -> None:
+                 on_change: Callable[[str], None] = lambda persona: None,
+                 upkeep: Upkeep | None = None) -> None:
         import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
 
         root.mkdir(parents=True, exist_ok=True)
         self.root, self.embeddings, self.weights = root, embeddings, weights or Weights()
         self._require, self._clock, self._on_change = require, clock, on_change
+        self.upkeep = upkeep or Upkeep()
         with lancedb_errors("opening the memory folder", "(all)"):
             self._db = lancedb.connect(str(root))
         self._writers: dict[str, Writer] = {}
@@ -69,7 +76,7 @@ class MemoryStore:
         writer = self._writer(persona)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = self.embeddings.embed([item["text"] for item in items])
-        rows = pa.table({
+        rows = pa.table(with_search_text({
             "id": ids, "text": [i["text"] for i in items],
             "metadata": [encode_metadata(i["metadata"]) for i in items],
             "importance": [i["importance"] for i in items],
@@ -77,7 +84,8 @@ class MemoryStore:
             "accessed_at": [now] * len(items), "model": [self.embeddings.model_id] * len(items),
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()),
                                                         self.embeddings.dimension),
-        }, schema=writer.table.arrow_schema)
+        }, writer.table.arrow_schema, [i.get("context") for i in items]),
+            schema=writer.table.arrow_schema)
         writer.add(rows)
         self._on_change(persona)
         return ids
@@ -91,6 +99,7 @@ class MemoryStore:
         values: dict[str, Any] = {"updated_at": self._clock()}
         if text is not None:
             values["text"] = check_text(text)
+            values |= self._search_text(writer.table, memory_id, text)
             values["vector"] = self.embeddings.embed([text])[0].tolist()
         if metadata is not None:
             values["metadata"] = encode_metadata(check_metadata(metadata))
@@ -140,20 +149,27 @@ class MemoryStore:
 
     def search(self, persona: str, query: str, *, mode: Mode, offset: int, limit: int,
                since: float | None = None, until: float | None = None,
-               wanted: dict[str, Any] | None = None) -> dict[str, Any]:
+               wanted: dict[str, Any] | None = None, as_of: float | None = None,
+               include_superseded: bool = False) -> dict[str, Any]:
         """The best memories for query: {"items": [memory + "score"], "total"}.
 
         `total` counts every memory that passes the filters for the vector and hybrid modes
         (each has a vector rank); for text it counts the matches ranked (at most the pool).
         Only the page's rows are read from the table: ranks, counts, importance and age come
-        from the in-memory index.
+        from the in-memory index.  Superseded memories are left out (see superseded.py)
+        unless include_superseded, or as_of (else until) is before they were superseded.
         """
         table = self._table(persona)
+        until = until_as_of(until, as_of)
+        hidden = hidden_for(table.superseded, as_of=as_of, until=until,
+                            include=include_superseded)
         bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {}))
         if bounds.only is not None and not bounds.only:
             return {"items": [], "total": 0}  # no memory matches the metadata filter
-        pool = max(MIN_POOL, offset + limit)
+        pool = max(MIN_POOL, offset + limit) + len(hidden)
         ranked, total = self._rank(table, query, mode, bounds, pool=pool)
+        if hidden:
+            ranked, total = without(ranked, total, hidden, bounds, table.vectors.count)
         ranked = reweigh(ranked, table.vectors.facts([i for i, _ in ranked]), self.weights,
                          self._clock())
         page = ranked[offset:offset + limit]
@@ -167,6 +183,10 @@ class MemoryStore:
         return table.stats() | {"model": self.embeddings.model_id,
                                 "dimension": self.embeddings.dimension,
                                 "embedder_ready": self.embeddings.model.ready}
+
+    def maintain(self, persona: str) -> str:
+        """Compact persona's table and update its indices in the background: the task's id."""
+        return self.upkeep.maintain(persona, self._writer(persona))
 
     def close(self) -> None:
         """Finish every queued write and stop the writers and the embedder's thread."""
@@ -204,6 +224,13 @@ class MemoryStore:
                                                      scanned["metadata"].to_pylist(), strict=True)
                 if matches(json.loads(meta), wanted)}
 
+    def _search_text(self, table: MemoryTable, memory_id: str, text: str) -> dict[str, str]:
+        """{search_text: the memory's context with its new text} (empty: no such column)."""
+        if SEARCH_TEXT not in table.arrow_schema.names:
+            return {}
+        row = table.rows([memory_id], ["id", "text", SEARCH_TEXT])[memory_id]
+        return {SEARCH_TEXT: search_text(text, context_of(row[SEARCH_TEXT], row["text"]))}
+
     def _writer(self, persona: str) -> Writer:
         self._require(persona)
         with self._lock:
@@ -211,8 +238,27 @@ class MemoryStore:
             if writer is None:
                 table = MemoryTable.open(self._db, persona, self.embeddings.model_id,
                                          self.embeddings.dimension)
-                writer = self._writers[persona] = Writer(table)
+                writer = self._writers[persona] = Writer(
+                    table, on_write=lambda: self._wrote(persona))
         return writer
+
+    def changed(self, persona: str) -> None:
+        """Tell the watchers (search cache, memory.changed) that persona's memory changed."""
+        self._on_change(persona)
+
+    def writer(self, persona: str) -> Writer:
+        """The persona's writer, opened on first use (maintenance tasks write through it)."""
+        return self._writer(persona)
+
+    def _wrote(self, persona: str) -> None:
+        """After a commit (on the writer's thread): start a compaction if one is due."""
+        writer = self._writers.get(persona)
+        if writer is None:
+            return
+        try:
+            self.upkeep.wrote(persona, writer)
+        except HubError as exc:  # e.g. Busy while the core stops: the next write tries again
+            log.warning("could not start compacting the memory of %s: %s", persona, exc)
 
     def _table(self, persona: str) -> MemoryTable:
         return self._writer(persona).table

@@ -15,6 +15,7 @@ from typing import Any, Final, final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from pajamas.errors import Busy
 from pajamas.memory.table import MemoryTable
 
 MAX_BATCH_ROWS: Final = 10_000
@@ -31,6 +32,7 @@ class Writer:
         self._queue: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"pajamas-writer-{table.persona[:8]}")
+        self._closed = False
         self._thread.start()
         self.commits = 0  # write transactions made: stats and tests read it
 
@@ -43,11 +45,15 @@ class Writer:
         self._submit(("call", write, Future()))
 
     def close(self) -> None:
-        """Finish what is queued and stop."""
+        """Finish what is queued and stop; later writes raise `Busy`."""
+        self._closed = True
         self._queue.put(None)
         self._thread.join()
 
     def _submit(self, op: _Op) -> None:
+        if self._closed:
+            raise Busy(f"the memory of persona {self.table.persona} is closed (the persona was "
+                       "deleted, or the core is stopping)", persona=self.table.persona)
         self._queue.put(op)
         op[2].result()
 
@@ -56,12 +62,24 @@ class Writer:
         while True:
             op = pending or self._queue.get()
             if op is None:
+                self._refuse_late()
                 return
             if op[0] == "add":
                 pending = self._add_batch(op)
             else:
                 pending = None
                 self._call(op)
+
+    def _refuse_late(self) -> None:
+        """Fail the writes that slipped in while close() ran, instead of leaving them waiting."""
+        while True:
+            try:
+                op = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if op is not None:
+                op[2].set_exception(Busy(f"the memory of persona {self.table.persona} is "
+                                         "closed", persona=self.table.persona))
 
     def _call(self, op: _Op) -> None:
         write: Callable[[MemoryTable], None] = op[1]

@@ -6,6 +6,16 @@ the order they were registered (import order, then definition order within a mod
 
 from __future__ import annotations
 
-from pajamas.perf.benchmarks import cache, memory, monitor, plugins, rpc, startup, window
+from pajamas.perf.benchmarks import (
+    cache,
+    maintenance,
+    memory,
+    memory_scale,
+    monitor,
+    plugins,
+    rpc,
+    startup,
+    window,
+)
 
-MODULES = (rpc, startup, window, monitor, cache, memory, plugins)
+MODULES = (rpc, startup, window, monitor, cache, memory, memory_scale, maintenance, plugins)

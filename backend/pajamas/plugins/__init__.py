@@ -3,4 +3,9 @@
 `manifest` parses and checks plugin.toml; `archive` unpacks a folder or a .zip safely;
 `registry` installs, lists, verifies and enables plugins (`model.Plugin` is what it returns);
 `methods` adds the plugin.* methods; `commands` is `pajamas plugin ...`.
+
+Running them: `runtime` keeps one host process per (persona, plugin), each a `supervisor.Host`
+forked from the `forkserver` template (`host/` is the code on the host's side, `sandbox/` its
+containment); `channel` owns the private wire format between core and host, `hostapi` serves
+the host API, and `watchdog` samples the hosts and kills those over a quota.
 """

@@ -1,4 +1,4 @@
-"""`pajamas plugin install|list|uninstall|enable|disable`: plugins from a terminal.
+"""`pajamas plugin install|list|uninstall|enable|disable|call|status`: plugins from a terminal.
 
 Thin RPC clients of the home's core, which is started for the command when none runs.
 """
@@ -6,12 +6,14 @@ Thin RPC clients of the home's core, which is started for the command when none 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pajamas.config import Settings
+from pajamas.errors import InvalidParams, NotFound
 
 if TYPE_CHECKING:
     from pajamas.rpc.client import Client
@@ -20,7 +22,7 @@ PAGE = 1000
 
 
 def add_plugin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `pajamas plugin install|list|uninstall|enable|disable`."""
+    """Add `pajamas plugin install|list|uninstall|enable|disable|call|status`."""
     plugin = sub.add_parser("plugin", help="plugins: install, list, enable per persona")
     plugin_sub = plugin.add_subparsers(title="plugin commands", metavar="PLUGIN_COMMAND",
                                        required=True)
@@ -38,6 +40,21 @@ def add_plugin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         switch.add_argument("name", help="the plugin's name")
         switch.add_argument("--persona", required=True, help="the persona's name")
         switch.set_defaults(handler=enable_command, enabled=enabled)
+    _add_run_parsers(plugin_sub)
+
+
+def _add_run_parsers(plugin_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    called = plugin_sub.add_parser("call", help="call a plugin's function for a persona")
+    called.add_argument("persona", help="the persona's name or id")
+    called.add_argument("name", help="the plugin's name")
+    called.add_argument("function", help="the function, as declared in its plugin.toml")
+    called.add_argument("--args", default="{}", help='the keyword arguments as a JSON map, '
+                        'e.g. \'{"text": "hi"}\'')
+    called.add_argument("--timeout", type=float, help="seconds, at most the plugin's wall_s")
+    called.set_defaults(handler=call_command)
+    status = plugin_sub.add_parser("status", help="show the running plugin hosts")
+    status.add_argument("persona", nargs="?", help="only this persona's (name or id)")
+    status.set_defaults(handler=status_command)
 
 
 def install_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
@@ -73,6 +90,50 @@ def enable_command(args: argparse.Namespace, home: Path, settings: Settings) -> 
         client.call(method, {"persona": persona["id"], "name": args.name})
     print(f"{args.name} {'enabled' if args.enabled else 'disabled'} for {persona['name']}")
     return 0
+
+
+def call_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Call the plugin's function for the persona and print the result as JSON."""
+    params: dict[str, Any] = {"name": args.name, "function": args.function,
+                              "args": _json_map(args.args)}
+    if args.timeout is not None:
+        params["timeout_s"] = args.timeout
+    with _client(home, settings) as client:
+        params["persona"] = persona_id(client, args.persona)
+        reply = client.call("plugin.call", params)
+    print(json.dumps(reply["result"], ensure_ascii=False, indent=2, default=repr))
+    return 0
+
+
+def status_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Print the plugin hosts (of the persona): name, persona, pid, state, RSS, calls, kills."""
+    with _client(home, settings) as client:
+        params = {"persona": persona_id(client, args.persona)} if args.persona else {}
+        items = client.call("plugin.status", params)["items"]
+    print("plugin\tpersona\tpid\tstate\trss_mb\tcpu%\tcalls\tkills")
+    for item in items:
+        print(f"{item['name']}\t{item['persona']}\t{item['pid']}\t{item['state']}\t"
+              f"{item['rss'] / 1048576:.1f}\t{item['cpu_percent']:.0f}\t{item['calls']}\t"
+              f"{item['kills']}")
+    return 0
+
+
+def persona_id(client: Client, persona: str) -> str:
+    """The id of the persona named persona, or persona itself if it is an id."""
+    try:
+        return str(client.call("persona.get", {"name": persona})["id"])
+    except NotFound:
+        return str(client.call("persona.get", {"id": persona})["id"])
+
+
+def _json_map(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidParams(f"--args is not JSON: {exc}", field="args") from exc
+    if not isinstance(value, dict):
+        raise InvalidParams(f"--args must be a JSON map, not {text!r}", field="args")
+    return value
 
 
 def describe(plugin: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
-"""The plugin.* methods, and `install`, which adds the plugin registry to the core.
+"""The plugin.* methods, and `install`, which adds the plugin registry and runtime to the core.
 
 `install` adds the "plugins" stage, after "metadata" and "personas": it builds the registry on
-`<home>/hub.db` (nothing heavy).  The sandboxed hosts and plugin.call come with the next step.
+`<home>/hub.db` (nothing heavy), then the "plugin_runtime" stage: the `Runtime` that runs
+calls in sandboxed hosts (the template process and the watchdog start on the first call).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from pajamas.app import Core
     from pajamas.personas.service import PersonaService
     from pajamas.plugins.registry import PluginRegistry
+    from pajamas.plugins.runtime import Runtime
     from pajamas.store.metadata import MetadataStore
 
 
@@ -26,8 +28,30 @@ def install(core: Core) -> Slot[PluginRegistry]:
     plugins = core.stages.add("plugins", lambda: _registry(core, core.metadata.get(),
                                                             core.personas.get()),
                               after=["metadata", "personas"])
-    register(core.registry, plugins)
+    runtime = core.stages.add("plugin_runtime", lambda: _runtime(core, plugins.get()),
+                              stop=lambda runtime: runtime.close(),
+                              after=["plugins", "memory"])
+    register(core.registry, plugins, runtime)
     return plugins
+
+
+def _runtime(core: Core, registry: PluginRegistry) -> Runtime:
+    from pajamas.monitor.pressure import Shed  # noqa: PLC0415
+    from pajamas.plugins.hostapi import HostApi  # noqa: PLC0415
+    from pajamas.plugins.runtime import Runtime, RuntimeSettings  # noqa: PLC0415
+
+    settings = core.settings
+    runtime = Runtime(core.home, registry, core.personas.get().require, HostApi(core.memory),
+                      publish=core.publish, settings=RuntimeSettings(
+                          idle_s=settings.plugin_idle_s,
+                          max_failures=settings.plugin_max_failures,
+                          heartbeat_s=settings.plugin_heartbeat_s,
+                          sample_s=settings.plugin_sample_s), watchlist=core.watchlist)
+    core.personas.get().on_delete(runtime.forget_persona)
+    core.sheds.append(Shed("plugin_hosts", runtime.shed))
+    if core.system is not None:
+        core.system.containment = runtime.containment
+    return runtime
 
 
 def _registry(core: Core, store: MetadataStore, personas: PersonaService) -> PluginRegistry:
@@ -37,8 +61,10 @@ def _registry(core: Core, store: MetadataStore, personas: PersonaService) -> Plu
                           require_persona=personas.require, clock=core.clock)
 
 
-def register(registry: Registry, plugins: Slot[PluginRegistry]) -> None:
-    """Add the plugin.* methods, served by the registry in the slot."""
+def register(registry: Registry, plugins: Slot[PluginRegistry],
+             runtime: Slot[Runtime] | None = None) -> None:
+    """Add the plugin.* methods, served by the registry (and runtime) in the slots."""
+    runtime = runtime or Slot("plugin_runtime")
 
     def install_(path: str) -> Plugin:
         """Install a plugin from a folder or a .zip of one; returns the plugin.
@@ -59,7 +85,14 @@ def register(registry: Registry, plugins: Slot[PluginRegistry]) -> None:
         return plugins.get().list(offset=offset, limit=limit, query=query)
 
     def uninstall(name: str) -> dict[str, Any]:
-        """Uninstall a plugin, deleting its files: {"uninstalled": true}."""
+        """Uninstall a plugin, deleting its files: {"uninstalled": true}.
+
+        Its running hosts are stopped first (plugin.stopped, reason "uninstalled").
+        """
+        plugins.get().get(name)
+        hosts = runtime.peek()
+        if hosts is not None:
+            hosts.forget_plugin(name)
         plugins.get().uninstall(name)
         return {"uninstalled": True}
 
@@ -81,15 +114,46 @@ def register(registry: Registry, plugins: Slot[PluginRegistry]) -> None:
     def disable(persona: str, name: str) -> dict[str, Any]:
         """Disable a plugin for a persona (by id): {"enabled": false}.
 
-        not_found if the persona or the plugin is absent.
+        not_found if the persona or the plugin is absent.  Its host for the persona is
+        stopped (plugin.stopped, reason "disabled").
         """
-        return {"enabled": plugins.get().set_enabled(persona, name, False)}
+        enabled = plugins.get().set_enabled(persona, name, False)
+        hosts = runtime.peek()
+        if hosts is not None:
+            hosts.stop(persona, name, "disabled")
+        return {"enabled": enabled}
 
     def enabled(persona: str) -> dict[str, Any]:
         """The plugins enabled for a persona (by id): {"items": [name]}."""
         return {"items": plugins.get().enabled(persona)}
 
+    def call(persona: str, name: str, function: str, args: dict[str, Any] | None = None,
+             timeout_s: float | None = None) -> dict[str, Any]:
+        """Call a plugin's function for a persona (by id): {"result", "usage"}.
+
+        The function runs in the plugin's sandboxed host for that persona (started on the
+        first call, kept warm), with `args` as keyword arguments.  `timeout_s` may only lower
+        the manifest's wall_s.  usage is {"cpu_s", "wall_s", "peak_rss" (bytes)}.
+        not_found if the persona, the plugin or the function is absent; forbidden if the
+        plugin is not enabled for the persona or uses the host API beyond its permissions;
+        quota_exceeded (data: persona, plugin, quota, limit, measured), timeout (data:
+        limit_s, wall_s) or plugin_failed (data: reason "exception" with exception, message
+        and traceback, "signal" with signal, "exit", "protocol", "heartbeat", "disabled" or
+        "modified") when the plugin misbehaves; its host is then killed.
+        """
+        return runtime.get().call(persona, name, function, args, timeout_s)
+
+    def status(persona: str | None = None) -> dict[str, Any]:
+        """List the plugin hosts (of a persona only, if given), with their state and usage.
+
+        Returns {"items": [{"persona", "name", "pid", "state", "rss", "cpu_percent", "calls",
+        "kills"}]}; state is "starting", "idle", "busy", "stopped", "killed" or "disabled";
+        rss is in bytes.
+        """
+        hosts = runtime.peek()
+        return {"items": []} if hosts is None else hosts.status(persona)
+
     for name, func in (("install", install_), ("list", list_), ("uninstall", uninstall),
                        ("verify", verify), ("enable", enable), ("disable", disable),
-                       ("enabled", enabled)):
+                       ("enabled", enabled), ("call", call), ("status", status)):
         registry.add(f"plugin.{name}", func)

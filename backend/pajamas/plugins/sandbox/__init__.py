@@ -1,0 +1,6 @@
+"""Containment of a plugin host, applied in the host before any plugin code is imported.
+
+`limits` (rlimits), `cgroup` (a pids cgroup per host), `namespaces` (user + network
+namespaces), `landlock` (file-system, TCP and scope confinement), `confine` (applies them all
+in order and says which held) and `probe` (what this machine offers, for system.info).
+"""
