@@ -188,9 +188,9 @@ class Settings:
         "current version, with every acknowledged memory, is always kept).", minimum=0.0
     )
     memory_preload: bool = _setting(
-        True, "Open the memory store and load the embedding model in the background as soon "
-        "as the core starts, once the model is exported (false, or before the export: on the "
-        "first memory call)."
+        True, "Open the memory store and load the embedding model in the background 1.5 s "
+        "after the core starts (after the window's first paint), once the model is exported "
+        "(false, or before the export: on the first memory call)."
     )
     memory_duplicate_similarity: float = _setting(
         0.95, "memory.consolidate merges two memories when their cosine similarity is at "

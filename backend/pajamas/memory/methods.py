@@ -2,7 +2,8 @@
 
 Nothing heavy happens on the request loop: the "memory" stage hooks persona deletion and (with
 memory_preload, the default, once the model is exported) opens the store (LanceDB) and starts
-loading the embedding model on a background thread, so the first add finds them ready;
+loading the embedding model on a background thread, 1.5 s after start-up, so the first add
+finds them ready;
 otherwise they open on the first memory call (which exports the model the first time).  The
 model loads as an `embedder.load` task (with progress events) while the core keeps answering.
 Tables are compacted by `memory.compact` tasks (upkeep.py).
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CLOSE_WAIT_S = 0.5  # for a store still opening (preload): past it, the opener closes it
+#: The preload waits this long after the memory stage: importing LanceDB takes ~2 s of CPU,
+#: which would otherwise compete with the window's first paint on a 2-core machine.  A memory
+#: call that comes sooner opens the store itself.
+PRELOAD_DELAY_S = 1.5
 
 
 @final
@@ -124,6 +129,8 @@ class MemoryService:
             return
 
         def run() -> None:
+            if self._closed.wait(PRELOAD_DELAY_S):
+                return
             try:
                 self.store()
             except HubError as exc:  # the first memory call raises it again, to its caller
