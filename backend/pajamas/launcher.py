@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from pajamas.errors import CoreNotRunning, HubTimeout
+from pajamas.errors import CoreNotRunning, HubTimeout, NotFound
 from pajamas.rpc import connection
 from pajamas.rpc.client import Client, connect
 
@@ -71,6 +71,14 @@ def command_call(home: Path, start_timeout: float, method: str,
     """One call for a CLI command (see `command_client`)."""
     with command_client(home, start_timeout) as client:
         return client.call(method, params)
+
+
+def persona_id(client: Client, persona: str) -> str:
+    """The id of the persona a CLI command names, by name or else by id."""
+    try:
+        return str(client.call("persona.get", {"name": persona})["id"])
+    except NotFound:
+        return str(client.call("persona.get", {"id": persona})["id"])
 
 
 def start_core(home: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

@@ -11,12 +11,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pajamas.config import Settings
-
-if TYPE_CHECKING:
-    from pajamas.rpc.client import Client
 
 
 def add_memory_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -135,22 +132,22 @@ def restore_command(args: argparse.Namespace, home: Path, settings: Settings) ->
 def _call(home: Path, settings: Settings, persona: str, method: str,
           params: dict[str, Any]) -> Any:
     """method called for the persona named (by name, else by id)."""
-    from pajamas.launcher import command_client  # noqa: PLC0415
+    from pajamas.launcher import command_client, persona_id  # noqa: PLC0415
 
     with command_client(home, settings.core_start_timeout_s) as client:
-        return client.call(method, {"persona": _persona_id(client, persona), **params})
+        return client.call(method, {"persona": persona_id(client, persona), **params})
 
 
 def _task(home: Path, settings: Settings, persona: str | None, method: str,
           params: dict[str, Any]) -> int:
     """Start method's task (for the persona named, if any), follow it, print its result."""
-    from pajamas.launcher import command_client  # noqa: PLC0415
+    from pajamas.launcher import command_client, persona_id  # noqa: PLC0415
     from pajamas.rpc.client import Subscriber  # noqa: PLC0415
     from pajamas.tasks.follow import follow  # noqa: PLC0415
 
     with command_client(home, settings.core_start_timeout_s) as client:
         if persona is not None:
-            params = {"persona": _persona_id(client, persona), **params}
+            params = {"persona": persona_id(client, persona), **params}
         events = Subscriber(client.info, ("task.",))
         try:
             view = follow(client, events, client.call(method, params)["task"])
@@ -164,12 +161,3 @@ def _task(home: Path, settings: Settings, persona: str | None, method: str,
     return 0
 
 
-def _persona_id(client: Client, persona: str) -> str:
-    """The id of the persona named persona (by name, else by id)."""
-    from pajamas.errors import NotFound  # noqa: PLC0415
-
-    try:
-        found: str = client.call("persona.get", {"name": persona})["id"]
-    except NotFound:
-        found = client.call("persona.get", {"id": persona})["id"]
-    return found

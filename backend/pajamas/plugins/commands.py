@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pajamas.config import Settings
-from pajamas.errors import InvalidParams, NotFound
+from pajamas.errors import InvalidParams
 
 if TYPE_CHECKING:
     from pajamas.rpc.client import Client
@@ -98,6 +98,8 @@ def call_command(args: argparse.Namespace, home: Path, settings: Settings) -> in
                               "args": _json_map(args.args)}
     if args.timeout is not None:
         params["timeout_s"] = args.timeout
+    from pajamas.launcher import persona_id  # noqa: PLC0415
+
     with _client(home, settings) as client:
         params["persona"] = persona_id(client, args.persona)
         reply = client.call("plugin.call", params)
@@ -107,6 +109,8 @@ def call_command(args: argparse.Namespace, home: Path, settings: Settings) -> in
 
 def status_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Print the plugin hosts (of the persona): name, persona, pid, state, RSS, calls, kills."""
+    from pajamas.launcher import persona_id  # noqa: PLC0415
+
     with _client(home, settings) as client:
         params = {"persona": persona_id(client, args.persona)} if args.persona else {}
         items = client.call("plugin.status", params)["items"]
@@ -116,14 +120,6 @@ def status_command(args: argparse.Namespace, home: Path, settings: Settings) -> 
               f"{item['rss'] / 1048576:.1f}\t{item['cpu_percent']:.0f}\t{item['calls']}\t"
               f"{item['kills']}")
     return 0
-
-
-def persona_id(client: Client, persona: str) -> str:
-    """The id of the persona named persona, or persona itself if it is an id."""
-    try:
-        return str(client.call("persona.get", {"name": persona})["id"])
-    except NotFound:
-        return str(client.call("persona.get", {"id": persona})["id"])
 
 
 def _json_map(text: str) -> dict[str, Any]:
