@@ -187,3 +187,31 @@ def test_reads_after_changes_and_reopening_match(tmp_path: Path, store: MemorySt
     finally:
         for writer in cold._writers.values():
             writer.close()
+
+
+def test_rows_read_by_position_stay_right_after_updates_deletes_and_compaction(
+        tmp_path: Path, store: MemoryStore, embeddings: EmbeddingService) -> None:
+    ids = store.add(A, [new(f"memory number {n}") for n in range(6)])
+    cold = MemoryStore(tmp_path / "memory", embeddings, require=require)
+    try:
+        table = cold._table(A)
+        before, unknown = table.rowids.split(ids)
+        assert not unknown  # every position was read with the vectors
+        cold.update(A, ids[0], text="a changed memory")
+        cold.delete(A, ids[1])
+        assert table.rowids.split(ids[:2])[1] == ids[:2]  # moved and gone: read by id
+        cold.writer(A).call(lambda t: t.optimize(3600.0))
+        after, unknown = table.rowids.split(ids)
+        assert unknown == [ids[1]] and after.keys() == set(ids) - {ids[1]}
+        assert after[ids[2]] != before[ids[2]]  # compaction moved the rows
+        table.rowids.put([ids[2]], [after[ids[3]]])  # a stale position: it holds ids[3]
+        table.cache.drop(ids)
+        rows = table.rows(ids, ["id", "text"])
+        assert rows == {i: {"id": i, "text": t} for i, t in [
+            (ids[0], "a changed memory"), *((ids[n], f"memory number {n}") for n in range(2, 6))]}
+        by_position = table.rows([ids[4]], ["text", "vector"])  # past the row cache
+        assert list(by_position) == [ids[4]] and set(by_position[ids[4]]) == {"text", "vector"}
+        assert by_position[ids[4]]["text"] == "memory number 4"
+    finally:
+        for writer in cold._writers.values():
+            writer.close()

@@ -18,6 +18,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from pajamas.borders import lancedb_errors
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.rowcache import RowCache
+from pajamas.memory.rowids import RowIds
 from pajamas.memory.schema import check_model, schema
 from pajamas.memory.superseded import Superseded
 from pajamas.memory.vectors import Bounds, Ranked, VectorIndex
@@ -40,6 +41,7 @@ class MemoryTable:
         self.has_fts = any(i.index_type == "FTS" for i in table.list_indices())
         self.vectors = VectorIndex(dimension)
         self.cache = RowCache([f.name for f in self._schema if f.name != "vector"])
+        self.rowids = RowIds()  # where rows are, to read a search's page by position
         self._load_vectors()
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
@@ -84,6 +86,7 @@ class MemoryTable:
         with lancedb_errors("updating a memory", self.persona):
             self._table.update(where=f"id = {quote(memory_id)}", values=values)
         self.cache.drop([memory_id])
+        self.rowids.drop([memory_id])  # an update appends the row anew
         self.small_fragments, self.unindexed = self.small_fragments + 1, self.unindexed + 1
         if "metadata" in values:
             self.superseded.note([memory_id], [values["metadata"]])
@@ -96,6 +99,7 @@ class MemoryTable:
         with lancedb_errors("deleting memories", self.persona):
             self._table.delete(f"id IN ({', '.join(map(quote, memory_ids))})")
         self.cache.drop(memory_ids)
+        self.rowids.drop(memory_ids)
         self.small_fragments += 1  # a deletion file: compaction drops the rows for good
         self.vectors.remove(set(memory_ids))
         self.superseded.forget(memory_ids)
@@ -113,7 +117,26 @@ class MemoryTable:
         return {i: {c: row[c] for c in wanted} for i, row in (cached | read).items()}
 
     def _read(self, ids: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
-        """The rows with these ids, read from the table."""
+        """The rows with these ids, read from the table: by position where it is known
+        (`RowIds`), by id for the rest and for any position that no longer holds its row."""
+        known, unknown = self.rowids.split(ids)
+        found = self._take(known, columns) if known else {}
+        unknown += [i for i in known if i not in found]
+        return found | self._read_by_id(unknown, columns)
+
+    def _take(self, known: dict[str, int], columns: list[str]) -> dict[str, dict[str, Any]]:
+        """The rows at these positions whose id is still the one expected there."""
+        wanted = columns if "id" in columns else [*columns, "id"]
+        with lancedb_errors("reading memories", self.persona):
+            found = self._table.take_row_ids(list(known.values())).select(wanted).to_arrow()
+        rows = {row["id"]: row for row in found.to_pylist() if row["id"] in known}
+        if wanted is not columns:
+            for row in rows.values():
+                del row["id"]
+        return rows
+
+    def _read_by_id(self, ids: list[str], columns: list[str]) -> dict[str, dict[str, Any]]:
+        """The rows with these ids, found by a filter on the id column."""
         if not ids:
             return {}
         with lancedb_errors("reading memories", self.persona):
@@ -168,6 +191,7 @@ class MemoryTable:
         with lancedb_errors("optimizing its table", self.persona):
             self._table.optimize(cleanup_older_than=timedelta(seconds=keep_s))
         self.small_fragments, self.unindexed = self._backlog()
+        self._locate()  # compaction rewrote the fragments: every row has a new position
 
     def _backlog(self) -> tuple[int, int]:
         """(small fragments, rows outside the full-text index), asked of LanceDB."""
@@ -183,18 +207,27 @@ class MemoryTable:
         at 100,000 rows (LanceDB's and Arrow's allocators keep what they freed)."""
         with lancedb_errors("loading its vectors", self.persona):
             self.vectors.reserve(int(self._table.count_rows()))
-            query = self._table.search().select(INDEXED).limit(None)
+            query = self._table.search().select(INDEXED).with_row_id(True).limit(None)
             for batch in query.to_batches(LOAD_BATCH):
-                self._index(pa.Table.from_batches([batch]))
+                rows = pa.Table.from_batches([batch])
+                self.rowids.put(self._index(rows), rows["_rowid"].to_pylist())
 
-    def _index(self, rows: pa.Table) -> None:
-        """Copy rows' ids, vectors, created_at and importance into the in-memory index."""
+    def _locate(self) -> None:
+        """Read every row's position afresh (after a compaction)."""
+        with lancedb_errors("reading its row positions", self.persona):
+            found = (self._table.search().select(["id"]).with_row_id(True).limit(None)
+                     .to_arrow())
+        self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
+
+    def _index(self, rows: pa.Table) -> list[str]:
+        """Copy rows' ids, vectors, created_at and importance into the in-memory index; the ids."""
         if not rows.num_rows:
-            return
+            return []
+        ids: list[str] = rows["id"].to_pylist()
         flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        self.vectors.append(rows["id"].to_pylist(),
-                            np.asarray(flat, np.float32).reshape(-1, self.vectors.dimension),
+        self.vectors.append(ids, np.asarray(flat, np.float32).reshape(-1, self.vectors.dimension),
                             rows["created_at"].to_numpy(), rows["importance"].to_numpy())
+        return ids
 
 
 def _floats(vector: Any) -> npt.NDArray[np.float32]:

@@ -1,0 +1,57 @@
+"""`RowIds`: where each memory sits in its table (LanceDB's `_rowid`), to read rows by position.
+
+Reading a search's ten rows by `id IN (...)` scans the id column: about 8 ms at 100,000 rows.
+`take_row_ids` reads them by position in about 3 ms.  A row's position is only known while it
+stays where it was read: an update moves it, a compaction rewrites every fragment.  So the map
+forgets a row when it changes and is read afresh after a compaction; rows it does not know (new
+ones, moved ones) are read by id.  `take_row_ids` skips positions that no longer hold a row,
+and the caller checks every row it gets by id, so a stale position is never trusted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import final
+
+
+@final
+class RowIds:
+    """Memory id -> LanceDB row id, for the rows whose position is known; thread-safe."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def put(self, ids: Sequence[str], rowids: Sequence[int]) -> None:
+        """Record where these rows are."""
+        with self._lock:
+            self._rows.update(zip(ids, rowids, strict=True))
+
+    def replace(self, ids: Sequence[str], rowids: Sequence[int]) -> None:
+        """Forget every position and record these (after a compaction moved every row)."""
+        fresh = dict(zip(ids, rowids, strict=True))
+        with self._lock:
+            self._rows = fresh
+
+    def drop(self, ids: Iterable[str]) -> None:
+        """Forget rows that moved or went (an update or a delete)."""
+        with self._lock:
+            for memory_id in ids:
+                self._rows.pop(memory_id, None)
+
+    def split(self, ids: Iterable[str]) -> tuple[dict[str, int], list[str]]:
+        """({id: row id} for the known rows, [the other ids])."""
+        known: dict[str, int] = {}
+        unknown: list[str] = []
+        with self._lock:
+            for memory_id in ids:
+                row = self._rows.get(memory_id)
+                if row is None:
+                    unknown.append(memory_id)
+                else:
+                    known[memory_id] = row
+        return known, unknown
