@@ -76,6 +76,7 @@ def test_deleting_a_persona_deletes_its_memory(mclient: Client, memory_core: Run
     bob = mclient.call("persona.create", {"name": "Bob"})["id"]
     mclient.call("memory.add", {"persona": ada, "text": "remember me"})
     kept = mclient.call("memory.add", {"persona": bob, "text": "keep me"})["id"]
+    mclient.call("memory.list", {"persona": bob})  # a read: the store has opened and replayed
     assert (memory_core.home / "memory" / f"{ada}.lance").exists()
     mclient.call("persona.delete", {"id": ada})
     assert not (memory_core.home / "memory" / f"{ada}.lance").exists()
@@ -148,6 +149,7 @@ def test_compaction_runs_by_itself_and_on_request(home: Path, model_dir: Path) -
     try:
         with running.client(timeout=60) as client:
             persona = client.call("persona.create", {"name": "Ada"})["id"]
+            client.call("memory.list", {"persona": persona})  # opened: each add a fragment
             ids = {client.call("memory.add", {"persona": persona, "text": f"fact {n}"})["id"]
                    for n in range(12)}
             automatic = client.call("task.list", {"kind": "memory.compact"})["items"]

@@ -1,11 +1,14 @@
 """The memory.* methods, and `install`, which wires semantic memory into the core.
 
 Nothing heavy happens on the request loop: the "memory" stage hooks persona deletion and (with
-memory_preload, the default, once the model is exported) opens the store (LanceDB) and starts
-loading the embedding model on a background thread, 1.5 s after start-up, so the first add
+memory_preload, the default, once the model is exported) loads the embedding model and then
+opens the store (LanceDB) on a background thread, 1.5 s after start-up, so the first add
 finds them ready;
 otherwise they open on the first memory call (which exports the model the first time).  The
 model loads as an `embedder.load` task (with progress events) while the core keeps answering.
+The embedder is made before the store: an add that comes while the store is still opening
+(importing LanceDB takes about 2 s of CPU, loading the model 0.3 s) is embedded, journaled and
+acknowledged without waiting for it (early.py), and the store replays the journals as it opens.
 Tables are compacted by `memory.compact` tasks (upkeep.py).
 """
 
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     from pajamas.app import Core
     from pajamas.embedding.cache import EmbeddingCache
     from pajamas.embedding.lazy import Progress
+    from pajamas.embedding.service import EmbeddingService
+    from pajamas.memory.early import EarlyAdds
+    from pajamas.memory.model import NewMemory
     from pajamas.memory.store import MemoryStore
 
 log = logging.getLogger(__name__)
@@ -45,27 +51,68 @@ class MemoryService:
     def __init__(self, core: Core) -> None:
         self._core = core
         self._store: MemoryStore | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held while the store opens
         self._closed = threading.Event()
         self._fallback_cache: EmbeddingCache | None = None
+        # What adds need before the store is open; never held while LanceDB is imported.
+        self._parts_lock = threading.Lock()
+        self._embeddings: EmbeddingService | None = None
+        self._early: EarlyAdds | None = None
+        self._opening = False
 
     def store(self) -> MemoryStore:
-        """The store, opened (with LanceDB imported) on the first call."""
+        """The store, opened (with LanceDB imported) on the first call; it replays the adds
+        journaled meanwhile before anyone gets it."""
         with self._lock:
             if self._store is None:
-                self._store = self._open()
+                store = self._open()
                 if self._closed.is_set():  # the core stopped while it opened: nothing to keep
-                    self._store.close()
+                    store.close()
                     raise Busy("the core is stopping; memory is closed")
+                self._early_adds().take_over(store)
+                self._store = store
             return self._store
+
+    def add(self, persona: str, items: list[NewMemory]) -> list[str]:
+        """Add checked items to persona's memory: their ids, once on disk (in the journal
+        while the store is still opening, which is not waited for)."""
+        if self._store is None:
+            if self._closed.is_set():
+                raise Busy("the core is stopping; memory is closed")
+            self._require(persona)
+            embeddings = self.embeddings()  # the model starts loading before anything else
+            ids = self._early_adds().add(persona, items, embeddings)
+            if ids is not None:
+                self._changed(persona)
+                self._open_soon()  # only now: LanceDB's import would slow the model's load
+                return ids
+        return self.store().add(persona, items)
+
+    def embeddings(self) -> EmbeddingService:
+        """The embedding service; made, its model set loading, on the first call (cheap: no
+        LanceDB)."""
+        from pajamas.embedding.service import EmbeddingService  # noqa: PLC0415
+
+        with self._parts_lock:
+            if self._embeddings is None:
+                _check_cpu()  # no embedding (nor journal) where the store can never open
+                settings = self._core.settings
+                self._embeddings = EmbeddingService.onnx(
+                    self._model_folder(), self._cache, threads=settings.embedding_threads,
+                    spawn=self._spawn)
+                self._embeddings.model.start()
+            return self._embeddings
 
     def search(self, persona: str, query: str, **params: Any) -> dict[str, Any]:
         """A search of persona's memory, from the tiered cache's `search` namespace when it is up.
 
-        The cache drops a persona's results whenever its memory changes (`_changed`).
+        The cache drops a persona's results whenever its memory changes (`_changed`); the
+        store opens first, so that the journals it replays have dropped theirs.
         """
+        store = self.store()
+
         def run() -> dict[str, Any]:
-            return self.store().search(persona, query, **params)
+            return store.search(persona, query, **params)
 
         service = self._core.cache.peek()
         if service is None:
@@ -76,7 +123,8 @@ class MemoryService:
         return found
 
     def forget(self, persona: str) -> None:
-        """Delete persona's memory (its persona is being deleted)."""
+        """Delete persona's memory (its persona is being deleted), journal included."""
+        self._early_adds().forget(persona)
         if (self._core.home / "memory" / f"{persona}.lance").exists():
             self.store().drop(persona)
 
@@ -84,30 +132,30 @@ class MemoryService:
         """Finish the queued writes.
 
         A store still opening (a preload importing LanceDB) is not waited for: its opener sees
-        the service closed and closes it, so a stopping core is not held up by the import.
+        the service closed and closes it, so a stopping core is not held up by the import;
+        adds still only in a journal are replayed at the next start.
         """
         self._closed.set()
         if not self._lock.acquire(timeout=CLOSE_WAIT_S):
             return
-        try:
+        try:  # holding the lock, no opener is replaying the journals
+            if self._early is not None:
+                self._early.close()
             if self._store is not None:
-                self._store.close()
+                self._store.close()  # the embedder's too
+            elif self._embeddings is not None:
+                self._embeddings.close()
         finally:
             self._lock.release()
 
     def _open(self) -> MemoryStore:
-        if machine.cpu_has_avx2() is False:
-            raise Internal(f"memory needs LanceDB, which needs a CPU with AVX2; this one "
-                           f"({machine.cpu_model()}) lacks it")
-        from pajamas.embedding.service import EmbeddingService  # noqa: PLC0415
+        _check_cpu()
         from pajamas.memory.fusion import Weights  # noqa: PLC0415
         from pajamas.memory.store import MemoryStore  # noqa: PLC0415
         from pajamas.memory.upkeep import Policy, Upkeep  # noqa: PLC0415
 
         core, settings = self._core, self._core.settings
-        embeddings = EmbeddingService.onnx(self._model_folder(), self._cache,
-                                           threads=settings.embedding_threads, spawn=self._spawn)
-        embeddings.model.start()  # in the background, while LanceDB is imported below
+        embeddings = self.embeddings()  # loading in the background while LanceDB is imported
         weights = Weights(rrf_k=settings.memory_rrf_k, vector=settings.memory_vector_weight,
                           text=settings.memory_text_weight,
                           importance=settings.memory_importance_weight,
@@ -120,21 +168,54 @@ class MemoryService:
                            weights=weights, clock=core.clock, on_change=self._changed,
                            upkeep=Upkeep(policy, self._submit_compaction))
 
+    def _early_adds(self) -> EarlyAdds:
+        """What journals the adds that come before the store is open (made on first use)."""
+        from pajamas.memory.early import EarlyAdds  # noqa: PLC0415
+        from pajamas.memory.journal import Journals  # noqa: PLC0415
+
+        with self._parts_lock:
+            if self._early is None:
+                journals = Journals(self._core.home / "memory" / "journal")
+                self._early = EarlyAdds(journals, self._core.clock)
+            return self._early
+
+    def _open_soon(self) -> None:
+        """Open the store on a thread, unless one is at it already."""
+        if self._claim_opening():
+            threading.Thread(target=self._open_in_order, name="pajamas-memory-open",
+                             daemon=True).start()
+
+    def _claim_opening(self) -> bool:
+        """Whether the caller is the one to open the store in the background."""
+        with self._parts_lock:
+            claimed, self._opening = not self._opening, True
+        return claimed
+
+    def _open_in_order(self) -> None:
+        """Load the model, then open the store: importing LanceDB (~2 s of CPU) beside the
+        load almost doubled it here, as both hold the GIL much of the time."""
+        try:
+            self.embeddings().model.wait()
+        except HubError as exc:  # the store opens all the same: not every call needs the model
+            log.warning("the embedding model did not load: %s", exc)
+        try:
+            self.store()
+        except HubError as exc:  # reads raise it to their callers; the next add tries again
+            log.warning("could not open the memory store in the background: %s", exc)
+            with self._parts_lock:
+                self._opening = False
+
     def preload(self) -> None:
-        """Open the store (which starts loading the model) on a background thread, if the
-        model is exported already (a home's first export waits for its first memory call)."""
+        """Load the model, then open the store, on a background thread, if the model is
+        exported already (a home's first export waits for its first memory call)."""
         from pajamas.embedding.export import is_exported  # noqa: PLC0415
 
         if not is_exported(self._model_folder()):
             return
 
         def run() -> None:
-            if self._closed.wait(PRELOAD_DELAY_S):
-                return
-            try:
-                self.store()
-            except HubError as exc:  # the first memory call raises it again, to its caller
-                log.warning("memory preload failed: %s", exc)
+            if not self._closed.wait(PRELOAD_DELAY_S) and self._claim_opening():
+                self._open_in_order()
 
         threading.Thread(target=run, name="pajamas-memory-preload", daemon=True).start()
 
@@ -193,6 +274,12 @@ def _path(folder: str) -> Path:
     return Path(folder).expanduser()
 
 
+def _check_cpu() -> None:
+    if machine.cpu_has_avx2() is False:
+        raise Internal(f"memory needs LanceDB, which needs a CPU with AVX2; this one "
+                       f"({machine.cpu_model()}) lacks it")
+
+
 def install(core: Core) -> Slot[MemoryService]:
     """Add the "memory" stage (after personas) and the memory.* methods; the service's slot."""
     slot = core.stages.add("memory", lambda: _start(core), stop=lambda s: s.close(),
@@ -226,16 +313,21 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         all-MiniLM-L6-v2 (the first call waits for the model to load).  `context` is what
         came before it (say, the previous turns of a chat): text search finds the memory by
         it too, but it is never returned (a chat turn's meaning depends on the turns before).
+        "On disk" means committed to the persona's table, or, while the memory store is
+        still opening after a start, written and fsynced to the persona's journal
+        (`<home>/memory/journal/`), which the store replays into the table as it opens,
+        before any read: either way a kill -9 of the core after the reply loses nothing.
         """
         new = check_new(text, metadata, importance, context=context)
-        return {"id": store().add(persona, [new])[0]}
+        return {"id": memory.get().add(persona, [new])[0]}
 
     def add_batch(persona: str, items: list[Any]) -> dict[str, Any]:
-        """Add many memories in one write: {"ids"}, in the order of `items`.
+        """Add many memories in one write: {"ids"}, in the order of `items`, once on disk.
 
-        Each item is {"text", "metadata"?, "importance"?, "context"?} (as in memory.add).
+        Each item is {"text", "metadata"?, "importance"?, "context"?} (as in memory.add,
+        which says what "on disk" means); all are added, or none.
         """
-        return {"ids": store().add(persona, _checked_items(items))}
+        return {"ids": memory.get().add(persona, _checked_items(items))}
 
     def get(persona: str, id: str) -> Memory:
         """Return one memory of a persona; not_found if it has none with that id."""
@@ -319,10 +411,10 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
     def embedder() -> dict[str, Any]:
         """Report the embedding model: {"model", "dimension", "ready", "load_s"}; no waiting.
 
-        The model loads in the background from the moment the memory store opens (at start-up
-        with memory_preload, else on the first memory call).
+        The model loads in the background from the first memory call, or at start-up with
+        memory_preload (this call starts it too); it does not wait for the memory store.
         """
-        model = store().embeddings.model
+        model = memory.get().embeddings().model
         return {"model": model.model_id, "dimension": model.dimension, "ready": model.ready,
                 "load_s": model.load_s}
 

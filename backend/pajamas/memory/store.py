@@ -76,19 +76,27 @@ class MemoryStore:
         writer = self._writer(persona)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = self.embeddings.embed([item["text"] for item in items])
-        rows = pa.table(with_search_text({
+        writer.add(self.new_rows(ids, items, pa.array(vectors.ravel()), now=now,
+                                 model_id=self.embeddings.model_id,
+                                 schema=writer.table.arrow_schema))
+        self._on_change(persona)
+        return ids
+
+    @staticmethod
+    def new_rows(ids: list[str], items: list[NewMemory], floats: pa.Array, *, now: float,
+                 model_id: str, schema: pa.Schema) -> pa.Table:
+        """New memories as rows of a table with schema, made at now; floats: their vectors
+        (from model_id) one after the other (the add journal replays through it too)."""
+        n = len(items)
+        return pa.table(with_search_text({
             "id": ids, "text": [i["text"] for i in items],
             "metadata": [encode_metadata(i["metadata"]) for i in items],
             "importance": [i["importance"] for i in items],
-            "created_at": [now] * len(items), "updated_at": [now] * len(items),
-            "accessed_at": [now] * len(items), "model": [self.embeddings.model_id] * len(items),
-            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()),
-                                                        self.embeddings.dimension),
-        }, writer.table.arrow_schema, [i.get("context") for i in items]),
-            schema=writer.table.arrow_schema)
-        writer.add(rows)
-        self._on_change(persona)
-        return ids
+            "created_at": [now] * n, "updated_at": [now] * n, "accessed_at": [now] * n,
+            "model": [model_id] * n,
+            "vector": pa.FixedSizeListArray.from_arrays(floats,
+                                                        schema.field("vector").type.list_size),
+        }, schema, [i.get("context") for i in items]), schema=schema)
 
     def update(self, persona: str, memory_id: str, *, text: str | None = None,
                metadata: dict[str, Any] | None = None,

@@ -210,9 +210,9 @@ def compacted(client: Client, persona: str, *, timeout_s: float = 120.0) -> int:
 def embedder_ready(ctx: Context) -> Measurement:
     """From a new core's first `memory.add` (sent as soon as it answers) to its reply.
 
-    The core opens the store and loads the model in the background from its start
-    (memory_preload), so this is what is left of both: importing LanceDB (about 2 s of CPU,
-    mostly its REST namespace client's models) and loading the ONNX model, side by side.
+    That add comes before the store is open (importing LanceDB takes about 2 s of CPU, mostly
+    its REST namespace client's models), so it is embedded as soon as the model has loaded,
+    journaled (fsynced) and acknowledged, while the store opens behind it (memory/early.py).
     Extra: the model's own load time (`load_s` of memory.embedder), median.
     """
     samples, loads = [], []

@@ -1,0 +1,204 @@
+"""`Journal`: adds acknowledged before the memory store opened, on disk, one file per persona.
+
+Opening the store imports LanceDB (about 2 s of CPU) while the model loads in 0.3 s, so the
+first adds after a start are embedded, appended here and acknowledged once fsynced; the store,
+once open, replays each journal into its persona's table and removes it (`early.py`).
+
+A journal file is a sequence of records, one per acknowledged add (or add_batch)::
+
+    offset  size  field
+    0       4     n: the payload's length (unsigned, little-endian)
+    4       4     crc32 of the payload
+    8       n     payload: msgpack {"created_at", "model", "dimension", "vectors", "rows"}
+
+`vectors` holds the rows' float32 vectors one after the other (little-endian); each row is
+{"id", "text", "metadata" (JSON, as the table keeps it), "importance", "context"}.  A kill -9
+during an append leaves a torn record at the end: `replay` reads every whole record before
+it, and the next append cuts the tail off first.  Writers serialise their calls (`early.py`).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final, TypedDict, final
+
+import msgpack
+import numpy as np
+import numpy.typing as npt
+
+from pajamas.errors import Internal
+from pajamas.memory.model import NewMemory, encode_metadata
+
+HEADER: Final = struct.Struct("<II")
+SUFFIX: Final = ".journal"
+
+
+class JournalRow(TypedDict):
+    """One memory of a record: what the table needs besides the record's shared fields."""
+
+    id: str
+    text: str
+    metadata: str
+    importance: float
+    context: str | None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One acknowledged add: its rows, made at created_at, embedded by model."""
+
+    created_at: float
+    model: str
+    rows: list[JournalRow]
+    vectors: npt.NDArray[np.float32]  # one row per memory
+
+    def encode(self) -> bytes:
+        """The record framed for the file: header, then payload."""
+        payload: bytes = msgpack.packb({
+            "created_at": self.created_at, "model": self.model,
+            "dimension": int(self.vectors.shape[1]), "rows": self.rows,
+            "vectors": self.vectors.astype("<f4").tobytes()})
+        return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+    @classmethod
+    def decode(cls, payload: bytes) -> Record:
+        """The record a whole payload holds (the inverse of encode, less the header)."""
+        fields = msgpack.unpackb(payload)
+        vectors = np.frombuffer(fields["vectors"], dtype="<f4").astype(np.float32)
+        return cls(created_at=float(fields["created_at"]), model=str(fields["model"]),
+                   rows=fields["rows"],
+                   vectors=vectors.reshape(len(fields["rows"]), int(fields["dimension"])))
+
+
+@final
+class Journal:
+    """One persona's journal file (absent while it has no unreplayed add)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] | None = None
+
+    def append(self, record: Record) -> None:
+        """Add record to the file; returns once it is on disk (written and fsynced)."""
+        file = self._file or self._open()
+        file.write(record.encode())
+        file.flush()
+        os.fsync(file.fileno())
+
+    def replay(self) -> list[Record]:
+        """Every whole record, oldest first; a torn or corrupt tail is left out."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        payloads, _ = whole_records(data)
+        try:
+            return [Record.decode(payload) for payload in payloads]
+        except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
+            raise Internal(f"the memory journal {self.path} holds a record that passes its "
+                           f"checksum but does not decode ({exc}); it is kept as it is") from exc
+
+    def remove(self) -> None:
+        """Delete the file (its records are in the table now, or its persona is gone)."""
+        self.close()
+        if self.path.exists():
+            self.path.unlink()
+            sync_folder(self.path.parent)
+
+    def close(self) -> None:
+        """Close the file (the next append opens it again)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _open(self) -> IO[bytes]:
+        """The file, opened to append, with any torn tail (a crash mid-append) cut off."""
+        make_folder(self.path.parent)
+        existed = self.path.exists()
+        file = open(self.path, "a+b")  # noqa: SIM115  (kept open across appends)
+        if existed:
+            file.seek(0)
+            _, end = whole_records(file.read())
+            file.truncate(end)
+        else:
+            sync_folder(self.path.parent)  # the file's name is on disk before its records
+        self._file = file
+        return file
+
+
+@final
+class Journals:
+    """The journal folder: one `Journal` per persona (callers serialise their calls)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._open: dict[str, Journal] = {}
+
+    def of(self, persona: str) -> Journal:
+        """persona's journal (its file is made by the first append)."""
+        journal = self._open.get(persona)
+        if journal is None:
+            journal = self._open[persona] = Journal(self.folder / f"{persona}{SUFFIX}")
+        return journal
+
+    def personas(self) -> list[str]:
+        """The personas whose journal file exists."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(path.name.removesuffix(SUFFIX) for path in self.folder.iterdir()
+                      if path.name.endswith(SUFFIX))
+
+    def remove(self, persona: str) -> None:
+        """Delete persona's journal."""
+        self.of(persona).remove()
+        del self._open[persona]
+
+    def close(self) -> None:
+        """Close every open file."""
+        for journal in self._open.values():
+            journal.close()
+
+
+def whole_records(data: bytes) -> tuple[list[bytes], int]:
+    """The payloads of the whole records at data's start, and the offset where they end."""
+    payloads, at = [], 0
+    while at + HEADER.size <= len(data):
+        length, crc = HEADER.unpack_from(data, at)
+        end = at + HEADER.size + length
+        payload = data[at + HEADER.size:end]
+        # A payload is never empty: zeros (a file extended but not written) end it too.
+        if not length or end > len(data) or zlib.crc32(payload) != crc:
+            break
+        payloads.append(payload)
+        at = end
+    return payloads, at
+
+
+def make_folder(folder: Path) -> None:
+    """Make folder and its missing parents, each one's name synced to disk."""
+    if folder.is_dir():
+        return
+    make_folder(folder.parent)
+    folder.mkdir(exist_ok=True)
+    sync_folder(folder.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that the names made or removed in it are on disk."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def rows_of(items: list[NewMemory], ids: list[str]) -> list[JournalRow]:
+    """The journal rows of checked new memories with their ids."""
+    return [JournalRow(id=memory_id, text=item["text"],
+                       metadata=encode_metadata(item["metadata"]),
+                       importance=float(item["importance"]), context=item.get("context"))
+            for memory_id, item in zip(ids, items, strict=True)]

@@ -1,0 +1,72 @@
+"""Replaying a persona's journal (journal.py) into its table, as the memory store opens.
+
+Replay adds only the rows whose ids the table lacks, then removes the journal, so a crash
+between the two duplicates nothing.  A table that refuses the rows (made with another model,
+say) keeps its journal untouched, for a later start; a journal whose persona is gone is
+removed (its memory goes with the persona).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from pajamas.errors import Conflict, HubError, NotFound
+from pajamas.memory.model import NewMemory
+
+if TYPE_CHECKING:
+    from pajamas.memory.journal import Journals, Record
+    from pajamas.memory.store import MemoryStore
+    from pajamas.memory.table import MemoryTable
+
+log = logging.getLogger(__name__)
+
+
+def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
+    """Add the journaled rows persona's table lacks, then remove its journal; when the table
+    refuses them, keep the journal and log why."""
+    try:
+        writer = store.writer(persona)  # NotFound: the persona is gone, ModelChanged, ...
+        tables = [_table_rows(store, record, writer.table.arrow_schema)
+                  for record in journals.of(persona).replay()]
+        rows = _missing(writer.table, tables)
+        if rows.num_rows:
+            writer.add(rows)
+            store.changed(persona)
+    except NotFound:  # deleted while an add was being journaled: its memory goes with it
+        log.warning("removed the memory journal of persona %s, which no longer exists", persona)
+    except (HubError, OSError, ValueError, TypeError) as exc:  # pyarrow raises the last two
+        log.error("kept the memory journal of persona %s for a later start: its rows could "
+                  "not be added: %s", persona, exc)
+        return
+    journals.remove(persona)
+
+
+def _table_rows(store: MemoryStore, record: Record, schema: pa.Schema) -> pa.Table:
+    """record as rows of persona's table; `Conflict` if another model embedded them."""
+    model = store.embeddings.model_id
+    if record.model != model:
+        raise Conflict(f"journaled memories were embedded with {record.model}, not {model}; "
+                       "set the embedding model back to replay them", model=record.model,
+                       expected=model)
+    items = [NewMemory(text=row["text"], metadata=json.loads(row["metadata"]),
+                       importance=row["importance"], context=row["context"])
+             for row in record.rows]
+    return store.new_rows([row["id"] for row in record.rows], items,
+                          pa.array(record.vectors.ravel()), now=record.created_at,
+                          model_id=record.model, schema=schema)
+
+
+def _missing(table: MemoryTable, tables: list[pa.Table]) -> pa.Table:
+    """The rows of tables whose ids table does not hold yet (replay is idempotent)."""
+    if not tables:
+        return pa.table({})
+    rows = pa.concat_tables(tables)
+    present = table.rows(rows["id"].to_pylist(), ["id"])
+    if not present:
+        return rows
+    return rows.filter(pc.invert(pc.is_in(rows["id"], value_set=pa.array(list(present)))))
