@@ -26,7 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, final
 
-from pajamas import debug
+from pajamas import debug, heap
 from pajamas.cache import methods as cache_methods
 from pajamas.config import Settings
 from pajamas.memory import methods as memory_methods
@@ -164,9 +164,11 @@ class Core:
         self.plugins = plugin_methods.install(self)  # plugin.*; install, list, enable
 
     def _start_monitor(self, server: RpcServer) -> Monitor:
+        from pajamas.monitor.pressure import Shed  # noqa: PLC0415
         from pajamas.monitor.service import Monitor, MonitorConfig  # noqa: PLC0415  (psutil)
 
         self.gauges["core.pending"] = lambda: float(server.pending)
+        self.sheds.append(Shed("heap", heap.shed))  # the C heap's free pages
         monitor = Monitor(MonitorConfig.from_settings(self.settings), self.home / "monitor",
                           watchlist=self.watchlist, publish=self.publish, gauges=self.gauges,
                           sheds=self.sheds, requests=server.stats, clock=self.clock)
@@ -177,7 +179,8 @@ class Core:
     def _start_tasks(self) -> TaskManager:
         from pajamas.tasks.manager import TaskManager  # noqa: PLC0415
 
-        tasks = TaskManager(self.publish, max_running=self.settings.max_running_tasks,
+        tasks = TaskManager(heap.trimming(self.publish),  # a task's end: give its heap back
+                            max_running=self.settings.max_running_tasks,
                             keep_finished=self.settings.tasks_kept, clock=self.clock)
         tasks.start()
         self.gauges["core.tasks_running"] = lambda: float(tasks.counts()["running"])

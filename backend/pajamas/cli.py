@@ -89,10 +89,12 @@ def _window(args: argparse.Namespace, home: Path, settings: Settings) -> int:
 
 
 def _core(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    from pajamas import logs  # noqa: PLC0415
-    from pajamas.app import Core  # noqa: PLC0415
+    from pajamas import heap, logs  # noqa: PLC0415
 
     logs.setup(home, settings.log_level)
+    heap.tune()  # before any thread starts: the core's imports and services start many
+    from pajamas.app import Core  # noqa: PLC0415
+
     Core(home, settings).serve_until_signal()
     return 0
 

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from pajamas import heap
 from pajamas.borders import lancedb_errors
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.rowcache import RowCache
@@ -46,6 +47,7 @@ class MemoryTable:
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
         self.small_fragments, self.unindexed = self._backlog()
+        heap.trim("opening a table")  # what reading the vectors in freed goes back
 
     @classmethod
     def open(cls, db: lancedb.DBConnection, persona: str, model_id: str,

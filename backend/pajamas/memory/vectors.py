@@ -24,6 +24,7 @@ from typing import Any, Final, final
 import numpy as np
 import numpy.typing as npt
 
+from pajamas import heap
 from pajamas.memory import ann
 from pajamas.memory.ann import Layout, Lists, Policy
 
@@ -204,7 +205,13 @@ class VectorIndex:
         if not self._background:
             self.build()
             return
-        threading.Thread(target=self.build, name="pajamas-vector-lists", daemon=True).start()
+        threading.Thread(target=self._build_then_trim, name="pajamas-vector-lists",
+                         daemon=True).start()
+
+    def _build_then_trim(self) -> None:
+        """Lay the rows out, then give the heap the old view's freed arrays back."""
+        if self.build():
+            heap.trim("a vector layout")
 
     def _approximate(self, view: _View, lists: Lists, query: Floats,
                      mask: Mask | None) -> tuple[Rows, Floats]:
