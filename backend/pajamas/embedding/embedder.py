@@ -20,7 +20,7 @@ class Embedder(Protocol):
 
     @property
     def model_id(self) -> str:
-        """The model and its numeric format ("…/all-MiniLM-L6-v2@onnx-fp32")."""
+        """The model and its numeric format ("…/all-MiniLM-L6-v2@onnx-int8")."""
         ...
 
     @property

