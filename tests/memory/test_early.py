@@ -96,8 +96,8 @@ def test_adds_are_acknowledged_before_the_store_opens_and_found_after(
             assert sorted(m["id"] for m in listed["items"]) == sorted(ids)
             assert not (home / "memory" / "journal" / f"{persona}.journal").exists()
             later = client.call("memory.add", {"persona": persona, "text": "after the opening"})
-            assert journaled_ids(home, persona) == []  # the store takes adds now
             assert client.call("memory.get", {"persona": persona, "id": later["id"]})
+            assert journaled_ids(home, persona) == []  # committed: the journal is emptied
     finally:
         gate.touch()
         assert launcher.stop_core(core.process) == 0, (home / "logs" / "core.out").read_text()
@@ -124,6 +124,28 @@ def test_early_adds_survive_a_kill_9_before_the_store_opens(home: Path,
             assert not journal.exists()
             client.call("memory.add", {"persona": persona, "text": "after the crash"})
             assert client.call("memory.stats", {"persona": persona})["count"] == len(ids) + 1
+    finally:
+        assert launcher.stop_core(second.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+def test_adds_of_a_running_hub_survive_a_kill_9_once_each_and_deletes_stay(
+        home: Path, model_dir: Path) -> None:
+    first = start(home, **settings(model_dir))
+    with patient(first) as client:
+        persona = client.call("persona.create", {"name": "Ada"})["id"]
+        gone = client.call("memory.add", {"persona": persona, "text": "soon deleted"})["id"]
+        client.call("memory.delete", {"persona": persona, "id": gone})
+        kept = [client.call("memory.add", {"persona": persona, "text": f"fact number {n}"})["id"]
+                for n in range(30)]
+        os.kill(first.process.pid, signal.SIGKILL)  # right after the last acknowledgement
+    first.process.wait(30)
+    (home / "run" / "core.json").unlink(missing_ok=True)
+    second = start(home, **settings(model_dir))
+    try:
+        with patient(second) as client:
+            listed = client.call("memory.list", {"persona": persona, "limit": 100})
+            assert sorted(m["id"] for m in listed["items"]) == sorted(kept)
+            assert listed["total"] == len(kept)
     finally:
         assert launcher.stop_core(second.process) == 0, (home / "logs" / "core.out").read_text()
 

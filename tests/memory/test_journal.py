@@ -186,3 +186,27 @@ def test_adds_racing_the_takeover_all_land_once(tmp_path: Path,
             thread.join()
         assert len(acked) == 40 and count(store, A) == dict.fromkeys(acked, 1)
         assert not (tmp_path / "journal" / f"{A}.journal").exists()
+
+
+def test_pending_adds_leave_the_journal_once_committed_and_a_failure_is_kept(
+        tmp_path: Path) -> None:
+    from pajamas.memory.pending import Pending
+
+    path = tmp_path / "p.journal"
+    pending, queued = Pending(Journal(path), "p"), []
+    records = [record(f"memory {n}", seed=n) for n in range(3)]
+    for n, each in enumerate(records):
+        pending.append(each, lambda n=n: queued.append(n))
+    assert queued == [0, 1, 2] and pending.waiting
+    pending.committed(2)
+    pending.forget_committed()  # before a delete: the committed ones must not come back
+    kept = Journal(path).replay()
+    assert len(kept) == 1 and same(kept[0], records[2]) and pending.waiting
+    pending.committed(1)
+    assert not pending.waiting and path.stat().st_size == 0
+    pending.append(records[0], lambda: None)
+    pending.failed(OSError("disk full"))
+    with pytest.raises(Internal, match="disk full"):
+        pending.check()
+    assert len(Journal(path).replay()) == 1  # kept for the next start
+    pending.close()

@@ -150,8 +150,10 @@ def test_compaction_runs_by_itself_and_on_request(home: Path, model_dir: Path) -
         with running.client(timeout=60) as client:
             persona = client.call("persona.create", {"name": "Ada"})["id"]
             client.call("memory.list", {"persona": persona})  # opened: each add a fragment
-            ids = {client.call("memory.add", {"persona": persona, "text": f"fact {n}"})["id"]
-                   for n in range(12)}
+            ids = set()
+            for n in range(12):
+                ids.add(client.call("memory.add", {"persona": persona, "text": f"fact {n}"})["id"])
+                client.call("memory.list", {"persona": persona})  # committed: a fragment each
             automatic = client.call("task.list", {"kind": "memory.compact"})["items"]
             assert automatic and automatic[-1]["title"] == f"compact the memory of {persona}"
             assert _finished(client, automatic[-1]["id"])["state"] == "done"

@@ -142,6 +142,7 @@ def test_a_table_made_with_another_model_is_detected(store: MemoryStore) -> None
 def test_memories_are_there_after_reopening(tmp_path: Path, store: MemoryStore,
                                             embeddings: EmbeddingService) -> None:
     ids = add(store, A, "durable one", "durable two")
+    store.writer(A)  # committed (acknowledged adds left in the journal: test_early.py)
     again = MemoryStore(tmp_path / "memory", embeddings, require=require)
     assert {m["id"] for m in again.page(A, offset=0, limit=10)["items"]} == set(ids)
     again._writers[A].close()
@@ -192,6 +193,7 @@ def test_reads_after_changes_and_reopening_match(tmp_path: Path, store: MemorySt
 def test_rows_read_by_position_stay_right_after_updates_deletes_and_compaction(
         tmp_path: Path, store: MemoryStore, embeddings: EmbeddingService) -> None:
     ids = store.add(A, [new(f"memory number {n}") for n in range(6)])
+    store.writer(A)  # committed
     cold = MemoryStore(tmp_path / "memory", embeddings, require=require)
     try:
         table = cold._table(A)

@@ -66,7 +66,12 @@ def store(tmp_path: Path, embeddings: EmbeddingService,
 
 
 def single_adds(store: MemoryStore, texts: list[str]) -> list[str]:
-    return [store.add(A, [NewMemory(text=t, metadata={}, importance=0.5)])[0] for t in texts]
+    """One add at a time, each committed before the next (a fragment each)."""
+    ids = []
+    for text in texts:
+        ids.append(store.add(A, [NewMemory(text=text, metadata={}, importance=0.5)])[0])
+        store.writer(A)  # settled: committed
+    return ids
 
 
 def ids(store: MemoryStore, query: str, mode: Mode) -> list[str]:

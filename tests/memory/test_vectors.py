@@ -126,6 +126,7 @@ def test_vector_search_is_exact_against_the_table(store: MemoryStore,
 def test_a_reopened_store_loads_the_vectors(tmp_path: Path, store: MemoryStore,
                                             embeddings: EmbeddingService) -> None:
     store.add(P, [NewMemory(text=t, metadata={}, importance=0.5) for t in TEXTS])
+    store.writer(P)  # committed
     again = MemoryStore(tmp_path / "memory", embeddings, require=lambda persona: None)
     table = again._table(P)
     assert len(table.vectors) == len(TEXTS)

@@ -35,6 +35,7 @@ from pajamas.memory.model import NewMemory, encode_metadata
 
 HEADER: Final = struct.Struct("<II")
 SUFFIX: Final = ".journal"
+FOLDER: Final = "journal"  # under the memory folder (`<home>/memory/journal/`)
 
 
 class JournalRow(TypedDict):
@@ -101,6 +102,32 @@ class Journal:
         except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:
             raise Internal(f"the memory journal {self.path} holds a record that passes its "
                            f"checksum but does not decode ({exc}); it is kept as it is") from exc
+
+    def truncate(self) -> None:
+        """Empty the file (every record in it is in the table now)."""
+        file = self._file or self._open()
+        file.truncate(0)
+        os.fsync(file.fileno())
+
+    def drop_first(self, count: int) -> None:
+        """Remove the oldest count records (they are in the table now), keeping the rest."""
+        payloads, _ = whole_records(self.path.read_bytes())
+        partial = self.path.with_name(self.path.name + ".partial")
+        with open(partial, "wb") as file:
+            file.write(b"".join(HEADER.pack(len(p), zlib.crc32(p)) + p
+                                for p in payloads[count:]))
+            file.flush()
+            os.fsync(file.fileno())
+        self.close()
+        os.replace(partial, self.path)
+        sync_folder(self.path.parent)
+
+    def is_empty(self) -> bool:
+        """Whether the file holds no record (or does not exist)."""
+        try:
+            return self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return True
 
     def remove(self) -> None:
         """Delete the file (its records are in the table now, or its persona is gone)."""

@@ -171,11 +171,11 @@ class MemoryService:
     def _early_adds(self) -> EarlyAdds:
         """What journals the adds that come before the store is open (made on first use)."""
         from pajamas.memory.early import EarlyAdds  # noqa: PLC0415
-        from pajamas.memory.journal import Journals  # noqa: PLC0415
+        from pajamas.memory.journal import FOLDER, Journals  # noqa: PLC0415
 
         with self._parts_lock:
             if self._early is None:
-                journals = Journals(self._core.home / "memory" / "journal")
+                journals = Journals(self._core.home / "memory" / FOLDER)
                 self._early = EarlyAdds(journals, self._core.clock)
             return self._early
 

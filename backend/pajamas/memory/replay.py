@@ -44,6 +44,7 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
                   "not be added: %s", persona, exc)
         return
     journals.remove(persona)
+    store.attach_journal(persona)  # its writer was opened while the journal held the rows
 
 
 def _table_rows(store: MemoryStore, record: Record, schema: pa.Schema) -> pa.Table:

@@ -22,6 +22,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError, InvalidParams, NotFound
 from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text, with_search_text
 from pajamas.memory.fusion import Weights, fuse, reweigh
+from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record, rows_of
 from pajamas.memory.model import (
     Memory,
     NewMemory,
@@ -31,6 +32,7 @@ from pajamas.memory.model import (
     encode_metadata,
     matches,
 )
+from pajamas.memory.pending import Pending
 from pajamas.memory.schema import COLUMNS, schema
 from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
@@ -72,13 +74,19 @@ class MemoryStore:
     # -- writes -------------------------------------------------------------------------
 
     def add(self, persona: str, items: list[NewMemory]) -> list[str]:
-        """Embed and append items; their ids, once they are on disk."""
+        """Embed and append items; their ids, once they are on disk (in the persona's journal,
+        fsynced: the writer commits them to the table next, see pending.py)."""
         writer = self._writer(persona)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = self.embeddings.embed([item["text"] for item in items])
-        writer.add(self.new_rows(ids, items, pa.array(vectors.ravel()), now=now,
-                                 model_id=self.embeddings.model_id,
-                                 schema=writer.table.arrow_schema))
+        model_id = self.embeddings.model_id
+        rows = self.new_rows(ids, items, pa.array(vectors.ravel()), now=now, model_id=model_id,
+                             schema=writer.table.arrow_schema)
+        if writer.pending is None:
+            writer.add(rows)
+        else:
+            writer.add_journaled(rows, Record(created_at=now, model=model_id,
+                                              rows=rows_of(items, ids), vectors=vectors))
         self._on_change(persona)
         return ids
 
@@ -130,6 +138,8 @@ class MemoryStore:
             writer = self._writers.pop(persona, None)
         if writer is not None:
             writer.close()
+            if writer.pending is not None:
+                writer.pending.remove()
         with lancedb_errors("deleting its table", persona):
             if table_exists(self._db, persona):
                 self._db.drop_table(persona)
@@ -247,16 +257,36 @@ class MemoryStore:
                 table = MemoryTable.open(self._db, persona, self.embeddings.model_id,
                                          self.embeddings.dimension)
                 writer = self._writers[persona] = Writer(
-                    table, on_write=lambda: self._wrote(persona))
+                    table, on_write=lambda: self._wrote(persona), pending=self._pending(persona))
         return writer
+
+    def attach_journal(self, persona: str) -> None:
+        """Journal persona's adds from now on, if its journal is free (after its replay)."""
+        with self._lock:
+            writer = self._writers.get(persona)
+        if writer is not None and writer.pending is None:
+            writer.pending = self._pending(persona)
+
+    def _pending(self, persona: str) -> Pending | None:
+        """persona's add journal, unless it holds records a replay kept (then adds wait for
+        their commit, and the kept records stay for a later start)."""
+        journal = Journal(self.root / FOLDER / f"{persona}{SUFFIX}")
+        if journal.is_empty():
+            return Pending(journal, persona)
+        log.warning("the memory journal of persona %s holds records not replayed yet: its adds "
+                    "are committed before they are acknowledged until it is", persona)
+        return None
 
     def changed(self, persona: str) -> None:
         """Tell the watchers (search cache, memory.changed) that persona's memory changed."""
         self._on_change(persona)
 
     def writer(self, persona: str) -> Writer:
-        """The persona's writer, opened on first use (maintenance tasks write through it)."""
-        return self._writer(persona)
+        """The persona's writer, opened on first use and settled (maintenance tasks read and
+        write through it)."""
+        writer = self._writer(persona)
+        writer.settle()
+        return writer
 
     def _wrote(self, persona: str) -> None:
         """After a commit (on the writer's thread): start a compaction if one is due."""
@@ -269,7 +299,8 @@ class MemoryStore:
             log.warning("could not start compacting the memory of %s: %s", persona, exc)
 
     def _table(self, persona: str) -> MemoryTable:
-        return self._writer(persona).table
+        """persona's table, with every acknowledged add in it."""
+        return self.writer(persona).table
 
 
 def _where(bounds: Bounds) -> str | None:

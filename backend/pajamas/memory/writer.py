@@ -1,8 +1,9 @@
 """`Writer`: the one thread that writes a persona's table; adds waiting together go in one batch.
 
 A caller's write returns once LanceDB has committed it (a new table version on disk), so an
-acknowledged add survives a crash.  Adds queued while a write runs are appended together, so
-many concurrent single adds make few fragments.
+acknowledged add survives a crash; or, for an add with a journal (`add_journaled`), once its
+record is fsynced there (pending.py): the commit follows, and reads `settle` first.  Adds
+queued while a write runs are appended together, so many single adds make few fragments.
 """
 
 from __future__ import annotations
@@ -11,23 +12,29 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.errors import Busy
 from pajamas.memory.table import MemoryTable
 
+if TYPE_CHECKING:
+    from pajamas.memory.journal import Record
+    from pajamas.memory.pending import Pending
+
 MAX_BATCH_ROWS: Final = 10_000
-_Op = tuple[str, Any, "Future[None]"]  # ("add", pa.Table, f) or ("call", fn, f)
+_ADDS: Final = ("add", "logged")  # "logged": journaled already, nobody waits for it
+_Op = tuple[str, Any, "Future[None]"]  # ("add" | "logged", pa.Table, f) or ("call", fn, f)
 
 
 @final
 class Writer:
     """Serialises every write to one table, batching adds."""
 
-    def __init__(self, table: MemoryTable, *, on_write: Callable[[], None] = lambda: None) -> None:
-        self.table = table
+    def __init__(self, table: MemoryTable, *, on_write: Callable[[], None] = lambda: None,
+                 pending: Pending | None = None) -> None:
+        self.table, self.pending = table, pending
         self._on_write = on_write
         self._queue: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, daemon=True,
@@ -40,6 +47,21 @@ class Writer:
         """Append rows; returns once they are committed."""
         self._submit(("add", rows, Future()))
 
+    def add_journaled(self, rows: pa.Table, record: Record) -> None:
+        """Append rows; returns once record (the same rows) is in the journal, before the
+        commit.  Only for a writer with `pending`."""
+        assert self.pending is not None
+        self._refuse_if_closed()
+        self.pending.append(record, lambda: self._queue.put(("logged", rows, Future())))
+
+    def settle(self) -> None:
+        """Wait until every acknowledged add is committed; `Internal` if one could not be."""
+        if self.pending is None:
+            return
+        if self.pending.waiting:
+            self.call(lambda table: None)
+        self.pending.check()
+
     def call(self, write: Callable[[MemoryTable], None]) -> None:
         """Run write(table) on the writer's thread, in order with the adds; waits for it."""
         self._submit(("call", write, Future()))
@@ -49,13 +71,18 @@ class Writer:
         self._closed = True
         self._queue.put(None)
         self._thread.join()
+        if self.pending is not None:
+            self.pending.close()
 
     def _submit(self, op: _Op) -> None:
+        self._refuse_if_closed()
+        self._queue.put(op)
+        op[2].result()
+
+    def _refuse_if_closed(self) -> None:
         if self._closed:
             raise Busy(f"the memory of persona {self.table.persona} is closed (the persona was "
                        "deleted, or the core is stopping)", persona=self.table.persona)
-        self._queue.put(op)
-        op[2].result()
 
     def _run(self) -> None:
         pending: _Op | None = None
@@ -64,7 +91,7 @@ class Writer:
             if op is None:
                 self._refuse_late()
                 return
-            if op[0] == "add":
+            if op[0] in _ADDS:
                 pending = self._add_batch(op)
             else:
                 pending = None
@@ -83,6 +110,8 @@ class Writer:
 
     def _call(self, op: _Op) -> None:
         write: Callable[[MemoryTable], None] = op[1]
+        if self.pending is not None:  # a replay must not bring back what this deletes
+            self.pending.forget_committed()
         self._finish([op], lambda: write(self.table))
 
     def _add_batch(self, first: _Op) -> _Op | None:
@@ -96,7 +125,7 @@ class Writer:
             if op is None:  # close(): stop once this batch is written
                 self._queue.put(None)
                 break
-            if op[0] != "add":
+            if op[0] not in _ADDS:
                 after = op
                 break
             batch.append(op)
@@ -105,13 +134,18 @@ class Writer:
         return after
 
     def _finish(self, ops: list[_Op], write: Callable[[], None]) -> None:
+        logged = sum(op[0] == "logged" for op in ops)
         try:
             write()
         except BaseException as exc:  # raised in every caller of the batch
+            if logged and self.pending is not None:
+                self.pending.failed(exc)
             for op in ops:
                 op[2].set_exception(exc)
             return
         self.commits += 1
+        if logged and self.pending is not None:
+            self.pending.committed(logged)
         self._on_write()
         for op in ops:
             op[2].set_result(None)
