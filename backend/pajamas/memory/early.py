@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, final
 
-from pajamas.memory.journal import Journals, Record, rows_of
+from pajamas.memory.journal import Journals, Record
 
 if TYPE_CHECKING:
     from pajamas.embedding.service import EmbeddingService
@@ -42,8 +42,7 @@ class EarlyAdds:
             return None
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = embeddings.embed([item["text"] for item in items])
-        record = Record(created_at=now, model=embeddings.model_id, rows=rows_of(items, ids),
-                        vectors=vectors)
+        record = Record.new(items, ids, vectors, created_at=now, model=embeddings.model_id)
         with self._lock:
             if self._over:
                 return None

@@ -1,8 +1,9 @@
-"""`Journal`: adds acknowledged before the memory store opened, on disk, one file per persona.
+"""`Journal`: acknowledged adds not yet committed to LanceDB, on disk, one file per persona.
 
-Opening the store imports LanceDB (about 2 s of CPU) while the model loads in 0.3 s, so the
-first adds after a start are embedded, appended here and acknowledged once fsynced; the store,
-once open, replays each journal into its persona's table and removes it (`early.py`).
+Every add is embedded, appended here and acknowledged once fsynced.  While the store is open,
+its writer commits the rows next and empties the journal (`pending.py`); before it is open
+(importing LanceDB takes about 2 s of CPU, loading the model 0.3 s) the adds wait here, and the
+store replays each journal into its persona's table as it opens (`early.py`, `replay.py`).
 
 A journal file is a sequence of records, one per acknowledged add (or add_batch)::
 
@@ -64,6 +65,13 @@ class Record:
             "dimension": int(self.vectors.shape[1]), "rows": self.rows,
             "vectors": self.vectors.astype("<f4").tobytes()})
         return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+    @classmethod
+    def new(cls, items: list[NewMemory], ids: list[str], vectors: npt.NDArray[np.float32], *,
+            created_at: float, model: str) -> Record:
+        """The record of one add: checked new memories, their ids and their vectors."""
+        return cls(created_at=created_at, model=model, rows=_rows_of(items, ids),
+                   vectors=vectors)
 
     @classmethod
     def decode(cls, payload: bytes) -> Record:
@@ -223,7 +231,7 @@ def sync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def rows_of(items: list[NewMemory], ids: list[str]) -> list[JournalRow]:
+def _rows_of(items: list[NewMemory], ids: list[str]) -> list[JournalRow]:
     """The journal rows of checked new memories with their ids."""
     return [JournalRow(id=memory_id, text=item["text"],
                        metadata=encode_metadata(item["metadata"]),

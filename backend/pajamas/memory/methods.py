@@ -74,8 +74,8 @@ class MemoryService:
             return self._store
 
     def add(self, persona: str, items: list[NewMemory]) -> list[str]:
-        """Add checked items to persona's memory: their ids, once on disk (in the journal
-        while the store is still opening, which is not waited for)."""
+        """Add checked items to persona's memory: their ids, once on disk (in the journal;
+        while the store is still opening, that is not waited for)."""
         if self._store is None:
             if self._closed.is_set():
                 raise Busy("the core is stopping; memory is closed")
@@ -313,10 +313,10 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         all-MiniLM-L6-v2 (the first call waits for the model to load).  `context` is what
         came before it (say, the previous turns of a chat): text search finds the memory by
         it too, but it is never returned (a chat turn's meaning depends on the turns before).
-        "On disk" means committed to the persona's table, or, while the memory store is
-        still opening after a start, written and fsynced to the persona's journal
-        (`<home>/memory/journal/`), which the store replays into the table as it opens,
-        before any read: either way a kill -9 of the core after the reply loses nothing.
+        "On disk" means written and fsynced to the persona's journal
+        (`<home>/memory/journal/`); the table commits it right after (or, while the memory
+        store is still opening after a start, as it opens), and every read waits for that
+        commit: a kill -9 of the core after the reply loses nothing.
         """
         new = check_new(text, metadata, importance, context=context)
         return {"id": memory.get().add(persona, [new])[0]}

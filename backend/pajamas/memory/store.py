@@ -22,7 +22,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError, InvalidParams, NotFound
 from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text, with_search_text
 from pajamas.memory.fusion import Weights, fuse, reweigh
-from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record, rows_of
+from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record
 from pajamas.memory.model import (
     Memory,
     NewMemory,
@@ -85,8 +85,8 @@ class MemoryStore:
         if writer.pending is None:
             writer.add(rows)
         else:
-            writer.add_journaled(rows, Record(created_at=now, model=model_id,
-                                              rows=rows_of(items, ids), vectors=vectors))
+            writer.add_journaled(rows, Record.new(items, ids, vectors, created_at=now,
+                                                  model=model_id))
         self._on_change(persona)
         return ids
 

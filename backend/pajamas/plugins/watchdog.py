@@ -28,6 +28,7 @@ from pajamas.errors import HubError
 from pajamas.plugins.sandbox import cgroup
 from pajamas.plugins.sandbox.limits import HOST_FILES
 from pajamas.plugins.supervisor import MB, Host
+from pajamas.plugins.wakeup import drain
 
 log = logging.getLogger(__name__)
 IDLE_SAMPLE_S: Final = 1.0
@@ -127,7 +128,7 @@ class Watchdog:
 
     def _readable(self, fd: int, host: Host | None) -> None:
         if host is None:
-            _drain(fd)
+            drain(fd)
             return
         try:
             chunk = os.read(fd, READ_CHUNK)
@@ -260,11 +261,3 @@ def folder_size(folder: Path) -> int:
             except OSError:
                 continue
     return total
-
-
-def _drain(fd: int) -> None:
-    try:
-        while os.read(fd, 512):
-            pass
-    except BlockingIOError:
-        return

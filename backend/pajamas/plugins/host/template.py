@@ -22,6 +22,7 @@ import msgpack
 
 from pajamas.plugins.host import main as host_main
 from pajamas.plugins.sandbox import limits
+from pajamas.plugins.wakeup import drain
 
 PR_SET_CHILD_SUBREAPER: Final = 36
 MAX_MESSAGE: Final = 1 << 20
@@ -39,7 +40,7 @@ def serve(control: socket.socket) -> None:
     while True:
         readable, _, _ = select.select([control.fileno(), wake_read], [], [])
         if wake_read in readable:
-            _drain(wake_read)
+            drain(wake_read)
             _reap(control)
         if control.fileno() in readable and not _spawn(control, (wake_read, wake_write)):
             return
@@ -84,14 +85,6 @@ def _reap(control: socket.socket) -> None:
         if pid == 0:
             return
         _send(control, {"t": "exited", "pid": pid, "status": status})
-
-
-def _drain(fd: int) -> None:
-    try:
-        while os.read(fd, 512):
-            pass
-    except BlockingIOError:
-        return
 
 
 def _send(control: socket.socket, message: dict[str, Any]) -> None:
