@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from pajamas import doctor
+from pajamas.context import Check
 from pajamas.doctor import CoreProbe, Facts, Finding, ImportProbe
 from pajamas.rpc import connection
-from pajamas.system import Check
 from tests.conftest import RunningCore, core_env
 
 CHECK_NAMES = ("python", "avx2", "embedding model", "memory libraries", "qt webengine",

@@ -1,57 +1,44 @@
 """The composition root: builds the core's services, registers their methods, owns the lifecycle.
 
-Start-up order: take the home's lock, bind the sockets, register the methods, start the loop,
+Start-up order: take the home's lock, bind the sockets, install the features, start the loop,
 write the connection file (from then on clients can talk), then start the rest in stages on a
 background thread (`Core.stages`; nothing heavy is imported before the file is written).
 Shutdown runs the same steps backwards within `shutdown_timeout_s`.
 
-What later services hook into (each with one call, from their own stage):
-
-- ``core.stages.add(name, start, stop=..., after=...)``: a start-up stage; returns a `Slot`.
-- ``core.watchlist.watch(pid, role, name)``: a process the monitor samples (plugin hosts).
-- ``core.gauges[name] = fn``: a figure the monitor records every tick ("cache.hot_bytes").
-- ``core.sheds.append(Shed(name, release))``: memory given back under pressure, losing no data.
-- ``core.system.add_check(name, check)``: a `system.health` check.
+`Core` is the `pajamas.context.Context` every feature gets.  Each feature is installed by one
+call, ``<feature>.methods.install(core, <the slots of the services it reads>)``, which adds its
+start-up stage, methods, checks, gauges and sheds and returns the slot of its service; this
+module is the only place that knows them all, and no feature imports it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import Any, Final, final
 
-from pajamas import debug, heap
+from pajamas import debug, heap, store
 from pajamas.cache import methods as cache_methods
 from pajamas.config import Settings
+from pajamas.context import Check, Gauge, Shed
 from pajamas.memory import methods as memory_methods
 from pajamas.monitor import methods as monitor_methods
 from pajamas.monitor.watchlist import Watchlist
+from pajamas.perf import methods as perf_methods
 from pajamas.personas import methods as persona_methods
 from pajamas.plugins import methods as plugin_methods
 from pajamas.rpc import connection
 from pajamas.rpc.connection import ConnectionInfo, CoreLock
 from pajamas.rpc.methods import Registry
 from pajamas.rpc.server import RpcServer, ServerLimits
-from pajamas.system import Check, SystemService
+from pajamas.stages import Stages
+from pajamas.system import SystemService
 from pajamas.tasks import methods as task_methods
-from pajamas.tasks import perfrun
-from pajamas.tasks.stages import Slot, Stages, service_check
-
-if TYPE_CHECKING:  # imported by their stages, after the connection file is written
-    from pajamas.cache.service import CacheService
-    from pajamas.memory.methods import MemoryService
-    from pajamas.monitor.pressure import Shed
-    from pajamas.monitor.service import Monitor
-    from pajamas.personas.service import PersonaService
-    from pajamas.plugins.registry import PluginRegistry
-    from pajamas.store.metadata import MetadataStore
-    from pajamas.tasks.manager import TaskManager
 
 log = logging.getLogger(__name__)
 STOP_WAIT_S: Final = 1.0  # for a stage or a task still running: past it, the process exit ends it
@@ -59,66 +46,97 @@ STOP_WAIT_S: Final = 1.0  # for a stage or a task still running: past it, the pr
 
 @final
 class Core:
-    """One core serving one home."""
+    """One core serving one home; the context its features are installed with."""
 
     def __init__(self, home: Path, settings: Settings, *,
                  clock: Callable[[], float] = time.time) -> None:
-        self.home = home
-        self.settings = settings
+        self._home = home
+        self._settings = settings
         self.clock = clock
-        self.registry = Registry()
+        self._registry = Registry()
         self.started = time.monotonic()
         self.stopping = threading.Event()
         self.info: ConnectionInfo | None = None
         self._lock = CoreLock(home)
         self._server: RpcServer | None = None
-        self.stages = Stages(self.publish, started=self.started, clock=clock)
-        self.watchlist = Watchlist(clock)
-        self.gauges: dict[str, Callable[[], float | None]] = {}
-        self.sheds: list[Shed] = []
-        self.monitor: Slot[Monitor] = Slot("monitor")  # replaced by the stage's own in start()
-        self.tasks: Slot[TaskManager] = Slot("tasks")
-        self.cache: Slot[CacheService] = Slot("cache")
-        self.metadata: Slot[MetadataStore] = Slot("metadata")
-        self.personas: Slot[PersonaService] = Slot("personas")
-        self.memory: Slot[MemoryService] = Slot("memory")
-        self.plugins: Slot[PluginRegistry] = Slot("plugins")
-        self.system: SystemService | None = None
+        self._stages = Stages(self.publish, started=self.started, clock=clock)
+        self._gauges: dict[str, Gauge] = {}
+        self._sheds: list[Shed] = []
+        self.system = SystemService(home, self._registry, self.started, pending=self._pending,
+                                    clock=clock, stages=self._stages.views)
 
-    def start(self) -> ConnectionInfo:
-        """Serve: after this returns, the connection file exists and clients get answers."""
-        stage_start = time.monotonic()
-        self._lock.acquire()
-        key = connection.new_key()
-        self._server = RpcServer(self.registry, key.encode(), _limits(self.settings))
-        rpc, events = self._server.bind(*connection.endpoints(self.home))
-        self.system = self._system_service(self._server)  # before the stages: they add checks
-        self._add_stages(self._server)
-        self._register_methods(self.system)
-        self._server.start()
-        self.info = connection.make_info(rpc, events, key)
-        connection.write(self.home, self.info)
-        log.info("core %s serving %s at %s", self.info.pid, self.home, rpc)
-        self.stages.record("rpc", time.monotonic() - stage_start)
-        self.stages.start()
-        return self.info
+    # -- the context features get ---------------------------------------------------------
+
+    @property
+    def home(self) -> Path:
+        """The home folder this core serves."""
+        return self._home
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force."""
+        return self._settings
+
+    @property
+    def registry(self) -> Registry:
+        """The RPC methods."""
+        return self._registry
+
+    @property
+    def stages(self) -> Stages:
+        """The start-up stages."""
+        return self._stages
 
     def publish(self, topic: str, data: Any) -> None:
         """Send an event to every subscriber."""
         if self._server is not None:
             self._server.publish(topic, data)
 
+    def add_gauge(self, name: str, read: Gauge) -> None:
+        """A figure the monitor records every tick."""
+        self._gauges[name] = read
+
+    def add_shed(self, shed: Shed) -> None:
+        """Memory the monitor may ask back under pressure."""
+        self._sheds.append(shed)
+
+    def add_check(self, name: str, check: Callable[[], Check]) -> None:
+        """A system.health check."""
+        self.system.add_check(name, check)
+
+    def add_info(self, name: str, read: Callable[[], Any]) -> None:
+        """A key of system.info."""
+        self.system.add_info(name, read)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> ConnectionInfo:
+        """Serve: after this returns, the connection file exists and clients get answers."""
+        stage_start = time.monotonic()
+        self._lock.acquire()
+        key = connection.new_key()
+        self._server = RpcServer(self._registry, key.encode(), _limits(self._settings))
+        rpc, events = self._server.bind(*connection.endpoints(self._home))
+        self._install(self._server)
+        self._server.start()
+        self.info = connection.make_info(rpc, events, key)
+        connection.write(self._home, self.info)
+        log.info("core %s serving %s at %s", self.info.pid, self._home, rpc)
+        self._stages.record("rpc", time.monotonic() - stage_start)
+        self._stages.start()
+        return self.info
+
     def stop(self) -> None:
         """Finish in-flight replies, stop workers and remove the connection file."""
         self.stopping.set()
-        self.stages.stop(STOP_WAIT_S)
+        self._stages.stop(STOP_WAIT_S)
         if self._server is not None:
-            drained = self._server.stop(self.settings.shutdown_timeout_s)
+            drained = self._server.stop(self._settings.shutdown_timeout_s)
             if not drained:
                 log.warning("stopped with requests still running after %.1f s",
-                            self.settings.shutdown_timeout_s)
+                            self._settings.shutdown_timeout_s)
         if self.info is not None:
-            connection.remove(self.home, self.info.pid)
+            connection.remove(self._home, self.info.pid)
         self._lock.release()
         log.info("core stopped")
 
@@ -137,60 +155,27 @@ class Core:
             pass
         self.stop()
 
-    def _system_service(self, server: RpcServer) -> SystemService:
-        return SystemService(self.home, self.registry, self.started,
-                             pending=lambda: server.pending, clock=self.clock,
-                             stages=self.stages.views)
+    def _install(self, server: RpcServer) -> None:
+        """Install every feature, each with the slots of the services it reads."""
+        self.system.register()
+        self.add_check("startup", self._stages.check)
+        self.add_gauge("core.pending", lambda: float(server.pending))
+        self.add_shed(Shed("heap", heap.shed))  # the C heap's free pages
+        watchlist = Watchlist(self.clock)
+        monitor_methods.install(self, watchlist, gauges=self._gauges, sheds=self._sheds,
+                                requests=server.stats)
+        tasks = task_methods.install(self)
+        perf_methods.install(self, tasks)
+        cache = cache_methods.install(self)  # its stage, methods, pressure shed, gauges
+        metadata = store.install(self)  # hub.db
+        personas = persona_methods.install(self, metadata)
+        memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
+        plugin_methods.install(self, metadata, personas, memory, watchlist)
+        if self._settings.debug_methods:
+            debug.register(self._registry, self.stopping)
 
-    def _register_methods(self, system: SystemService) -> None:
-        system.register()
-        system.add_check("startup", self.stages.check)
-        system.add_check("monitor", service_check(self.monitor, lambda m: m.check()))
-        system.add_check("tasks", service_check(self.tasks, _tasks_check))
-        monitor_methods.register(self.registry, self.monitor)
-        task_methods.register(self.registry, self.tasks)
-        perfrun.register(self.registry, self.tasks, self.home)
-        if self.settings.debug_methods:
-            debug.register(self.registry, self.stopping)
-
-    def _add_stages(self, server: RpcServer) -> None:
-        self.monitor = self.stages.add("monitor", lambda: self._start_monitor(server),
-                                       stop=lambda monitor: monitor.stop())
-        self.tasks = self.stages.add("tasks", self._start_tasks,
-                                     stop=lambda tasks: tasks.stop(STOP_WAIT_S))
-        self.cache = cache_methods.install(self)  # its stage, methods, pressure shed, gauges
-        self.metadata, self.personas = persona_methods.install(self)  # hub.db, persona.*
-        self.memory = memory_methods.install(self)  # memory.*; LanceDB opens on first use
-        self.plugins = plugin_methods.install(self)  # plugin.*; install, list, enable
-
-    def _start_monitor(self, server: RpcServer) -> Monitor:
-        from pajamas.monitor.pressure import Shed  # noqa: PLC0415
-        from pajamas.monitor.service import Monitor, MonitorConfig  # noqa: PLC0415  (psutil)
-
-        self.gauges["core.pending"] = lambda: float(server.pending)
-        self.sheds.append(Shed("heap", heap.shed))  # the C heap's free pages
-        monitor = Monitor(MonitorConfig.from_settings(self.settings), self.home / "monitor",
-                          watchlist=self.watchlist, publish=self.publish, gauges=self.gauges,
-                          sheds=self.sheds, requests=server.stats, clock=self.clock)
-        monitor.watch(os.getpid(), "core", "core")
-        monitor.start()
-        return monitor
-
-    def _start_tasks(self) -> TaskManager:
-        from pajamas.tasks.manager import TaskManager  # noqa: PLC0415
-
-        tasks = TaskManager(heap.trimming(self.publish),  # a task's end: give its heap back
-                            max_running=self.settings.max_running_tasks,
-                            keep_finished=self.settings.tasks_kept, clock=self.clock)
-        tasks.start()
-        self.gauges["core.tasks_running"] = lambda: float(tasks.counts()["running"])
-        self.gauges["core.tasks_queued"] = lambda: float(tasks.counts()["queued"])
-        return tasks
-
-
-def _tasks_check(tasks: TaskManager) -> Check:
-    counts = tasks.counts()
-    return Check(status="ok", detail=f"{counts['running']} running, {counts['queued']} queued")
+    def _pending(self) -> int:
+        return 0 if self._server is None else self._server.pending
 
 
 def _limits(settings: Settings) -> ServerLimits:

@@ -24,10 +24,11 @@ from typing import Final, Literal
 
 from pajamas import machine
 from pajamas.config import Settings
+from pajamas.context import Check
 from pajamas.errors import CoreNotRunning, HubError
 from pajamas.rpc import connection
 from pajamas.rpc.client import Client
-from pajamas.system import Check, disk_check
+from pajamas.system import disk_check
 
 Status = Literal["ok", "warn", "fail"]
 MARKS: Final[dict[Status, str]] = {"ok": "✓", "warn": "!", "fail": "✗"}

@@ -18,6 +18,8 @@
     │   ├── QuotaExceeded         quota_exceeded  over a memory/CPU/time/process/file/output quota
     │   ├── PluginFailed          plugin_failed   the plugin raised, crashed or was killed
     │   └── PluginModified        plugin_failed   an installed plugin's files no longer match
+    ├── ProviderFailed            provider_failed a language-model provider could not be reached
+    │                                             or refused (.status, .body: its answer's start)
     ├── HubTimeout                timeout         the work did not finish in the time allowed
     ├── Busy                      busy            the core sheds load; retry later
     ├── ConfigError               invalid_params  a setting is unknown, mistyped or out of range
@@ -160,6 +162,13 @@ class PluginModified(PluginError):
     code: ClassVar[str] = "plugin_failed"
 
 
+class ProviderFailed(HubError):
+    """A language-model provider could not be reached or refused: ``data`` has ``provider``,
+    ``status`` (the HTTP status, or null when none came) and ``body`` (the start of its answer)."""
+
+    code: ClassVar[str] = "provider_failed"
+
+
 class HubTimeout(HubError):
     """The work did not finish in the time allowed."""
 
@@ -190,7 +199,6 @@ _BY_CODE: dict[str, type[HubError]] = {
     "unauthorized": Unauthorized,
     "unknown_method": UnknownMethod,
     "invalid_params": InvalidParams,
-    "too_large": TooLarge,
     "not_found": NotFound,
     "conflict": Conflict,
     "forbidden": Forbidden,
@@ -198,10 +206,12 @@ _BY_CODE: dict[str, type[HubError]] = {
     "plugin_failed": PluginFailed,
     "timeout": HubTimeout,
     "busy": Busy,
+    "provider_failed": ProviderFailed,
+    "too_large": TooLarge,
     "internal": Internal,
 }
 
-#: Every error code of the protocol, in the order of PROTOCOL.md's table.
+#: Every error code of the protocol, in the order of the table in docs/protocol.md.
 ERROR_CODES: tuple[str, ...] = tuple(_BY_CODE)
 
 

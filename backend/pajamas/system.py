@@ -9,21 +9,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 from pajamas import PROTOCOL_VERSION, __version__, machine
+from pajamas.context import Check, Status
 from pajamas.rpc.methods import Registry
 
-Status = Literal["ok", "degraded", "failing"]
 _RANK: dict[Status, int] = {"ok": 0, "degraded": 1, "failing": 2}
 _MB = 1024 * 1024
-
-
-class Check(TypedDict):
-    """One health check's verdict."""
-
-    status: Status
-    detail: str
 
 
 @dataclass
@@ -35,11 +28,10 @@ class SystemService:
     started: float  # monotonic time the core started
     pending: Callable[[], int]
     clock: Callable[[], float] = time.time
-    # Checks and start-up stages of the services, added by the app as it builds them.
+    # Checks, info keys and start-up stages of the services, added as they are built.
     checks: dict[str, Callable[[], Check]] = field(default_factory=dict)
+    infos: dict[str, Callable[[], Any]] = field(default_factory=dict)
     stages: Callable[[], list[Any]] | None = None
-    # What plugin hosts really get (a probe host), set by the plugin runtime's stage.
-    containment: Callable[[], dict[str, bool]] | None = None
 
     def register(self) -> None:
         """Add the system.* methods to the registry."""
@@ -51,6 +43,11 @@ class SystemService:
     def add_check(self, name: str, check: Callable[[], Check]) -> None:
         """Add a health check that system.health runs (a service's own: "monitor", …)."""
         self.checks[name] = check
+
+    def add_info(self, name: str, read: Callable[[], Any]) -> None:
+        """Add a key to system.info, read at each call; it replaces the core's own default
+        ("containment": the plugin runtime's probe instead of what the OS offers)."""
+        self.infos[name] = read
 
     def ping(self) -> dict[str, Any]:
         """Check that the core answers. Returns {"pong": true, "time": seconds since the epoch}."""
@@ -72,6 +69,9 @@ class SystemService:
         forkserver) to whether it holds in plugin hosts, probed once in a real host (before the
         plugin runtime is up: whether this OS offers it); `landlock_abi` is the kernel's (0: none).
         """
+        own = {name: read() for name, read in self.infos.items()}
+        if "containment" not in own:
+            own["containment"] = machine.sandbox_features()
         return {
             "version": __version__,
             "protocol": PROTOCOL_VERSION,
@@ -80,11 +80,9 @@ class SystemService:
             "home": str(self.home),
             "platform": sys.platform,
             "python": sys.version.split()[0],
-            "containment": (machine.sandbox_features() if self.containment is None
-                            else self.containment()),
             "landlock_abi": machine.landlock_abi(),
             "rss": _own_rss(),
-        }
+        } | own
 
     def health(self) -> dict[str, Any]:
         """Check the core and its machine: {"status": "ok"|"degraded"|"failing", "checks"}.

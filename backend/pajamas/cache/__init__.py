@@ -9,9 +9,9 @@ Usage::
     hits = cache.get_or_load("search", key, run_search, tags=[persona_tag(persona)])
     cache.invalidate_tag(persona_tag(persona))   # the persona's memory changed
 
-In the core, the memory service and the plugin host get the hub's cache from the "cache"
-start-up stage (`core.cache.get().cache`) and use the helpers of `wiring` (keys, tags, and the
-cached embedding, search and plugin-call paths).  Modules::
+In the core, the features that use the cache take the slot `cache.methods.install` returns
+(`cache.peek()` is the service once its stage is done) and use the helpers of `wiring` (keys,
+tags, and the cached embedding, search and plugin-call paths).  Modules::
 
     tiered.py      Cache: the API over namespaces (get, get_many, set, get_or_load,
                    invalidate, invalidate_tag, clear, stats, pressure, shrink_hot)

@@ -9,29 +9,29 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pajamas.context import Shed
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:  # the service imports diskcache and zstandard: only its stage loads it
-    from pajamas.app import Core
     from pajamas.cache.service import CacheService
+    from pajamas.context import Context
 
 
-def install(core: Core) -> Slot[CacheService]:
-    """Add the cache's start-up stage and methods to core; the slot of its service."""
-    slot = core.stages.add("cache", lambda: _start(core), stop=lambda service: service.close())
-    register(core.registry, slot)
+def install(ctx: Context) -> Slot[CacheService]:
+    """Add the cache's start-up stage and methods; the slot of its service."""
+    slot = ctx.stages.add("cache", lambda: _start(ctx), stop=lambda service: service.close())
+    register(ctx.registry, slot)
     return slot
 
 
-def _start(core: Core) -> CacheService:
+def _start(ctx: Context) -> CacheService:
     from pajamas.cache.service import CacheService  # noqa: PLC0415  (diskcache, zstandard)
-    from pajamas.monitor.pressure import Shed  # noqa: PLC0415
 
-    service = CacheService.open(core.home, core.settings, clock=core.clock)
-    core.sheds.append(Shed("cache.hot", service.shed))
-    core.gauges["cache.hot_bytes"] = lambda: float(service.cache.hot_bytes)
-    core.gauges["cache.hit_rate"] = service.recent_hit_rate
+    service = CacheService.open(ctx.home, ctx.settings, clock=ctx.clock)
+    ctx.add_shed(Shed("cache.hot", service.shed))
+    ctx.add_gauge("cache.hot_bytes", lambda: float(service.cache.hot_bytes))
+    ctx.add_gauge("cache.hit_rate", service.recent_hit_rate)
     return service
 
 

@@ -17,28 +17,28 @@ from pajamas.memory.model import Memory  # at run time: the registry reads the a
 from pajamas.rpc.methods import Registry
 
 if TYPE_CHECKING:
-    from pajamas.app import Core
+    from pajamas.memory.deps import MemoryDeps
     from pajamas.memory.methods import MemoryService
     from pajamas.memory.store import MemoryStore
-    from pajamas.tasks.stages import Slot
+    from pajamas.stages import Slot
     from pajamas.tasks.task import Task
 
 PRIORITY = -1  # behind interactive tasks such as loading the model
 
 
-def register(registry: Registry, memory: Slot[MemoryService], core: Core) -> None:
+def register(registry: Registry, memory: Slot[MemoryService], deps: MemoryDeps) -> None:
     """Add the maintenance methods of memory.*."""
-    jobs = _Jobs(memory, core)
+    jobs = _Jobs(memory, deps)
     for name in ("consolidate", "supersede", "export", "import", "backup", "restore",
                  "reembed"):
         registry.add(f"memory.{name}", getattr(jobs, name.replace("import", "import_")))
 
 
 class _Jobs:
-    """The methods, bound to the core's memory service and task manager."""
+    """The methods, bound to the memory service and what it depends on (tasks, personas)."""
 
-    def __init__(self, memory: Slot[MemoryService], core: Core) -> None:
-        self._memory, self._core = memory, core
+    def __init__(self, memory: Slot[MemoryService], deps: MemoryDeps) -> None:
+        self._memory, self._deps = memory, deps
 
     def consolidate(self, persona: str) -> dict[str, Any]:
         """Merge near-duplicate memories and supersede contradicted ones, as a task: {"task"}.
@@ -53,13 +53,13 @@ class _Jobs:
         """
         from pajamas.memory.consolidate import Rules, consolidate  # noqa: PLC0415
 
-        store, settings = self._store(), self._core.settings
+        store, settings = self._store(), self._deps.settings
         writer = store.writer(persona)
         rules = Rules(duplicate=settings.memory_duplicate_similarity,
                       related=settings.memory_contradiction_similarity)
         return self._submit("memory.consolidate", f"consolidate the memory of {persona}",
                             store, persona,
-                            lambda task: consolidate(writer, rules, self._core.clock,
+                            lambda task: consolidate(writer, rules, self._deps.clock,
                                                      task.progress))
 
     def supersede(self, persona: str, id: str, by: str, at: float | None = None) -> Memory:
@@ -71,7 +71,7 @@ class _Jobs:
         from pajamas.memory.consolidate import supersede  # noqa: PLC0415
 
         store = self._store()
-        found = supersede(store, persona, id, by, at=at, clock=self._core.clock)
+        found = supersede(store, persona, id, by, at=at, clock=self._deps.clock)
         store.changed(persona)
         return found
 
@@ -111,7 +111,7 @@ class _Jobs:
 
         def work(task: Task) -> dict[str, Any]:
             task.progress(0.0, f"checking {chosen.name}")
-            records = read(chosen, self._core.clock())
+            records = read(chosen, self._deps.clock())
             return import_records(writer, store.embeddings, records, on_conflict=on_conflict,
                                   progress=task.progress)
 
@@ -128,12 +128,12 @@ class _Jobs:
         from pajamas.memory.backup import backup  # noqa: PLC0415
         from pajamas.memory.transfer import target  # noqa: PLC0415
 
-        found = self._core.personas.get().get(persona)
+        found = self._deps.personas.get().get(persona)
         record: dict[str, Any] = dict(found)
         chosen = target(path) if path is not None else self._default_backup(found["name"])
         store = self._store()
         table = store.writer(persona).table
-        embeddings, now = store.embeddings, self._core.clock()
+        embeddings, now = store.embeddings, self._deps.clock()
         return self._submit("memory.backup", f"back up {found['name']}", None, persona,
                             lambda task: backup(table, record, chosen,
                                                 model=embeddings.model_id,
@@ -154,7 +154,7 @@ class _Jobs:
 
         chosen = readable(path)
         if persona is not None:
-            self._core.personas.get().require(persona)
+            self._deps.personas.get().require(persona)
         store = self._store()
         return self._submit("memory.restore", f"restore {chosen.name}", None, persona or "",
                             lambda task: self._restore(store, chosen, persona, reembed, task))
@@ -168,7 +168,7 @@ class _Jobs:
         """
         from pajamas.memory.reembed import reembed  # noqa: PLC0415
 
-        self._core.personas.get().require(persona)
+        self._deps.personas.get().require(persona)
         store = self._store()
         return self._submit("memory.reembed", f"re-embed the memory of {persona}", None,
                             persona, lambda task: reembed(store, persona, task.progress))
@@ -188,7 +188,7 @@ class _Jobs:
                 if store is not None:
                     store.changed(persona)
 
-        return {"task": self._core.tasks.get().submit(kind, run, priority=PRIORITY,
+        return {"task": self._deps.tasks.get().submit(kind, run, priority=PRIORITY,
                                                       title=title).id}
 
     def _restore(self, store: MemoryStore, source: Path, persona: str | None, reembed: bool,
@@ -199,7 +199,7 @@ class _Jobs:
         task.progress(0.0, f"checking {source.name}")
         embeddings = store.embeddings
         found = read_backup(source, model=embeddings.model_id, dimension=embeddings.dimension,
-                            reembed=reembed, now=self._core.clock())
+                            reembed=reembed, now=self._deps.clock())
         created = persona is None
         persona = persona or self._new_persona(found.persona)
         try:
@@ -211,13 +211,13 @@ class _Jobs:
 
     def _new_persona(self, record: dict[str, Any]) -> str:
         settings = record.get("settings")
-        return self._core.personas.get().create(
+        return self._deps.personas.get().create(
             str(record.get("name", "")), description=str(record.get("description", "")),
             system_prompt=str(record.get("system_prompt", "")),
             settings=settings if isinstance(settings, dict) else None)["id"]
 
     def _default_backup(self, name: str) -> Path:
-        folder = self._core.home / "backups"
+        folder = self._deps.home / "backups"
         folder.mkdir(parents=True, exist_ok=True)
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40] or "persona"
         return folder / f"{safe}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.zip"

@@ -21,20 +21,24 @@ from typing import TYPE_CHECKING, Any, Literal, final
 
 from pajamas import machine
 from pajamas.errors import Busy, HubError, Internal, InvalidParams
+from pajamas.memory.deps import MemoryDeps
 from pajamas.memory.model import Memory, check_new
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pajamas.app import Core
+    from pajamas.cache.service import CacheService
+    from pajamas.context import Context
     from pajamas.embedding.cache import EmbeddingCache
     from pajamas.embedding.lazy import Progress
     from pajamas.embedding.service import EmbeddingService
     from pajamas.memory.early import EarlyAdds
     from pajamas.memory.model import NewMemory
     from pajamas.memory.store import MemoryStore
+    from pajamas.personas.service import PersonaService
+    from pajamas.tasks.manager import TaskManager
 
 log = logging.getLogger(__name__)
 CLOSE_WAIT_S = 0.5  # for a store still opening (preload): past it, the opener closes it
@@ -48,8 +52,8 @@ PRELOAD_DELAY_S = 1.5
 class MemoryService:
     """The core's memory: the store, opened on first use."""
 
-    def __init__(self, core: Core) -> None:
-        self._core = core
+    def __init__(self, deps: MemoryDeps) -> None:
+        self._deps = deps
         self._store: MemoryStore | None = None
         self._lock = threading.Lock()  # held while the store opens
         self._closed = threading.Event()
@@ -96,7 +100,7 @@ class MemoryService:
         with self._parts_lock:
             if self._embeddings is None:
                 _check_cpu()  # no embedding (nor journal) where the store can never open
-                settings = self._core.settings
+                settings = self._deps.settings
                 self._embeddings = EmbeddingService.onnx(
                     self._model_folder(), self._cache, threads=settings.embedding_threads,
                     spawn=self._spawn)
@@ -114,7 +118,7 @@ class MemoryService:
         def run() -> dict[str, Any]:
             return store.search(persona, query, **params)
 
-        service = self._core.cache.peek()
+        service = self._deps.cache.peek()
         if service is None:
             return run()
         from pajamas.cache.wiring import cached_search  # noqa: PLC0415
@@ -125,7 +129,7 @@ class MemoryService:
     def forget(self, persona: str) -> None:
         """Delete persona's memory (its persona is being deleted), journal included."""
         self._early_adds().forget(persona)
-        if (self._core.home / "memory" / f"{persona}.lance").exists():
+        if (self._deps.folder / f"{persona}.lance").exists():
             self.store().drop(persona)
 
     def close(self) -> None:
@@ -154,7 +158,7 @@ class MemoryService:
         from pajamas.memory.store import MemoryStore  # noqa: PLC0415
         from pajamas.memory.upkeep import Policy, Upkeep  # noqa: PLC0415
 
-        core, settings = self._core, self._core.settings
+        deps, settings = self._deps, self._deps.settings
         embeddings = self.embeddings()  # loading in the background while LanceDB is imported
         weights = Weights(rrf_k=settings.memory_rrf_k, vector=settings.memory_vector_weight,
                           text=settings.memory_text_weight,
@@ -164,8 +168,8 @@ class MemoryService:
         policy = Policy(fragments=settings.memory_compact_fragments,
                         unindexed=settings.memory_compact_unindexed,
                         keep_s=settings.memory_keep_versions_s)
-        return MemoryStore(core.home / "memory", embeddings, require=self._require,
-                           weights=weights, clock=core.clock, on_change=self._changed,
+        return MemoryStore(deps.folder, embeddings, require=self._require,
+                           weights=weights, clock=deps.clock, on_change=self._changed,
                            upkeep=Upkeep(policy, self._submit_compaction))
 
     def _early_adds(self) -> EarlyAdds:
@@ -175,8 +179,8 @@ class MemoryService:
 
         with self._parts_lock:
             if self._early is None:
-                journals = Journals(self._core.home / "memory" / FOLDER)
-                self._early = EarlyAdds(journals, self._core.clock)
+                journals = Journals(self._deps.folder / FOLDER)
+                self._early = EarlyAdds(journals, self._deps.clock)
             return self._early
 
     def _open_soon(self) -> None:
@@ -223,18 +227,18 @@ class MemoryService:
         """Run a compaction as a `memory.compact` task (on a thread without tasks): its id."""
         from pajamas.memory.upkeep import run_on_thread  # noqa: PLC0415
 
-        tasks = self._core.tasks.peek()
+        tasks = self._deps.tasks.peek()
         if tasks is None:
             return run_on_thread(title, work)
         return tasks.submit("memory.compact", lambda task: work(task.progress), priority=-1,
                             title=title).id
 
     def _model_folder(self) -> Path:
-        settings, home = self._core.settings, self._core.home
+        settings, home = self._deps.settings, self._deps.home
         return _path(settings.embedding_model_dir or str(home / "models" / "all-MiniLM-L6-v2"))
 
     def _require(self, persona: str) -> None:
-        self._core.personas.get().require(persona)
+        self._deps.personas.get().require(persona)
 
     def _cache(self) -> EmbeddingCache:
         """The tiered cache's embeddings namespace once the cache is up, else a bounded LRU."""
@@ -243,7 +247,7 @@ class MemoryService:
             TieredEmbeddingCache,
         )
 
-        service = self._core.cache.peek()
+        service = self._deps.cache.peek()
         if service is not None:
             return TieredEmbeddingCache(service.cache)
         if self._fallback_cache is None:
@@ -254,7 +258,7 @@ class MemoryService:
         """Load the model as a task, so clients see its progress (a thread without tasks)."""
         from pajamas.embedding.lazy import spawn_thread  # noqa: PLC0415
 
-        tasks = self._core.tasks.peek()
+        tasks = self._deps.tasks.peek()
         if tasks is None:
             spawn_thread(work)
             return
@@ -262,12 +266,12 @@ class MemoryService:
                      title="load the embedding model")
 
     def _changed(self, persona: str) -> None:
-        service = self._core.cache.peek()
+        service = self._deps.cache.peek()
         if service is not None:
             from pajamas.cache.wiring import memory_changed  # noqa: PLC0415
 
             memory_changed(service.cache, persona)
-        self._core.publish("memory.changed", {"persona": persona})
+        self._deps.publish("memory.changed", {"persona": persona})
 
 
 def _path(folder: str) -> Path:
@@ -280,21 +284,28 @@ def _check_cpu() -> None:
                        f"({machine.cpu_model()}) lacks it")
 
 
-def install(core: Core) -> Slot[MemoryService]:
-    """Add the "memory" stage (after personas) and the memory.* methods; the service's slot."""
-    slot = core.stages.add("memory", lambda: _start(core), stop=lambda s: s.close(),
-                           after=["personas"])
-    register(core.registry, slot)
+def install(ctx: Context, personas: Slot[PersonaService], cache: Slot[CacheService],
+            tasks: Slot[TaskManager]) -> Slot[MemoryService]:
+    """Add the "memory" stage and the memory.* methods; the service's slot.
+
+    The stage needs personas (every call checks its persona, and a persona's deletion
+    deletes its memory); the cache and the tasks are used once they are up.
+    """
+    deps = MemoryDeps(home=ctx.home, settings=ctx.settings, clock=ctx.clock,
+                      publish=ctx.publish, personas=personas, cache=cache, tasks=tasks)
+    slot = ctx.stages.add("memory", lambda: _start(deps), stop=lambda s: s.close(),
+                          needs=(personas,))
+    register(ctx.registry, slot)
     from pajamas.memory import maintenance  # noqa: PLC0415
 
-    maintenance.register(core.registry, slot, core)
+    maintenance.register(ctx.registry, slot, deps)
     return slot
 
 
-def _start(core: Core) -> MemoryService:
-    service = MemoryService(core)
-    core.personas.get().on_delete(service.forget)
-    if core.settings.memory_preload:
+def _start(deps: MemoryDeps) -> MemoryService:
+    service = MemoryService(deps)
+    deps.personas.get().on_delete(service.forget)
+    if deps.settings.memory_preload:
         service.preload()
     return service
 

@@ -15,10 +15,11 @@
     pressure.py   PressureResponder and Shed: give memory back, losing no data
     profiler.py   tracemalloc snapshots on demand
     service.py    Monitor: one tick composes all of the above
-    methods.py    the monitor.* methods
+    methods.py    the monitor.* methods, and `install`: the "monitor" start-up stage
     commands.py   `pajamas monitor ...`; report.py formats for the terminal
 
-Other services hook in through the core (see `pajamas.app`): ``core.watchlist.watch(pid,
-role, name)`` for processes they start, ``core.gauges[name] = fn`` for figures,
-``core.sheds.append(Shed(name, release))`` for memory they can give back.
+Other features hook in through their `Context` (`pajamas.context`): ``ctx.add_gauge(name,
+fn)`` for figures, ``ctx.add_shed(Shed(name, release))`` for memory they can give back; a
+feature that starts processes takes the `Watchlist` and calls ``watchlist.watch(pid, role,
+name)``.
 """

@@ -1,18 +1,51 @@
-"""The monitor.* methods: samples, history, alerts, which processes to watch, memory profiles."""
+"""The monitor.* methods: samples, history, alerts, which processes to watch, memory profiles;
+and `install`, which adds the "monitor" start-up stage."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from pajamas.errors import InvalidParams
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot, service_check
 
 if TYPE_CHECKING:  # the monitor itself loads psutil: only its stage imports it
+    from pajamas.context import Context, Gauge, Shed
     from pajamas.monitor.service import Monitor
+    from pajamas.monitor.watchlist import Watchlist
+    from pajamas.rpc.stats import RequestStats
 
 MAX_POINTS: Final = 5000
 MAX_WINDOW_S: Final = 31 * 86400.0
+
+
+def install(ctx: Context, watchlist: Watchlist, *, gauges: Mapping[str, Gauge],
+            sheds: list[Shed], requests: RequestStats) -> Slot[Monitor]:
+    """Add the "monitor" stage, its health check and the monitor.* methods; its slot.
+
+    The monitor samples the core and every process in `watchlist`, records the `gauges`,
+    calls the `sheds` under memory pressure, and reads request figures from `requests`;
+    the core keeps adding to gauges, sheds and the watchlist as its stages run.
+    """
+    slot = ctx.stages.add("monitor", lambda: _start(ctx, watchlist, gauges, sheds, requests),
+                          stop=lambda monitor: monitor.stop())
+    ctx.add_check("monitor", service_check(slot, lambda monitor: monitor.check()))
+    register(ctx.registry, slot)
+    return slot
+
+
+def _start(ctx: Context, watchlist: Watchlist, gauges: Mapping[str, Gauge], sheds: list[Shed],
+           requests: RequestStats) -> Monitor:
+    from pajamas.monitor.service import Monitor, MonitorConfig  # noqa: PLC0415  (psutil)
+
+    monitor = Monitor(MonitorConfig.from_settings(ctx.settings), ctx.home / "monitor",
+                      watchlist=watchlist, publish=ctx.publish, gauges=gauges, sheds=sheds,
+                      requests=requests, clock=ctx.clock)
+    monitor.watch(os.getpid(), "core", "core")
+    monitor.start()
+    return monitor
 
 
 def register(registry: Registry, monitor: Slot[Monitor]) -> None:

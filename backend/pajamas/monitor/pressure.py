@@ -15,21 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, final
 
+from pajamas.context import Shed
 from pajamas.monitor.alerts import Alert
 
 log = logging.getLogger(__name__)
 
 MB: Final = 1024 * 1024
 Publish = Callable[[str, Any], None]
-
-
-@dataclass(frozen=True)
-class Shed:
-    """A way to give memory back that loses no data; release() returns the bytes freed
-    (an estimate, 0 when unknown)."""
-
-    name: str
-    release: Callable[[], int]
 
 
 @dataclass(frozen=True)

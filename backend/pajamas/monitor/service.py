@@ -20,20 +20,20 @@ from typing import Any, Final, final
 import psutil
 
 from pajamas.config import Settings
+from pajamas.context import Check, Shed
 from pajamas.errors import ConfigError, NotFound
 from pajamas.monitor.alerts import AlertBoard
 from pajamas.monitor.archive import Archive
 from pajamas.monitor.ceilings import rss_ceiling
 from pajamas.monitor.history import History, Point
 from pajamas.monitor.leaks import LeakDetector, LeakRule
-from pajamas.monitor.pressure import MB, PressureLimits, PressureResponder, Shed
+from pajamas.monitor.pressure import MB, PressureLimits, PressureResponder
 from pajamas.monitor.probe import ProbeFactory, ProcessProbe
 from pajamas.monitor.profiler import MemoryProfiler
 from pajamas.monitor.requests import RequestRate
 from pajamas.monitor.sampler import ProcessSample, SampleLoop, Sampler
 from pajamas.monitor.watchlist import Watched, Watchlist
 from pajamas.rpc.stats import RequestStats
-from pajamas.system import Check
 
 log = logging.getLogger(__name__)
 

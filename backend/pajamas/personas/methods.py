@@ -1,7 +1,7 @@
-"""The persona.* methods, and `install`, which adds the metadata database and personas to the core.
+"""The persona.* methods, and `install`, which adds the personas to the core.
 
-`install` adds two start-up stages: "metadata" opens `<home>/hub.db` (SQLite: nothing heavy),
-"personas" builds the service on it.  Other services reach them through the returned slots.
+`install` adds the "personas" start-up stage, which builds the service on the metadata
+database (`<home>/hub.db`).  Other services reach it through the returned slot.
 """
 
 from __future__ import annotations
@@ -13,33 +13,26 @@ from pajamas.personas.cards import read_card, write_card
 from pajamas.personas.model import Persona  # at run time: the registry reads the hints
 from pajamas.personas.png import is_png, read_png_card
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:
-    from pajamas.app import Core
+    from pajamas.context import Context
     from pajamas.personas.service import PersonaService
     from pajamas.store.metadata import MetadataStore
 
 
-def install(core: Core) -> tuple[Slot[MetadataStore], Slot[PersonaService]]:
-    """Add the metadata and personas stages and the persona.* methods; their slots."""
-    metadata = core.stages.add("metadata", lambda: _open_store(core), stop=lambda s: s.close())
-    personas = core.stages.add("personas", lambda: _service(core, metadata.get()),
-                               after=["metadata"])
-    register(core.registry, personas)
-    return metadata, personas
+def install(ctx: Context, metadata: Slot[MetadataStore]) -> Slot[PersonaService]:
+    """Add the personas stage and the persona.* methods; the service's slot."""
+    personas = ctx.stages.add("personas", lambda: _service(ctx, metadata.get()),
+                              needs=(metadata,))
+    register(ctx.registry, personas)
+    return personas
 
 
-def _open_store(core: Core) -> MetadataStore:
-    from pajamas.store.metadata import MetadataStore  # noqa: PLC0415
-
-    return MetadataStore.open(core.home)
-
-
-def _service(core: Core, store: MetadataStore) -> PersonaService:
+def _service(ctx: Context, store: MetadataStore) -> PersonaService:
     from pajamas.personas.service import PersonaService  # noqa: PLC0415
 
-    return PersonaService(store, clock=core.clock)
+    return PersonaService(store, clock=ctx.clock)
 
 
 def import_card(service: PersonaService, card: dict[str, Any] | bytes) -> Persona:

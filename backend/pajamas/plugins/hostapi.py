@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 from pajamas.errors import Forbidden, InvalidParams
 from pajamas.memory.model import check_new
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:
     from pajamas.memory.methods import MemoryService

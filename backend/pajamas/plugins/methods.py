@@ -10,55 +10,62 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pajamas.context import Shed
 from pajamas.personas.model import check_page
 from pajamas.plugins.model import Plugin  # at run time: the registry reads the hints
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:
-    from pajamas.app import Core
+    from pajamas.context import Context
+    from pajamas.memory.methods import MemoryService
+    from pajamas.monitor.watchlist import Watchlist
     from pajamas.personas.service import PersonaService
     from pajamas.plugins.registry import PluginRegistry
     from pajamas.plugins.runtime import Runtime
     from pajamas.store.metadata import MetadataStore
 
 
-def install(core: Core) -> Slot[PluginRegistry]:
-    """Add the plugins stage and the plugin.* methods; the registry's slot."""
-    plugins = core.stages.add("plugins", lambda: _registry(core, core.metadata.get(),
-                                                            core.personas.get()),
-                              after=["metadata", "personas"])
-    runtime = core.stages.add("plugin_runtime", lambda: _runtime(core, plugins.get()),
-                              stop=lambda runtime: runtime.close(),
-                              after=["plugins", "memory"])
-    register(core.registry, plugins, runtime)
+def install(ctx: Context, metadata: Slot[MetadataStore], personas: Slot[PersonaService],
+            memory: Slot[MemoryService], watchlist: Watchlist) -> Slot[PluginRegistry]:
+    """Add the plugins and plugin_runtime stages and the plugin.* methods; the registry's slot.
+
+    Hosts run for personas, serve the host API from their persona's memory, and are sampled
+    by the monitor through `watchlist`.
+    """
+    plugins = ctx.stages.add("plugins", lambda: _registry(ctx, metadata.get(), personas.get()),
+                             needs=(metadata, personas))
+    runtime = ctx.stages.add("plugin_runtime",
+                             lambda: _runtime(ctx, plugins.get(), personas.get(), memory,
+                                              watchlist),
+                             stop=lambda runtime: runtime.close(), needs=(plugins, memory))
+    register(ctx.registry, plugins, runtime)
     return plugins
 
 
-def _runtime(core: Core, registry: PluginRegistry) -> Runtime:
-    from pajamas.monitor.pressure import Shed  # noqa: PLC0415
+def _runtime(ctx: Context, registry: PluginRegistry, personas: PersonaService,
+             memory: Slot[MemoryService], watchlist: Watchlist) -> Runtime:
     from pajamas.plugins.hostapi import HostApi  # noqa: PLC0415
     from pajamas.plugins.runtime import Runtime, RuntimeSettings  # noqa: PLC0415
 
-    settings = core.settings
-    runtime = Runtime(core.home, registry, core.personas.get().require, HostApi(core.memory),
-                      publish=core.publish, settings=RuntimeSettings(
+    settings = ctx.settings
+    runtime = Runtime(ctx.home, registry, personas.require, HostApi(memory),
+                      publish=ctx.publish, settings=RuntimeSettings(
                           idle_s=settings.plugin_idle_s,
                           max_failures=settings.plugin_max_failures,
                           heartbeat_s=settings.plugin_heartbeat_s,
-                          sample_s=settings.plugin_sample_s), watchlist=core.watchlist)
-    core.personas.get().on_delete(runtime.forget_persona)
-    core.sheds.append(Shed("plugin_hosts", runtime.shed))
-    if core.system is not None:
-        core.system.containment = runtime.containment
+                          sample_s=settings.plugin_sample_s), watchlist=watchlist)
+    personas.on_delete(runtime.forget_persona)
+    ctx.add_shed(Shed("plugin_hosts", runtime.shed))
+    ctx.add_info("containment", runtime.containment)
     return runtime
 
 
-def _registry(core: Core, store: MetadataStore, personas: PersonaService) -> PluginRegistry:
+def _registry(ctx: Context, store: MetadataStore, personas: PersonaService) -> PluginRegistry:
     from pajamas.plugins.registry import PluginRegistry, default_quotas  # noqa: PLC0415
 
-    return PluginRegistry(store, core.home, default_quotas(core.settings),
-                          require_persona=personas.require, clock=core.clock)
+    return PluginRegistry(store, ctx.home, default_quotas(ctx.settings),
+                          require_persona=personas.require, clock=ctx.clock)
 
 
 def register(registry: Registry, plugins: Slot[PluginRegistry],

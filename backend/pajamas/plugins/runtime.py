@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -31,6 +30,7 @@ from pajamas.errors import (
 from pajamas.plugins.forkserver import Template
 from pajamas.plugins.hostapi import HostApi
 from pajamas.plugins.sandbox import cgroup
+from pajamas.plugins.sandbox.paths import readable_paths
 from pajamas.plugins.supervisor import EXIT_WAIT_S, Host, HostEnded, Usage
 from pajamas.plugins.watchdog import Watchdog
 
@@ -45,13 +45,6 @@ FEATURES: Final = ("rlimits", "process_group", "pids_cgroup", "user_namespace",
                    "hidden_folders", "network_namespace", "landlock", "no_new_privs", "scratch_cwd")
 Key = tuple[str, str]
 Publish = Callable[[str, Any], None]
-#: Read-only for every host: the Python runtime and the system's shared libraries.
-RUNTIME_PATHS: Final = ("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib",
-                        "/usr/share/zoneinfo", "/dev/urandom", "/dev/zero")
-#: Read-only for hosts with the network permission: name resolution and certificates.
-NETWORK_PATHS: Final = ("/etc/ssl", "/etc/ca-certificates", "/usr/share/ca-certificates",
-                        "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf",
-                        "/etc/gai.conf", "/etc/host.conf")
 
 
 @dataclass(frozen=True)
@@ -356,21 +349,6 @@ def _wall(limit: int, timeout_s: float | None) -> float:
         raise InvalidParams(f"timeout_s must be a positive number of seconds, not {timeout_s!r}",
                             field="timeout_s")
     return min(float(limit), float(timeout_s))
-
-
-def readable_paths(folder: Path | None, network: bool, home: Path) -> list[str]:
-    """The paths a host may read: its plugin's folder and the runtime (never the home)."""
-    paths = [sys.prefix, sys.base_prefix, *RUNTIME_PATHS, *(NETWORK_PATHS if network else ())]
-    outside = [p for p in paths if not _contains(Path(p), home)]
-    return ([str(folder)] if folder is not None else []) + sorted(set(outside))
-
-
-def _contains(folder: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(Path(folder).resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _core_cgroup(base: Path) -> Path | None:

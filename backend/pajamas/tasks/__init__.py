@@ -1,13 +1,11 @@
-"""Background work: tasks with a kind, a priority, progress and cancellation; staged start-up.
+"""Background work: tasks with a kind, a priority, progress and cancellation.
 
 ::
 
     cancel.py    CancelToken and Cancelled: how work stops at its next safe point
     task.py      Task (one unit of background work) and TaskView (what task.* methods return)
     manager.py   TaskManager: a priority queue and a bounded set of runner threads
-    methods.py   the task.* methods
-    perfrun.py   perf.run and perf.results: the performance suite as a task
-    stages.py    Stages: the core's start-up stages, run in order on a background thread
+    methods.py   the task.* methods, and `install`: the "tasks" start-up stage
     follow.py    the CLI's progress bar for a task it waits on (rich)
 
 A work function takes the `Task` it runs as and calls ``task.progress(fraction, message)`` and

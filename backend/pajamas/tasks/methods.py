@@ -1,18 +1,49 @@
-"""The task.* methods: list, look at and cancel the core's background tasks."""
+"""The task.* methods: list, look at and cancel the core's background tasks; and `install`,
+which adds the "tasks" start-up stage (the manager and its runner threads)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from pajamas import heap
+from pajamas.context import Check
 from pajamas.errors import InvalidParams
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot, service_check
 
 if TYPE_CHECKING:  # the manager is imported by its start-up stage
+    from pajamas.context import Context
     from pajamas.tasks.manager import TaskManager
 
 MAX_PAGE: Final = 500
 StateFilter = Literal["queued", "running", "done", "failed", "cancelled"]
+STOP_WAIT_S: Final = 1.0  # for a task still running at shutdown: past it, the process exit ends it
+
+
+def install(ctx: Context) -> Slot[TaskManager]:
+    """Add the "tasks" stage, its health check and the task.* methods; the manager's slot."""
+    slot = ctx.stages.add("tasks", lambda: _start(ctx), stop=lambda tasks: tasks.stop(STOP_WAIT_S))
+    ctx.add_check("tasks", service_check(slot, _check))
+    register(ctx.registry, slot)
+    return slot
+
+
+def _start(ctx: Context) -> TaskManager:
+    from pajamas.tasks.manager import TaskManager  # noqa: PLC0415
+
+    settings = ctx.settings
+    tasks = TaskManager(heap.trimming(ctx.publish),  # a task's end: give its heap back
+                        max_running=settings.max_running_tasks,
+                        keep_finished=settings.tasks_kept, clock=ctx.clock)
+    tasks.start()
+    ctx.add_gauge("core.tasks_running", lambda: float(tasks.counts()["running"]))
+    ctx.add_gauge("core.tasks_queued", lambda: float(tasks.counts()["queued"]))
+    return tasks
+
+
+def _check(tasks: TaskManager) -> Check:
+    counts = tasks.counts()
+    return Check(status="ok", detail=f"{counts['running']} running, {counts['queued']} queued")
 
 
 def register(registry: Registry, tasks: Slot[TaskManager]) -> None:

@@ -2,5 +2,6 @@
 
 `limits` (rlimits), `cgroup` (a pids cgroup per host), `namespaces` (user + network
 namespaces), `landlock` (file-system, TCP and scope confinement), `confine` (applies them all
-in order and says which held) and `probe` (what this machine offers, for system.info).
+in order and says which held), `paths` (what a host may read) and `probe` (what this machine
+offers, for system.info).
 """

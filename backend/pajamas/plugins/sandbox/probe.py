@@ -20,6 +20,7 @@ from pajamas.plugins.forkserver import Template
 from pajamas.plugins.manifest import Quotas
 from pajamas.plugins.sandbox import cgroup, landlock
 from pajamas.plugins.sandbox.cgroup import THREADS
+from pajamas.plugins.sandbox.paths import readable_paths
 
 PROBE_TIMEOUT_S: Final = 10.0
 
@@ -60,7 +61,6 @@ def probe(template: Template, data: Path, read: list[str], base: Path | None) ->
 
 def measure() -> dict[str, Any]:
     """The probe, run from a template of its own (for `pajamas doctor`, without a core)."""
-    from pajamas.plugins.runtime import readable_paths  # noqa: PLC0415
 
     template = Template()
     folder = Path(tempfile.mkdtemp(prefix="pajamas-probe-"))

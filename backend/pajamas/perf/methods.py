@@ -1,4 +1,5 @@
-"""perf.run and perf.results: the performance suite as a background task of the core.
+"""perf.run and perf.results: the performance suite as a background task of the core, and
+`install`, which adds them to the core.
 
 A run goes through the same runner as `pajamas perf run` and is saved where that command saves
 its runs (`<home>/perf/runs/<run_id>.json`).  Each benchmark is a step of the task's progress
@@ -15,15 +16,21 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.rpc.methods import Registry
-from pajamas.tasks.stages import Slot
+from pajamas.stages import Slot
 
 if TYPE_CHECKING:  # the manager is imported by its start-up stage
+    from pajamas.context import Context
     from pajamas.tasks.manager import TaskManager
     from pajamas.tasks.task import Task
 
 SCALES: Final = {"full": 1.0, "quick": 0.1}
 _RUN_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 Suite = Literal["full", "quick"]
+
+
+def install(ctx: Context, tasks: Slot[TaskManager]) -> None:
+    """Add perf.run and perf.results; runs go to the task manager in `tasks`."""
+    register(ctx.registry, tasks, ctx.home)
 
 
 def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pajamas.errors import Busy, Internal
-from pajamas.tasks.stages import Stages
+from pajamas.stages import Stages
 
 WAIT_S = 10.0
 
@@ -43,7 +43,7 @@ def test_a_failed_stage_degrades_skips_its_dependents_and_the_rest_runs() -> Non
         raise OSError("disk full")
 
     store = stages.add("store", broken)
-    index = stages.add("index", lambda: "index", after=["store"])
+    index = stages.add("index", lambda: "index", needs=(store,))
     other = stages.add("other", lambda: "other")
     stages.start()
     assert stages.wait(WAIT_S)
@@ -88,5 +88,6 @@ def test_names_are_unique_and_dependencies_known() -> None:
     stages.add("a", lambda: None)
     with pytest.raises(ValueError, match="exists"):
         stages.add("a", lambda: None)
-    with pytest.raises(ValueError, match="unknown"):
-        stages.add("c", lambda: None, after=["nope"])
+    elsewhere = stages_with([]).add("nope", lambda: None)
+    with pytest.raises(ValueError, match="not added here"):
+        stages.add("c", lambda: None, needs=(elsewhere,))

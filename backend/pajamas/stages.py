@@ -6,12 +6,16 @@ the order added, on a background thread.  Each sends `startup.stage` events
 "skipped"), and a last one for the stage "all".  A stage that raises fails alone: the hub is
 degraded, says why in `system.health`, and keeps serving; stages that need it are skipped.
 
-A later service adds itself with one call, and code set up before it waits for it through the
-returned `Slot`::
+A feature adds its stage with one call, naming the slots of the stages it needs; code set up
+before it waits for it through the returned `Slot`::
 
-    store = core.stages.add("metadata", lambda: MetadataStore.open(home), stop=MetadataStore.close)
+    store = stages.add("metadata", lambda: MetadataStore.open(home), stop=MetadataStore.close)
+    personas = stages.add("personas", lambda: PersonaService(store.get()), needs=(store,))
     ...
-    store.get()   # the store, once its stage is done; Busy while starting; Internal if it failed
+    personas.get()  # the service, once its stage is done; Busy while starting; Internal if failed
+
+A stage can only need slots that exist, that is stages added before it, so the order in which
+features are installed is an order in which their stages can run.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Literal, TypedDict, TypeVar, final
 
+from pajamas.context import Check
 from pajamas.errors import Busy, HubError, Internal
-from pajamas.system import Check
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +130,14 @@ class Stages:
         self._send(stage)
 
     def add(self, name: str, start: Callable[[], T], *, stop: Callable[[T], None] | None = None,
-            after: Sequence[str] = ()) -> Slot[T]:
+            needs: Sequence[Slot[Any]] = ()) -> Slot[T]:
         """Add a stage: start() builds its service; stop(service) runs when the core stops.
 
-        `after` names stages it needs: if one of them fails, this one is skipped.  A stage
-        added after start-up finished runs at once, on a new background thread.
+        `needs` are the slots of the stages whose services start() reads: if one of them
+        failed, this one is skipped.  A stage added after start-up finished runs at once, on
+        a new background thread.
         """
-        stage = self._new(name, start, stop, tuple(after))
+        stage = self._new(name, start, stop, tuple(slot.stage for slot in needs))
         with self._lock:
             self._all_done.clear()
             wake = self._running and self._runner is None
@@ -187,7 +192,7 @@ class Stages:
                 raise ValueError(f"a start-up stage named {name!r} exists already")
             unknown = [n for n in after if n not in self._stages]
             if unknown:
-                raise ValueError(f"stage {name!r} comes after unknown stages {unknown}")
+                raise ValueError(f"stage {name!r} needs stages not added here: {unknown}")
             stage = _Stage(name, start, stop, after)
             self._stages = ({name: stage} | self._stages) if first else (
                 self._stages | {name: stage})
