@@ -17,6 +17,10 @@
     transfer.py   export and import as JSONL or Parquet
     backup.py     a persona's backup archive, and restoring it
     reembed.py    re-embedding with a new model, swapped in at once
+    journal.py, early.py, replay.py, pending.py   the journal that makes an add durable
+                  before the table commits it, and adds that come while the store opens
+    deps.py       MemoryDeps: what the service and the maintenance jobs use of the core
+    service.py    MemoryService: the store and the embedder, opened off the request loop
     methods.py    the memory.* RPC methods, and `install`, which wires them into the core
     maintenance.py  the maintenance methods (tasks): consolidate, export, import, backup, ...
     commands.py   `pajamas memory add|search|stats|export|import|consolidate|backup|...`

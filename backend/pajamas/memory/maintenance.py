@@ -18,7 +18,7 @@ from pajamas.rpc.methods import Registry
 
 if TYPE_CHECKING:
     from pajamas.memory.deps import MemoryDeps
-    from pajamas.memory.methods import MemoryService
+    from pajamas.memory.service import MemoryService
     from pajamas.memory.store import MemoryStore
     from pajamas.stages import Slot
     from pajamas.tasks.task import Task

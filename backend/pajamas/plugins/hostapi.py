@@ -14,7 +14,7 @@ from pajamas.memory.model import check_new
 from pajamas.stages import Slot
 
 if TYPE_CHECKING:
-    from pajamas.memory.methods import MemoryService
+    from pajamas.memory.service import MemoryService
     from pajamas.plugins.manifest import Manifest
 
 #: Each operation and the permission it needs.

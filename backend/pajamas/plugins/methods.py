@@ -18,7 +18,7 @@ from pajamas.stages import Slot
 
 if TYPE_CHECKING:
     from pajamas.context import Context
-    from pajamas.memory.methods import MemoryService
+    from pajamas.memory.service import MemoryService
     from pajamas.monitor.watchlist import Watchlist
     from pajamas.personas.service import PersonaService
     from pajamas.plugins.registry import PluginRegistry
