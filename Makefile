@@ -17,7 +17,7 @@ run: setup
 test: setup lint typecheck pytest shared-data-tests webui-test
 
 lint:
-	$(BIN)/ruff check backend tests plugins
+	$(BIN)/ruff check backend tests plugins examples
 
 typecheck:
 	$(BIN)/mypy

@@ -1,4 +1,5 @@
-"""Docs that can't drift: the README's two commands, and every method's and setting's doc."""
+"""Docs that can't drift: the README's two commands and example card, and every method's and
+setting's doc."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_shows_the_two_commands_alone_on_their_lines() -> None:
     lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
     assert "make run" in lines and "make test" in lines
+
+
+def test_the_readme_imports_a_card_that_ships_with_the_project() -> None:
+    imported = re.findall(r"pajamas persona import (\S+)", (ROOT / "README.md").read_text())
+    assert imported and all((ROOT / path).is_file() for path in imported), imported
 
 
 def test_ci_runs_the_readme_test_command() -> None:
