@@ -201,7 +201,7 @@ _BY_CODE: dict[str, type[HubError]] = {
     "internal": Internal,
 }
 
-#: Every error code of the protocol, in the order of PROTOCOL.md's table.
+#: Every error code of the protocol, in the order of docs/protocol.md's table.
 ERROR_CODES: tuple[str, ...] = tuple(_BY_CODE)
 
 
