@@ -1,4 +1,6 @@
-"""Fixtures shared by every test: temp homes and real cores in real subprocesses."""
+"""Fixtures shared by every test: temp homes, real cores in real subprocesses, and the data
+that lives beside the repository in ../shared/data (tests marked `shared_data` alone use it).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ from pajamas import launcher
 from pajamas.rpc import connection
 from pajamas.rpc.client import Client
 from pajamas.rpc.connection import ConnectionInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Data made by others that the project may not ship (LoCoMo, other tools' real files): CI has
+#: it beside the clone; `make test` runs the tests marked `shared_data` only where it is.
+SHARED_DATA = ROOT.parent / "shared" / "data"
 
 # Small limits so that tests can reach them quickly.
 TEST_SETTINGS = {
@@ -80,3 +87,12 @@ def client(core: RunningCore) -> Iterator[Client]:
     """A client of the test core."""
     with core.client() as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, for tests marked `shared_data` (deselected by default; see pyproject)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"{SHARED_DATA} is missing: tests marked shared_data need it (make test runs "
+                    "them only when it is there)", pytrace=False)
+    return SHARED_DATA

@@ -1,4 +1,5 @@
-"""Docs that can't drift: the README's two commands, and every method's and setting's doc."""
+"""Docs that can't drift: the README's two commands and example card, every method's and
+setting's doc, and nothing outside the tests that needs what a clone does not have."""
 
 from __future__ import annotations
 
@@ -14,6 +15,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_readme_shows_the_two_commands_alone_on_their_lines() -> None:
     lines = [line.strip() for line in (ROOT / "README.md").read_text().splitlines()]
     assert "make run" in lines and "make test" in lines
+
+
+def test_the_readme_imports_a_card_that_ships_with_the_project() -> None:
+    imported = re.findall(r"pajamas persona import (\S+)", (ROOT / "README.md").read_text())
+    assert imported and all((ROOT / path).is_file() for path in imported), imported
+
+
+def test_only_the_tests_refer_to_the_shared_folder_or_to_issue_numbers() -> None:
+    """A clone has no ../shared beside it, and a reader has no issue tracker to look up."""
+    wanted = re.compile(r"\.\./shared|shared/data|issue #\d")
+    files = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"),
+             *(ROOT / "backend").rglob("*.py"), *(ROOT / "webui" / "src").rglob("*.js"),
+             *(ROOT / "examples").rglob("*.py"), *(ROOT / "examples").rglob("*.md")]
+    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for path in files
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if wanted.search(line)]
+    assert found == []
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import inspect
-import re
-from pathlib import Path
 
 import pytest
 
 from pajamas import errors
-
-PROTOCOL_MD = Path(__file__).resolve().parents[2] / "shared" / "PROTOCOL.md"
+from tests import protocol_doc
 
 
 def hub_error_classes() -> list[type[errors.HubError]]:
@@ -19,9 +16,9 @@ def hub_error_classes() -> list[type[errors.HubError]]:
 
 
 def test_every_protocol_code_has_a_class() -> None:
-    codes = set(re.findall(r"^\| `([a-z_]+)` \|", PROTOCOL_MD.read_text(), re.M))
-    assert codes == set(errors.ERROR_CODES)
-    assert codes <= {c.code for c in hub_error_classes()}
+    codes = protocol_doc.names(protocol_doc.served(), "code")  # docs/protocol.md's error table
+    assert codes == list(errors.ERROR_CODES)
+    assert set(codes) <= {c.code for c in hub_error_classes()}
 
 
 def test_docstring_draws_every_class() -> None:

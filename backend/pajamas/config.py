@@ -241,6 +241,12 @@ class Settings:
         0.1, "Seconds between the plugin watchdog's samples of a busy host's memory, CPU, "
         "processes and files.", minimum=0.01
     )
+    # performance suite
+    locomo_path: str = _setting(
+        "", "The LoCoMo data set's locomo10.json (snap-research/LoCoMo), whose texts the "
+        "memory benchmarks store and search; its licence (CC BY-NC 4.0) keeps it out of the "
+        "hub. Empty: those benchmarks are reported as not run."
+    )
 
 
 @dataclass(frozen=True)

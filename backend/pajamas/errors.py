@@ -199,6 +199,7 @@ _BY_CODE: dict[str, type[HubError]] = {
     "unauthorized": Unauthorized,
     "unknown_method": UnknownMethod,
     "invalid_params": InvalidParams,
+    "too_large": TooLarge,
     "not_found": NotFound,
     "conflict": Conflict,
     "forbidden": Forbidden,
@@ -207,7 +208,6 @@ _BY_CODE: dict[str, type[HubError]] = {
     "timeout": HubTimeout,
     "busy": Busy,
     "provider_failed": ProviderFailed,
-    "too_large": TooLarge,
     "internal": Internal,
 }
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 
 import pytest
 
-from pajamas.errors import NotFound
 from pajamas.perf import runner
-from pajamas.perf.benchmarks.cache import lru_hits, require, zipf_trace
+from pajamas.perf.benchmarks.cache import lru_hits, zipf_trace
 
 SCALE = 0.01
 
@@ -34,23 +32,6 @@ def test_the_hit_rate_benchmarks_compare_with_lru_and_count_every_tier() -> None
     assert overall["error"] is None and overall["n"] == 10
     assert all(0 <= s <= 100 for s in overall["samples"])
     assert overall["extra"]["warm_hits"] > 0 and overall["extra"]["hot_demotions"] > 0
-
-
-class MethodList:
-    """Stands in for a client of a core that offers only `methods`."""
-
-    def __init__(self, *methods: str) -> None:
-        self.methods = methods
-
-    def call(self, method: str) -> dict[str, object]:
-        assert method == "system.methods"
-        return {"items": [{"name": name} for name in self.methods]}
-
-
-def test_search_repeat_says_so_when_the_core_lacks_memory_search() -> None:
-    require(MethodList("memory.search", "system.ping"), "memory.search")  # type: ignore[arg-type]
-    with pytest.raises(NotFound, match=re.escape("needs memory.search (issue #3)")):
-        require(MethodList("system.ping"), "memory.search")  # type: ignore[arg-type]
 
 
 def test_the_trace_is_skewed_and_the_lru_counts_hits() -> None:

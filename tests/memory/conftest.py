@@ -1,4 +1,4 @@
-"""The real model, exported once per test session, and the LoCoMo data in ../shared/data."""
+"""The real model, exported once per test session."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pytest
 from pajamas.embedding.cache import BoundedEmbeddingCache
 from pajamas.embedding.export import export
 from pajamas.embedding.service import EmbeddingService
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

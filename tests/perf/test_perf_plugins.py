@@ -50,7 +50,8 @@ def test_every_plugin_benchmark_is_registered_with_a_target() -> None:
     assert set(names) == {"plugin.list", "plugin.call_overhead", "plugin.spawn",
                           "plugin.kill_latency.memory", "plugin.kill_latency.cpu",
                           "plugin.kill_latency.time", "plugin.attack_ping", "plugin.hosts_rss"}
-    assert names["plugin.call_overhead"].describe_targets() == "p50 ≤ 1 ms (issue #5)"
+    assert names["plugin.call_overhead"].describe_targets().startswith(
+        "p50 ≤ 1 ms (the sandbox must cost little next to the work")
     assert names["plugin.attack_ping"].target.stat == "p99"
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from pajamas.config import Settings
 from pajamas.perf import runner
-from pajamas.perf.benchmark import Context, Measurement, Target
-from pajamas.perf.registry import Registry
+from pajamas.perf.benchmark import Context, Measurement, NotRun, Target
+from pajamas.perf.registry import Registry, all_benchmarks
 
 SOURCE = "test"
 RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "scale", "machine", "calibration",
@@ -19,7 +20,7 @@ RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "scale", "machine",
 MACHINE_KEYS = {"os", "os_release", "cpu_model", "cores", "python", "commit", "hostname"}
 BENCH_KEYS = {"name", "unit", "description", "samples", "n", "median", "p95", "p99", "mean",
               "stdev", "min", "max", "ratio_to_calibration", "target", "targets", "passed",
-              "extra", "duration_s", "error"}
+              "extra", "duration_s", "error", "not_run"}
 
 
 def counting(ctx: Context) -> Measurement:
@@ -33,12 +34,23 @@ def broken(ctx: Context) -> Measurement:
     raise RuntimeError("the fixture broke")
 
 
-def registry(*, p50_bound: float = 1_000, with_broken: bool = False) -> Registry:
+def needs_data(ctx: Context) -> Measurement:
+    """A benchmark that needs data no setting names here."""
+    if not ctx.settings.locomo_path:
+        raise NotRun("needs data: set locomo_path")
+    return Measurement([1.0])
+
+
+def registry(*, p50_bound: float = 1_000, with_broken: bool = False,
+             with_not_run: bool = False) -> Registry:
     reg = Registry()
     reg.benchmark(name="fake.count", unit="ms", target=(
         Target("p50", "<=", p50_bound, SOURCE), Target("max", ">=", 1, SOURCE)))(counting)
     if with_broken:
         reg.benchmark(name="fake.broken", unit="ms", target=Target("p50", "<=", 1, SOURCE))(broken)
+    if with_not_run:
+        reg.benchmark(name="fake.data", unit="ms", target=Target("p50", "<=", 1, SOURCE))(
+            needs_data)
     return reg
 
 
@@ -95,6 +107,42 @@ def test_a_broken_benchmark_is_recorded_and_the_others_still_run(tmp_path: Path)
     assert good["passed"] is True and good["n"] == 50
     assert bad["error"] == "RuntimeError: the fixture broke" and bad["passed"] is None
     assert bad["samples"] == [] and "ERROR fake.broken" in out
+
+
+def test_a_benchmark_that_cannot_run_here_is_not_run_says_why_and_fails_nothing(
+        tmp_path: Path) -> None:
+    json_path = tmp_path / "run.json"
+    code, out = cli(tmp_path, registry=registry(with_not_run=True), json_path=json_path)
+    _, left = json.loads(json_path.read_text(encoding="utf-8"))["benchmarks"]
+    assert code == 0
+    assert left["not_run"] == "needs data: set locomo_path" and left["error"] is None
+    assert left["passed"] is None and left["samples"] == []
+    assert out.count("not run fake.data: needs data: set locomo_path") == 1
+    assert "ERROR" not in out and "FAIL" not in out
+
+
+def test_the_settings_reach_the_benchmarks(tmp_path: Path) -> None:
+    settings = Settings(locomo_path=str(tmp_path / "any"))
+    (_, ran) = runner.run(scale=0.05, registry=registry(with_not_run=True),
+                          settings=settings)["benchmarks"]
+    assert ran["not_run"] is None and ran["n"] == 1
+
+
+def test_the_memory_benchmarks_need_locomo_and_are_not_run_without_it() -> None:
+    """Those the setting locomo_path feeds say so at once (before any model is exported)."""
+    needing = [b.name for b in all_benchmarks()
+               if b.name.startswith("memory.") and b.name != "memory.embedder_ready"]
+    record = runner.run(needing, scale=0.01)
+    for bench in record["benchmarks"]:
+        assert bench["not_run"] is not None and "set locomo_path" in bench["not_run"], bench
+        assert bench["duration_s"] < 5, bench["name"]
+    assert runner.exit_code(record) == 0
+
+
+def test_a_locomo_path_that_names_no_file_is_an_error(tmp_path: Path) -> None:
+    settings = Settings(locomo_path=str(tmp_path / "missing.json"))
+    (bench,) = runner.run(["memory.recall"], scale=0.01, settings=settings)["benchmarks"]
+    assert bench["error"] is not None and "locomo_path" in bench["error"]
 
 
 def test_only_runs_the_chosen_benchmarks(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The persona.* methods through a real core, and `pajamas persona import|export`."""
+"""The persona.* methods through a real core, and `pajamas persona import|export`, with the
+example card the project ships (and, marked `shared_data`, a card made by SillyTavern)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pajamas.personas.cards import write_card
 from pajamas.personas.png import read_png_card, write_png_card
 from pajamas.rpc.client import Client
 from tests.conftest import RunningCore, core_env
+from tests.personas.conftest import EXAMPLE_CARDS, FORMS, SHIPPED, card_in, shipped_blob
 
 PERSONA_KEYS = {"id", "name", "description", "system_prompt", "settings", "created_at",
                 "updated_at"}
@@ -46,36 +48,52 @@ def test_errors_follow_the_protocol(client: Client) -> None:
     assert caught.value.field == "name"
 
 
-def test_a_real_card_imports_and_exports_unchanged(client: Client, seraphina_png: bytes) -> None:
-    original = read_png_card(seraphina_png)
+@pytest.mark.parametrize("form", FORMS)
+def test_a_card_imports_and_exports_unchanged(client: Client, form: str,
+                                              request: pytest.FixtureRequest) -> None:
+    original = card_in(form, request)
     persona = client.call("persona.import", {"card": original})
-    assert persona["name"] == "Seraphina"
+    assert persona["name"] == original["data"]["name"]
     card = client.call("persona.export", {"id": persona["id"]})["card"]
     assert card["data"] == original["data"]
     with pytest.raises(Conflict):
         client.call("persona.import", {"card": card})
 
 
-def test_png_card_bytes_import_too(client: Client) -> None:
-    # A small PNG of our own: the test core's message limit (64 KiB) is below Seraphina's 500 KB.
-    blob = write_png_card(write_card("Ada", "d", "", {"extensions": {"x": 1}}))
+@pytest.mark.parametrize("form", ["v2_png", "v3_png"])
+def test_png_card_bytes_import_too(client: Client, form: str) -> None:
+    blob = shipped_blob(form)  # under the test core's message limit (64 KiB)
     persona = client.call("persona.import", {"card": blob})
+    exported = client.call("persona.export", {"id": persona["id"]})["card"]
+    assert exported["data"] == read_png_card(blob)["data"]
+    ours = write_png_card(write_card("Ada", "d", "", {"extensions": {"x": 1}}))
+    persona = client.call("persona.import", {"card": ours})
     assert client.call("persona.export", {"id": persona["id"]})["card"]["data"]["extensions"] == {
         "x": 1}
     with pytest.raises(InvalidParams):
         client.call("persona.import", {"card": b"not a png"})
 
 
-def test_the_cli_imports_a_png_and_exports_json_and_png(core: RunningCore, tmp_path: Path,
-                                                        seraphina_png: bytes) -> None:
+def test_the_cli_imports_the_example_card_and_exports_json_and_png(core: RunningCore,
+                                                                  tmp_path: Path) -> None:
+    source = EXAMPLE_CARDS / SHIPPED["v2_png"]  # the README's example, as a user types it
+    assert "imported Wren Ashdown" in _pajamas(core, "persona", "import", str(source))
+    _pajamas(core, "persona", "export", "wren ashdown", "-o", str(tmp_path / "out.json"))
+    _pajamas(core, "persona", "export", "Wren Ashdown", "-o", str(tmp_path / "out.png"))
+    original = read_png_card(source.read_bytes())["data"]
+    assert json.loads((tmp_path / "out.json").read_text())["data"] == original
+    assert read_png_card((tmp_path / "out.png").read_bytes())["data"] == original
+
+
+@pytest.mark.shared_data
+def test_the_cli_imports_a_png_another_tool_wrote(core: RunningCore, tmp_path: Path,
+                                                 seraphina_png: bytes) -> None:
     source = tmp_path / "in.png"
     source.write_bytes(seraphina_png)
     assert "imported Seraphina" in _pajamas(core, "persona", "import", str(source))
     _pajamas(core, "persona", "export", "seraphina", "-o", str(tmp_path / "out.json"))
-    _pajamas(core, "persona", "export", "Seraphina", "-o", str(tmp_path / "out.png"))
     original = read_png_card(seraphina_png)["data"]
     assert json.loads((tmp_path / "out.json").read_text())["data"] == original
-    assert read_png_card((tmp_path / "out.png").read_bytes())["data"] == original
 
 
 def _pajamas(core: RunningCore, *args: str) -> str:

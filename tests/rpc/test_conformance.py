@@ -1,4 +1,4 @@
-"""A client written from PROTOCOL.md alone (zmq, msgpack and hmac, not pajamas.rpc) talks to
+"""A client written from docs/protocol.md alone (zmq, msgpack and hmac, not pajamas.rpc) talks to
 a real core: it pings, lists the methods, and gets every error code that applies."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.conftest import RunningCore
 
 
 class RawClient:
-    """The protocol as a third party would write it from PROTOCOL.md."""
+    """The protocol as a third party would write it from docs/protocol.md."""
 
     def __init__(self, home: Any) -> None:
         info = json.loads((home / "run" / "core.json").read_text())

@@ -5,7 +5,7 @@
 
 export const EVENT_NAME = "pajamas:event";
 
-/** An error reply from the hub (or a failure to reach it); `code` is a PROTOCOL.md code. */
+/** An error reply from the hub (or a failure to reach it); `code` is a docs/protocol.md code. */
 export class HubError extends Error {
   constructor(code, message, data = null, method = null) {
     super(message);

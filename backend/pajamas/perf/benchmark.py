@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
+from pajamas.config import Settings
 from pajamas.perf.stats import Summary
 
 Stat = Literal["median", "p50", "p95", "p99", "mean", "min", "max"]
@@ -16,10 +17,11 @@ _SYMBOL: dict[str, str] = {"<=": "≤", ">=": "≥"}
 
 @dataclass(frozen=True)
 class Target:
-    """A bound on one statistic of a benchmark's samples, and where the figure comes from.
+    """A bound on one statistic of a benchmark's samples, and why the bound is what it is.
 
     `op` "<=" bounds a cost (latency: lower is better), ">=" a rate (throughput: higher is
-    better).  `source` names what set the figure (an issue, a design note).
+    better).  `source` is that reason in a few words a user can read: what the figure protects
+    and why this number ("a UI view makes several calls within one 16 ms frame").
     """
 
     stat: Stat
@@ -34,7 +36,7 @@ class Target:
             raise ValueError(f"a target's op is '<=' or '>=', not {self.op!r}")
 
     def describe(self) -> str:
-        """The target as a person reads it: "p50 ≤ 150 (issue #2)"."""
+        """The target as a person reads it: "p50 ≤ 150 (several calls fit in a frame)"."""
         return f"{self.stat} {_SYMBOL[self.op]} {self.value:g} ({self.source})"
 
     def observed(self, summary: Summary) -> float:
@@ -46,16 +48,25 @@ class Target:
         return observed <= self.value if self.op == "<=" else observed >= self.value
 
 
+class NotRun(Exception):
+    """Raised by a benchmark that cannot run here; the message says why, in one line.
+
+    The run records the benchmark as "not run" with that reason: neither a failure nor an
+    error (a data set the hub cannot ship, say, that a setting names).
+    """
+
+
 @dataclass(frozen=True)
 class Context:
-    """What the runner gives a benchmark: a private temp folder and the run's scale.
+    """What the runner gives a benchmark: a private temp folder, the run's scale, the settings.
 
     Benchmarks size their loops with `count`, so a test can run the real code at a small
-    fraction of the full sample counts.
+    fraction of the full sample counts.  `settings` are the home's (`locomo_path`, say).
     """
 
     workdir: Path
     scale: float = 1.0
+    settings: Settings = field(default_factory=Settings)
 
     def count(self, full: int, *, minimum: int = 1) -> int:
         """full scaled by the run's scale, never below minimum."""

@@ -42,7 +42,8 @@ def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
         `suite` "full" runs every loop at its full size, "quick" at a tenth; `only` lists
         benchmark names or dotted prefixes ("rpc", "monitor.overhead").  Progress comes as
         task.progress events; the finished task's result is {"run_id", "path", "passed",
-        "failed", "errors"}, and perf.results returns the whole run.
+        "failed", "errors", "not_run"} (counts of benchmarks), and perf.results returns the
+        whole run.
         """
         names = _names(only)
         manager = tasks.get()
@@ -74,16 +75,19 @@ class PerfJob:
         return f"perf run ({suite}): {names}"
 
     def __call__(self, task: Task) -> dict[str, Any]:
+        from pajamas.config import load_settings  # noqa: PLC0415
         from pajamas.perf import record, runner  # noqa: PLC0415
+        from pajamas.perf.report import verdict  # noqa: PLC0415
 
         steps = self._steps(task)
         result = runner.run(None, scale=self.scale, registry=steps,
-                            progress=lambda line: task.progress(task.fraction, line.strip()))
+                            progress=lambda line: task.progress(task.fraction, line.strip()),
+                            settings=load_settings(self.home))  # the core's own, as it read them
         path = record.save_run(self.home, result)
-        verdicts = [b["passed"] for b in result["benchmarks"]]
+        verdicts = [verdict(b) for b in result["benchmarks"]]
         return {"run_id": result["run_id"], "path": str(path),
-                "passed": verdicts.count(True), "failed": verdicts.count(False),
-                "errors": verdicts.count(None)}
+                "passed": verdicts.count("pass"), "failed": verdicts.count("FAIL"),
+                "errors": verdicts.count("ERROR"), "not_run": verdicts.count("not run")}
 
     def _steps(self, task: Task) -> Any:
         """A registry of the chosen benchmarks, each first reporting progress (a safe point)."""

@@ -61,7 +61,11 @@ class TargetResult(TargetRecord):
 
 
 class BenchmarkRecord(TypedDict):
-    """One benchmark's samples, statistics and verdicts; `error` says why it did not run."""
+    """One benchmark's samples, statistics and verdicts.
+
+    `error` says why it failed to run (it raised); `not_run` why it was left out on purpose
+    (it raised `NotRun`: say, a data set no setting names).
+    """
 
     name: str
     unit: str
@@ -82,6 +86,7 @@ class BenchmarkRecord(TypedDict):
     extra: dict[str, float]
     duration_s: float
     error: str | None
+    not_run: str | None
 
 
 class RunRecord(TypedDict):
@@ -145,18 +150,28 @@ def measured(bench: Benchmark, measurement: Measurement, summary: Summary,
         ratio_to_calibration=summary.median / calibration_median,
         target=target_record(bench.target), targets=results,
         passed=all(r["passed"] for r in results), extra=dict(measurement.extra),
-        duration_s=duration_s, error=None)
+        duration_s=duration_s, error=None, not_run=None)
 
 
 def failed(bench: Benchmark, error: str, duration_s: float) -> BenchmarkRecord:
     """The record of a benchmark that raised: no samples, no verdict, the error."""
+    return _unmeasured(bench, duration_s, error=error, not_run=None)
+
+
+def not_run(bench: Benchmark, reason: str, duration_s: float) -> BenchmarkRecord:
+    """The record of a benchmark left out (it raised `NotRun`): no samples, no verdict, why."""
+    return _unmeasured(bench, duration_s, error=None, not_run=reason)
+
+
+def _unmeasured(bench: Benchmark, duration_s: float, *, error: str | None,
+                not_run: str | None) -> BenchmarkRecord:
     results = [TargetResult(**target_record(t), observed=None, passed=None)
                for t in bench.targets]
     return BenchmarkRecord(
         name=bench.name, unit=bench.unit, description=bench.description, samples=[], n=0,
         median=None, p95=None, p99=None, mean=None, stdev=None, min=None, max=None,
         ratio_to_calibration=None, target=target_record(bench.target), targets=results,
-        passed=None, extra={}, duration_s=duration_s, error=error)
+        passed=None, extra={}, duration_s=duration_s, error=error, not_run=not_run)
 
 
 def _verdict(target: Target, summary: Summary) -> TargetResult:

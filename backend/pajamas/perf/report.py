@@ -1,4 +1,5 @@
-"""The run as a person reads it: a table of figures and verdicts, then what failed and why."""
+"""The run as a person reads it: a table of figures and verdicts, then what failed and why,
+and what was not run and why."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ def format_report(run: RunRecord) -> str:
 
 
 def verdict(bench: BenchmarkRecord) -> str:
-    """"pass", "FAIL" or "ERROR"."""
+    """"pass", "FAIL", "ERROR" or "not run"."""
     if bench["error"] is not None:
         return "ERROR"
+    if bench.get("not_run") is not None:  # .get: runs saved before not_run existed lack it
+        return "not run"
     return "pass" if bench["passed"] else "FAIL"
 
 
@@ -47,6 +50,8 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def _problems(bench: BenchmarkRecord) -> list[str]:
     if bench["error"] is not None:
         return [f"ERROR {bench['name']}: {bench['error']}"]
+    if bench.get("not_run") is not None:
+        return [f"not run {bench['name']}: {bench['not_run']}"]
     return [f"FAIL {bench['name']}: {t['stat']} = {_num(t['observed'])} {bench['unit']}, "
             f"target {_target(t)} {bench['unit']} ({t['source']})"
             for t in bench["targets"] if t["passed"] is False]

@@ -28,7 +28,7 @@ _MAX_IPC_PATH: Final = 100
 
 @dataclass(frozen=True)
 class ConnectionInfo:
-    """The contents of the connection file (PROTOCOL.md, Discovery)."""
+    """The contents of the connection file (docs/protocol.md, Discovery)."""
 
     protocol: int
     version: str

@@ -1,7 +1,7 @@
 """The wire format of protocol version 1: signing, the msgpack codec, and the three envelopes.
 
 This module alone knows how bytes on the socket map to requests, replies and events
-(PROTOCOL.md).  ``pack``/``unpack`` are inverses for every msgpack value; the ``encode_*``
+(docs/protocol.md).  ``pack``/``unpack`` are inverses for every msgpack value; the ``encode_*``
 functions build bodies and the ``parse_*`` functions read them back, raising `BadRequest` (with
 the offending value in the message) on anything malformed.
 

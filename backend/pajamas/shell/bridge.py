@@ -4,7 +4,7 @@ It holds no logic.  It forwards the call to `pajamas.rpc.client.Client.call` and
 outcome into the envelope `webui/src/bridge.js` expects, never an exception::
 
     {"ok": true,  "result": <the method's result>}
-    {"ok": false, "error": {"code", "message", "data"}}     code: a PROTOCOL.md error code
+    {"ok": false, "error": {"code", "message", "data"}}     code: a docs/protocol.md error code
 
 A `HubError` (raised by the client for an error reply, or because no core answers) keeps its
 code; anything else is a bug in the shell and becomes `internal`.
