@@ -169,8 +169,8 @@ class PluginRegistry:
     def _row(self, name: str) -> sqlite3.Row:
         rows = self._store.query(_BY_NAME, (name,))
         if not rows:
-            raise NotFound(f"no plugin named {name!r} is installed; plugin.list shows them",
-                           plugin=name)
+            raise NotFound(f"no plugin named {name!r} is installed", plugin=name,
+                           hint="plugin.list")
         return rows[0]
 
 

@@ -190,9 +190,8 @@ class Runtime:
         plugin = self._registry.get(name)
         _check_function(name, function, plugin["functions"])
         if name not in self._registry.enabled(persona):
-            raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}; enable "
-                            f"it with plugin.enable or `pajamas plugin enable {name} --persona "
-                            "NAME`", persona=persona, plugin=name)
+            raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}",
+                            persona=persona, plugin=name, hint="plugin.enable")
         return int(plugin["quotas"]["wall_s"])
 
     def _host(self, persona: str, name: str) -> Host:
