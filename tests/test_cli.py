@@ -1,5 +1,5 @@
-"""The `pajamas` command: personas are named by name or id everywhere, task commands start a
-core, and messages name commands, not protocol methods."""
+"""The `pajamas` command: the README lists every command, each answers --help, personas are
+named by name or id everywhere, task commands start a core, and messages name commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from pajamas.rpc.client import Client
 from tests.conftest import RunningCore, core_env
 from tests.plugins.conftest import TEXT_STATS
 
+ROOT = Path(__file__).resolve().parents[1]
 Command = tuple[str, ...]
 
 
@@ -54,9 +56,51 @@ def help_texts(parser: argparse.ArgumentParser) -> Iterator[str]:
     yield from (str(text) for text in [parser.description, *(a.help for a in actions)] if text)
 
 
+def readme_commands() -> list[Command]:
+    """The commands the README's "Using it" lists: the subcommand words of each example."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Using it", 1)[1].split("\n## ", 1)[0]
+    tree = dict(commands())
+    groups = {words[:i] for words in tree for i in range(1, len(words))}
+    found = []
+    for line in section.splitlines():
+        match = re.match(r"\s+\.venv/bin/pajamas\b(.*)", line)
+        if match is None:
+            continue
+        words: Command = ()
+        for word in match.group(1).split("#", 1)[0].split():
+            if (*words, word) not in tree and (*words, word) not in groups:
+                break
+            words = (*words, word)
+        found.append(words)
+    return found
+
+
 def run(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pajamas", *args], env=core_env(home),
                           capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_readme_lists_every_command_and_only_commands() -> None:
+    listed = readme_commands()
+    tree = [words for words, _ in commands()]
+    assert [words for words in tree if words not in listed] == []
+    assert [words for words in listed if words not in tree and words != ()] == []
+    assert () in listed  # the window
+
+
+def test_every_listed_command_answers_help(home: Path) -> None:
+    listed = sorted(set(readme_commands()))
+
+    def helped(words: Command) -> tuple[Command, int, str]:
+        done = run(home, *words, "--help", timeout=60)
+        return words, done.returncode, done.stdout
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(helped, listed))
+    for words, code, out in answers:
+        assert code == 0, words
+        assert out.startswith(f"usage: pajamas {' '.join(words)}".rstrip()), (words, out)
 
 
 def test_every_argument_naming_a_persona_takes_its_name_or_its_id() -> None:
