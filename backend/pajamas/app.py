@@ -170,7 +170,8 @@ class Core:
         metadata = store.install(self)  # hub.db
         personas = persona_methods.install(self, metadata)
         memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
-        plugin_methods.install(self, metadata, personas, memory, watchlist)
+        plugin_methods.install(self, metadata, personas, memory, cache=cache,
+                               watchlist=watchlist)
         if self._settings.debug_methods:
             debug.register(self._registry, self.stopping)
 

@@ -15,6 +15,7 @@ from pajamas import __version__
 from pajamas.cache.commands import add_cache_parser
 from pajamas.config import Settings, load_settings, resolve_home
 from pajamas.errors import CoreAlreadyRunning, HubError
+from pajamas.hints import describe
 from pajamas.memory.commands import add_memory_parser
 from pajamas.monitor.commands import add_monitor_parser
 from pajamas.personas.commands import add_persona_parser
@@ -28,7 +29,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     if hasattr(sys.stdout, "reconfigure"):  # a redirected Windows console cannot print µ or ✓
         sys.stdout.reconfigure(errors="replace")
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
+    home: Path | None = None
     try:
         home = resolve_home()
         home.mkdir(parents=True, exist_ok=True)
@@ -36,16 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler = getattr(args, "handler", _window)
         return handler(args, home, settings)
     except CoreAlreadyRunning as exc:
-        print(f"pajamas: {exc.message}", file=sys.stderr)
+        print(f"pajamas: {describe(exc, home)}", file=sys.stderr)
         return 3
     except HubError as exc:
-        print(f"pajamas: {exc.message}", file=sys.stderr)
+        print(f"pajamas: {describe(exc, home)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The `pajamas` command's parser, with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="pajamas", description="PajamasWeb AI Hub. With no command, opens the hub's window.")
     parser.add_argument("--version", action="version", version=f"pajamas-hub {__version__}")

@@ -116,7 +116,7 @@ class Settings:
         "highest priority first.", minimum=1
     )
     tasks_kept: int = _setting(
-        200, "Finished tasks that task.list keeps showing.", minimum=1
+        200, "Finished tasks the core keeps listing.", minimum=1
     )
     window_debug: bool = _setting(
         False, "Open the window with the web inspector enabled (right-click, Inspect)."
@@ -193,12 +193,14 @@ class Settings:
         "(false, or before the export: on the first memory call)."
     )
     memory_duplicate_similarity: float = _setting(
-        0.95, "memory.consolidate merges two memories when their cosine similarity is at "
-        "least this and their texts nearly match (see memory/consolidate.py).", minimum=0.0
+        0.95, "Consolidating a persona's memory merges two memories when their cosine "
+        "similarity is at least this and their texts nearly match (see memory/consolidate.py).",
+        minimum=0.0
     )
     memory_contradiction_similarity: float = _setting(
-        0.80, "memory.consolidate marks the older of two memories superseded when their cosine "
-        "similarity is at least this and their numbers or negation differ.", minimum=0.0
+        0.80, "Consolidating a persona's memory marks the older of two memories superseded "
+        "when their cosine similarity is at least this and their numbers or negation differ.",
+        minimum=0.0
     )
     # plugins
     plugin_memory_mb: int = _setting(

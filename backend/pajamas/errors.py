@@ -29,6 +29,12 @@ Every class has a ``code`` (the protocol's error code) and ``data`` (a map sent 
 ``data``).  ``to_wire`` and ``from_wire`` are inverses for the RPC layer: the core sends
 ``to_wire(exc)`` and the client raises ``from_wire(error)``, so a caller catches the same class
 on either side of the socket.
+
+A message says what was wrong, for a person, and names neither a protocol method nor a CLI
+command: it reaches the web UI, the command line and scripts alike.  When another method helps
+(one that lists what exists, or fixes the problem), ``data["hint"]`` names it
+(``"persona.list"``), and each client words it in its own terms: `pajamas.hints` gives the
+command line's (``pajamas persona list``).
 """
 
 from __future__ import annotations
@@ -83,9 +89,7 @@ class UnknownMethod(ProtocolError):
     code: ClassVar[str] = "unknown_method"
 
     def __init__(self, method: str) -> None:
-        super().__init__(
-            f"unknown method {method!r}; system.methods lists the methods", method=method
-        )
+        super().__init__(f"unknown method {method!r}", method=method, hint="system.methods")
 
 
 class InvalidParams(ProtocolError):

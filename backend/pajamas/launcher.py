@@ -73,12 +73,21 @@ def command_call(home: Path, start_timeout: float, method: str,
         return client.call(method, params)
 
 
+def find_persona(client: Client, persona: str) -> dict[str, Any]:
+    """The persona a CLI command names, by name (any case) or else by id."""
+    for key in ("name", "id"):
+        try:
+            found: dict[str, Any] = client.call("persona.get", {key: persona})
+        except NotFound:
+            continue
+        return found
+    raise NotFound(f"no persona is named {persona!r} or has that id", persona=persona,
+                   hint="persona.list")
+
+
 def persona_id(client: Client, persona: str) -> str:
     """The id of the persona a CLI command names, by name or else by id."""
-    try:
-        return str(client.call("persona.get", {"name": persona})["id"])
-    except NotFound:
-        return str(client.call("persona.get", {"id": persona})["id"])
+    return str(find_persona(client, persona)["id"])
 
 
 def start_core(home: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

@@ -62,8 +62,8 @@ class Slot(Generic[T]):
             raise Busy(f"the {self.stage} stage of start-up is still running; retry shortly",
                        stage=self.stage)
         if self._error is not None:
-            raise Internal(f"{self.stage} is unavailable: its start-up stage {self._error}; "
-                           "system.health has the details", stage=self.stage)
+            raise Internal(f"{self.stage} is unavailable: its start-up stage {self._error}",
+                           stage=self.stage, hint="system.health")
         return self._value  # type: ignore[return-value]  # set together with _ready
 
     @property

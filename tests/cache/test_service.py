@@ -38,6 +38,16 @@ TIER_KEYS = {"hits", "misses", "hit_rate", "items", "bytes", "budget_bytes", "ev
              "get_p99_us", "set_p50_us", "set_p99_us"}
 
 
+def test_the_namespaces_share_each_tier_and_search_keeps_no_cold_pages() -> None:
+    for tier in ("hot_bytes", "warm_bytes", "cold_bytes", "hot_floor_bytes"):
+        total = {"hot_bytes": 64, "warm_bytes": 512, "cold_bytes": 2048,
+                 "hot_floor_bytes": 8}[tier] * MB
+        assert total - 3 <= sum(getattr(config, tier) for config in HUB) <= total, tier
+    budgets = {config.name: config for config in HUB}
+    assert budgets["search"].cold_bytes == 0  # stale at the next memory write
+    assert budgets["embeddings"].cold_bytes > budgets["plugin_results"].cold_bytes
+
+
 def test_stats_report_every_namespace_and_tier(client: Client) -> None:
     stats = client.call("cache.stats")
     assert set(stats) == {"pressure", "hot_bytes", "hot_budget_bytes", "namespaces"}

@@ -81,13 +81,32 @@ def test_only_pure_plugin_functions_are_cached_and_never_across_personas(service
 
     def call(persona: str, pure: bool) -> Any:
         return wiring.cached_plugin_call(
-            cache, persona=persona, plugin="dice", version="1.0", function="roll",
+            cache, persona=persona, plugin="dice", release="1.0+ab", function="roll",
             args={"sides": 6}, pure=pure, call=lambda: calls.append(persona) or len(calls))
 
     assert [call("p1", True), call("p1", True), call("p2", True)] == [1, 1, 2]
     assert [call("p1", False), call("p1", False)] == [3, 4]
-    cache.invalidate_tag(wiring.plugin_tag("dice"))
+    cache.invalidate_tag(wiring.plugin_tag("dice"))  # uninstalled: every persona's goes
+    assert [call("p1", True), call("p2", True)] == [5, 6]
+    wiring.memory_changed(cache, "p1")  # dice reads no memory: its results stay
     assert call("p1", True) == 5
+    cache.invalidate_tag(wiring.plugin_results_tag("p1"))  # p1 deleted: only p1's go
+    assert [call("p1", True), call("p2", True)] == [7, 6]
+
+
+def test_a_memory_reader_s_results_go_stale_with_the_memory(service: Any) -> None:
+    cache: Cache = service().cache
+    calls: list[int] = []
+
+    def call(release: str = "1.0+ab") -> Any:
+        return wiring.cached_plugin_call(
+            cache, persona="p1", plugin="notes", release=release, function="recall", args={},
+            pure=True, reads_memory=True, call=lambda: calls.append(1) or len(calls))
+
+    assert [call(), call()] == [1, 1]
+    wiring.memory_changed(cache, "p1")
+    assert [call(), call()] == [2, 2]
+    assert call("1.0+cd") == 3  # another install of the plugin
 
 
 def test_the_service_splits_the_settings_budgets_and_sheds_under_pressure(

@@ -151,8 +151,9 @@ def test_bad_watch_and_history_requests_say_what_was_wrong(fast: Client) -> None
     with pytest.raises(InvalidParams) as dotted:
         fast.call("monitor.watch", {"pid": 1, "role": "shell", "name": "a.b"})
     assert dotted.value.field == "name"
-    with pytest.raises(NotFound, match=r"monitor\.metrics"):
+    with pytest.raises(NotFound, match=r"no metric 'nobody\.rss'") as missing:
         fast.call("monitor.history", {"metric": "nobody.rss"})
+    assert missing.value.data["hint"] == "monitor.metrics"
     with pytest.raises(InvalidParams):
         fast.call("monitor.history", {"metric": "core.rss", "window_s": 0})
 

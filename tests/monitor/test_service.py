@@ -91,5 +91,6 @@ def test_history_spans_a_restart_through_the_archive(tmp_path: Path) -> None:
     clock.now += 5
     points = second.series("core.rss", 60)
     assert [round(v / MB, 1) for _, v in points] == [5.0, 14.5, 24.5, 30.0]
-    with pytest.raises(NotFound, match=r"monitor\.metrics"):
+    with pytest.raises(NotFound, match=r"no metric 'nobody\.rss'") as missing:
         second.series("nobody.rss", 60)
+    assert missing.value.data["hint"] == "monitor.metrics"

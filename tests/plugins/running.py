@@ -8,6 +8,7 @@ persona all the while a hostile plugin runs, and records anything that went wron
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -33,6 +34,14 @@ PLUGIN_SETTINGS = {
 }
 SAMPLE = "The cat sat. The dog ran far away!"
 SAMPLE_COUNT = {"words": 8, "sentences": 2}
+_fresh = itertools.count(1)
+
+
+def fresh_sample() -> tuple[str, dict[str, int]]:
+    """A text text-stats was never given, and its count: text-stats is pure, so a repeated
+    text would be answered from the cache, and a caller that means to reach a host must not
+    repeat one."""
+    return f"{SAMPLE} Call {next(_fresh)}.", {"words": 10, "sentences": 3}
 
 
 @contextmanager
@@ -62,7 +71,8 @@ def call(client: Client, persona: str, name: str, function: str,
 
 @dataclass
 class Bystander:
-    """Pings the core and calls text-stats for a persona in a thread, until stopped."""
+    """Pings the core and calls text-stats (new texts) for a persona in a thread, until
+    stopped."""
 
     core: RunningCore
     persona: str
@@ -81,8 +91,9 @@ class Bystander:
         try:
             pong = client.call("system.ping")
             self.pings += pong["pong"] is True
-            reply = call(client, self.persona, "text-stats", "count", {"text": SAMPLE})
-            if reply["result"] != SAMPLE_COUNT:
+            text, count = fresh_sample()
+            reply = call(client, self.persona, "text-stats", "count", {"text": text})
+            if reply["result"] != count:
                 self.errors.append(f"text-stats answered {reply['result']!r}")
             self.calls += 1
         except Exception as exc:  # every failure is recorded and fails the test

@@ -142,8 +142,9 @@ def test_bad_calls_are_refused_with_what_was_wrong(plugin_home: RunningCore, per
         with pytest.raises(InvalidParams, match="timeout_s"):
             call(client, persona, echo, "run", timeout_s=-1)
         client.call("plugin.disable", {"persona": persona, "name": echo})
-        with pytest.raises(Forbidden, match=r"plugin\.enable"):
+        with pytest.raises(Forbidden, match="is not enabled for persona") as disabled:
             call(client, persona, echo, "run")
+        assert disabled.value.data["hint"] == "plugin.enable"
 
 
 def test_a_plugin_exception_reaches_the_caller_with_its_traceback(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pajamas.plugins.manifest import FUNCTION_KEYS, PERMISSIONS, PLUGIN_KEYS, QUOTA_RANGES
+from pajamas.plugins.manifest import (
+    FUNCTION_KEYS,
+    PERMISSIONS,
+    PLUGIN_KEYS,
+    QUOTA_RANGES,
+    Function,
+)
 from tests.plugins.conftest import ROOT
 
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
@@ -17,6 +23,8 @@ def test_every_key_permission_and_quota_is_documented_with_its_range() -> None:
     for quota, (low, high) in QUOTA_RANGES.items():
         assert f"`[quotas] {quota}` | whole number, {low} to {high};" in DOC, quota
         assert f"setting `plugin_{quota}`" in DOC, quota
+    assert Function("f").pure is False
+    assert "| `[functions.NAME] pure` | `true` or `false`; default `false`" in DOC
 
 
 def test_every_quota_says_what_happens_on_a_breach() -> None:

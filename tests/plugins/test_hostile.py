@@ -30,6 +30,7 @@ from tests.plugins.running import (
     SAMPLE_COUNT,
     bystander,
     call,
+    fresh_sample,
     install,
     plugin_core,
     survivors,
@@ -220,7 +221,8 @@ def test_a_forged_host_api_request_cannot_reach_another_persona(hub: Hub) -> Non
 
 
 def test_an_escaper_can_neither_lift_its_limits_nor_signal_others(hub: Hub) -> None:
-    call(hub.client, hub.ada, "text-stats", "count", {"text": SAMPLE})  # a warm host of Ada's
+    text, _ = fresh_sample()  # a text no call sent before reaches a host, warm for Ada
+    call(hub.client, hub.ada, "text-stats", "count", {"text": text})
     (ada_host,) = hub.client.call("plugin.status", {"persona": hub.ada})["items"]
     victims = {"the core": hub.core.process.pid, "Ada's text-stats host": ada_host["pid"],
                "the test": os.getpid()}

@@ -62,6 +62,16 @@ def test_left_out_quotas_and_permissions_take_the_defaults() -> None:
     assert found.to_map()["functions"] == {"count": {"description": "Count.", "pure": True}}
 
 
+def test_a_function_is_impure_unless_it_says_it_is_pure() -> None:
+    data = with_("functions", count={"description": "Count."},
+                 hash={"description": "Hash.", "pure": True},
+                 fetch={"description": "Fetch.", "pure": False})
+    found = parse(toml(data), DEFAULTS)
+    assert found.functions == {"count": Function("Count."), "hash": Function("Hash.", pure=True),
+                               "fetch": Function("Fetch.", pure=False)}
+    assert found.to_map()["functions"]["count"] == {"description": "Count.", "pure": False}
+
+
 def test_permissions_are_read() -> None:
     found = parse(toml(with_("permissions", network=True, memory_write=True)), DEFAULTS)
     assert found.permissions == Permissions(network=True, memory_write=True)
@@ -78,7 +88,6 @@ def test_permissions_are_read() -> None:
     (with_("plugin", entry="main.txt"), "entry", ".py module"),
     (with_("plugin", api=2), "api", "api must be 1"),
     (with_("plugin", color="red"), "color", "[plugin] color is not a known key"),
-    (with_("functions", count={"description": "Count."}), "pure", "pure is missing"),
     (with_("functions", count={"description": "Count.", "pure": "yes"}), "pure",
      "true or false"),
     (with_("functions", count={"pure": True}), "description", "description is missing"),

@@ -49,8 +49,8 @@ def test_an_error_reply_keeps_its_code_message_and_data(bridge: Bridge) -> None:
     envelope = from_new_thread(bridge, "no.such_method")
     assert envelope == {"ok": False, "error": {
         "code": "unknown_method",
-        "message": "unknown method 'no.such_method'; system.methods lists the methods",
-        "data": {"method": "no.such_method"}}}
+        "message": "unknown method 'no.such_method'",
+        "data": {"method": "no.such_method", "hint": "system.methods"}}}
 
     envelope = from_new_thread(bridge, "debug.sleep", {"seconds": -1})
     assert envelope["ok"] is False

@@ -165,8 +165,9 @@ def test_the_list_is_paginated_newest_first_and_bounded(manager: TaskManager) ->
     assert page["total"] == 5  # keep_finished=5: the 3 oldest finished tasks are forgotten
     assert [t["id"] for t in page["items"]] == [ids[-2], ids[-3]]
     assert manager.list(state="failed")["total"] == 0
-    with pytest.raises(NotFound, match=r"task\.list"):
+    with pytest.raises(NotFound, match="keeps the last 5 finished tasks") as forgotten:
         manager.get(ids[0])
+    assert forgotten.value.data["hint"] == "task.list"
 
 
 def test_unknown_ids_and_bad_kinds_are_refused(manager: TaskManager) -> None:

@@ -20,7 +20,7 @@ def add_cache_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     cache_sub = cache.add_subparsers(title="cache commands", metavar="CACHE_COMMAND",
                                      required=True)
     stats = cache_sub.add_parser("stats", help="hits, sizes, moves and latencies per tier")
-    stats.add_argument("--json", action="store_true", help="print the cache.stats reply as JSON")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     stats.set_defaults(handler=stats_command)
     clear = cache_sub.add_parser("clear", help="empty one namespace's tiers, or all of them")
     clear.add_argument("namespace", nargs="?", default=None,
@@ -29,7 +29,7 @@ def add_cache_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def stats_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Print cache.stats as a table (or JSON)."""
+    """Print the cache's figures as a table (or JSON)."""
     from pajamas.cache.report import format_stats  # noqa: PLC0415
 
     stats = _call(home, settings, "cache.stats", {})

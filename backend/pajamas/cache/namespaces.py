@@ -7,8 +7,8 @@ The hub's three namespaces share the tier budgets that the settings give, in fix
   to the warm tier at once: embeddings survive a restart, even a crash.
 - ``search``: results of (persona, query, params); a write to the persona's memory
   invalidates them by tag, and a TTL bounds how far recency weighting lets them drift.
-- ``plugin_results``: results of functions a plugin's manifest declares pure; they can be
-  large, so most of the namespace's room is in the cold tier.
+- ``plugin_results``: results of functions a plugin's manifest declares pure (see
+  `pajamas.plugins.results`), per persona, until the plugin is reinstalled or a day passes.
 """
 
 from __future__ import annotations
@@ -66,10 +66,23 @@ class _Share:
     write_through: bool
 
 
+# Each tier's shares follow what the namespaces put in it and how long it stays good (a budget
+# is a cap, but a namespace cannot lend its unused room to another, so a share left idle
+# shrinks the others):
+# - embeddings: every memory added and every query embeds a text (1.5 KB of float32 each, a
+#   few ms of model time), and a vector never goes stale, so they are most of every tier: at
+#   the default settings the hot tier keeps ~20k vectors, the warm ~250k (all of a large
+#   persona's memory) and the cold ~1M, which is what survives weeks of use.
+# - search: a page of results (a few KB) goes stale at the persona's next memory write, which
+#   comes every turn of a chat, so it is read from memory or not at all: most of its room is
+#   hot, a little warm bridges a restart, and a cold tier would only hold dead pages.
+# - plugin_results: what pure functions return (text-stats' counts, calculator's numbers: tens
+#   of bytes; at most a plugin's output_kb, 1 MB by default), 6 MB hot at the defaults holds
+#   tens of thousands; the disk tiers keep the larger ones (up to a quarter of a tier each).
 _SHARES: Final = {
-    EMBEDDINGS: _Share(hot=0.4, warm=0.5, cold=0.2, ttl_s=None, write_through=True),
-    SEARCH: _Share(hot=0.4, warm=0.25, cold=0.2, ttl_s=3600.0, write_through=False),
-    PLUGIN_RESULTS: _Share(hot=0.2, warm=0.25, cold=0.6, ttl_s=86400.0, write_through=False),
+    EMBEDDINGS: _Share(hot=0.5, warm=0.75, cold=0.9, ttl_s=None, write_through=True),
+    SEARCH: _Share(hot=0.4, warm=0.15, cold=0.0, ttl_s=3600.0, write_through=False),
+    PLUGIN_RESULTS: _Share(hot=0.1, warm=0.1, cold=0.1, ttl_s=86400.0, write_through=False),
 }
 
 

@@ -5,9 +5,11 @@
 - Search results are cached by (persona, query, params), tagged with the persona; a write to
   the persona's memory calls `memory_changed`, which turns them all stale at once.
 - A plugin function's results are cached only when its manifest declares it pure, by
-  (persona, plugin, version, function, args), tagged with the persona and the plugin.  The
-  persona is part of the key even for a pure function, so a wrong manifest can never hand one
-  persona's result to another.
+  (persona, plugin, release, function, args); the release names one install of the plugin
+  (its version and files), so a reinstall never meets an older result.  They are tagged with
+  the plugin (uninstalled) and the persona's plugin results (persona deleted), and with the
+  persona's memory when the plugin may read it.  The persona is part of the key even for a
+  pure function, so a wrong manifest can never hand one persona's result to another.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def plugin_tag(plugin: str) -> str:
     return f"plugin:{plugin}"
 
 
+def plugin_results_tag(persona: str) -> str:
+    """The tag of every plugin result cached for persona (for deleting the persona)."""
+    return f"plugin-results:{persona}"
+
+
 def embedding_key(model: str, text: str) -> bytes:
     """The key of text's embedding by model: the model id, NUL, the SHA-256 of the text."""
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
@@ -44,10 +51,10 @@ def search_key(persona: str, query: str, params: Mapping[str, Any]) -> bytes:
     return _digest(["search", persona, query, params])
 
 
-def plugin_result_key(persona: str, plugin: str, version: str, function: str,
+def plugin_result_key(persona: str, plugin: str, release: str, function: str,
                       args: Mapping[str, Any]) -> bytes:
-    """The key of a plugin call's result."""
-    return _digest(["plugin", persona, plugin, version, function, args])
+    """The key of a plugin call's result: a digest of all of it, args in any key order."""
+    return _digest(["plugin", persona, plugin, release, function, args])
 
 
 def cached_embeddings(cache: Cache, model: str, texts: Sequence[str],
@@ -78,15 +85,20 @@ def memory_changed(cache: Cache, persona: str) -> None:
     cache.invalidate_tag(persona_tag(persona))
 
 
-def cached_plugin_call(cache: Cache, *, persona: str, plugin: str, version: str,
+def cached_plugin_call(cache: Cache, *, persona: str, plugin: str, release: str,
                        function: str, args: Mapping[str, Any], pure: bool,
-                       call: Callable[[], Any]) -> Any:
-    """The result of a plugin call: cached when the function is pure, else just `call()`."""
+                       call: Callable[[], Any], reads_memory: bool = False) -> Any:
+    """The result of a plugin call: cached when the function is pure, else just `call()`.
+
+    Only a result is stored: an exception `call` raises reaches the caller, uncached.
+    """
     if not pure:
         return call()
-    key = plugin_result_key(persona, plugin, version, function, args)
-    return cache.get_or_load(PLUGIN_RESULTS, key, call,
-                             tags=[persona_tag(persona), plugin_tag(plugin)])
+    key = plugin_result_key(persona, plugin, release, function, args)
+    tags = [plugin_tag(plugin), plugin_results_tag(persona)]
+    if reads_memory:  # its result may come from the memory: stale once the memory changes
+        tags.append(persona_tag(persona))
+    return cache.get_or_load(PLUGIN_RESULTS, key, call, tags=tags)
 
 
 def _digest(parts: list[Any]) -> bytes:

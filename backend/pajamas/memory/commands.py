@@ -94,7 +94,7 @@ def search_command(args: argparse.Namespace, home: Path, settings: Settings) -> 
 
 
 def stats_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Print memory.stats as JSON."""
+    """Print a persona's memory figures as JSON."""
     print(json.dumps(_call(home, settings, args.persona, "memory.stats", {}), indent=1))
     return 0
 
@@ -154,8 +154,9 @@ def _task(home: Path, settings: Settings, persona: str | None, method: str,
         finally:
             events.close()
     if view["state"] != "done":
-        reason = view["error"]["message"] if view["error"] else view["state"]
-        print(f"pajamas: task {view['id']} {view['state']}: {reason}", file=sys.stderr)
+        from pajamas.tasks.commands import task_failure  # noqa: PLC0415
+
+        print(task_failure(view, home), file=sys.stderr)
         return 2
     print(json.dumps(view["result"]))
     return 0

@@ -49,6 +49,5 @@ def check_model(recorded: Mapping[bytes, bytes] | None, model_id: str, dimension
     if (found, size) != (model_id, str(dimension)):
         raise ModelChanged(
             f"the memory of persona {persona} was embedded with {found or 'an unknown model'} "
-            f"({size} dimensions), not {model_id} ({dimension}): run memory.reembed (or "
-            "`pajamas memory reembed`) to re-embed it first", persona=persona, model=found,
-            expected=model_id)
+            f"({size} dimensions), not {model_id} ({dimension}): re-embed it first",
+            persona=persona, model=found, expected=model_id, hint="memory.reembed")

@@ -14,7 +14,7 @@ from pajamas.config import Settings
 
 
 def add_monitor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `pajamas monitor snapshot|history|alerts|profile`."""
+    """Add `pajamas monitor snapshot|history|metrics|profile`."""
     monitor = sub.add_parser("monitor", help="the hub's processes: usage, history, alerts")
     monitor_sub = monitor.add_subparsers(title="monitor commands", metavar="MONITOR_COMMAND",
                                          required=True)
@@ -26,6 +26,8 @@ def add_monitor_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
                          help="how far back (default 3600)")
     history.add_argument("--points", type=int, default=60, help="at most this many (default 60)")
     history.set_defaults(handler=history_command)
+    metrics = monitor_sub.add_parser("metrics", help="the metrics history can show")
+    metrics.set_defaults(handler=metrics_command)
     profile = monitor_sub.add_parser("profile", help="tracemalloc: first call starts tracing, "
                                                      "later ones list the growing lines")
     profile.add_argument("--limit", type=int, default=10)
@@ -47,6 +49,13 @@ def history_command(args: argparse.Namespace, home: Path, settings: Settings) ->
 
     params = {"metric": args.metric, "window_s": args.window, "max_points": args.points}
     print(format_points(args.metric, _call(home, settings, "monitor.history", params)["points"]))
+    return 0
+
+
+def metrics_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Print the names of the metrics with recent points, one a line."""
+    for name in _call(home, settings, "monitor.metrics", {})["items"]:
+        print(name)
     return 0
 
 

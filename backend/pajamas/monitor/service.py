@@ -215,8 +215,8 @@ class Monitor:
         older = self.archive.read(metric, since, recent[0][0] if recent else math.inf)
         points = older + recent
         if not points and metric not in self.history.metrics():
-            raise NotFound(f"no metric {metric!r} has been recorded; monitor.metrics lists them",
-                           metric=metric)
+            raise NotFound(f"no metric {metric!r} has been recorded", metric=metric,
+                           hint="monitor.metrics")
         return points
 
 

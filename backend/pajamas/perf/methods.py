@@ -128,7 +128,7 @@ def load_run(home: Path, run: str | None) -> dict[str, Any]:
 def _latest(folder: Path) -> Path:
     runs = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not runs:
-        raise NotFound(f"no perf run has been saved in {folder} yet; start one with perf.run")
+        raise NotFound(f"no perf run has been saved in {folder} yet", hint="perf.run")
     return runs[-1]  # run ids sort by start time
 
 
@@ -144,5 +144,5 @@ def _refuse_second_run(manager: TaskManager) -> None:
     for state in ("queued", "running"):
         busy = manager.list(state=state, kind="perf", limit=1)["items"]
         if busy:
-            raise Conflict(f"a perf run is already {state} (task {busy[0]['id']}); wait for it "
-                           "or cancel it with task.cancel", task=busy[0]["id"])
+            raise Conflict(f"a perf run is already {state} (task {busy[0]['id']})",
+                           task=busy[0]["id"], hint="task.cancel")

@@ -29,7 +29,7 @@ def add_persona_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     imported.add_argument("file", type=Path, help="a Character Card V1/V2/V3, .json or .png")
     imported.set_defaults(handler=import_command)
     exported = persona_sub.add_parser("export", help="write a persona as a Character Card V2")
-    exported.add_argument("name", help="the persona's name")
+    exported.add_argument("persona", help="the persona's name or id")
     exported.add_argument("-o", "--output", type=Path, required=True,
                           help="the card file to write: .png for a PNG card, else JSON")
     exported.set_defaults(handler=export_command)
@@ -52,9 +52,11 @@ def import_command(args: argparse.Namespace, home: Path, settings: Settings) -> 
 
 
 def export_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Write the named persona's card to the output file."""
+    """Write the persona's card (named by name or id) to the output file."""
+    from pajamas.launcher import find_persona  # noqa: PLC0415
+
     with _client(home, settings) as client:
-        persona = client.call("persona.get", {"name": args.name})
+        persona = find_persona(client, args.persona)
         card = client.call("persona.export", {"id": persona["id"]})["card"]
     write_card_file(args.output, card)
     print(f"exported {persona['name']} to {args.output}")

@@ -73,7 +73,7 @@ def register(registry: Registry, personas: Slot[PersonaService]) -> None:
             return service.get(id)
         if name is not None:
             return service.find(name)
-        raise InvalidParams("persona.get needs `id` or `name`", field="id")
+        raise InvalidParams("give the persona's `id` or its `name`", field="id")
 
     def update(id: str, name: str | None = None, description: str | None = None,
                system_prompt: str | None = None, settings: dict[str, Any] | None = None,

@@ -64,7 +64,7 @@ class PersonaService:
         """The persona called name (any case); `NotFound` if there is none."""
         rows = self._store.query(_BY_NAME, (name,))
         if not rows:
-            raise NotFound(f"no persona named {name!r}; persona.list shows them", name=name)
+            raise NotFound(f"no persona named {name!r}", name=name, hint="persona.list")
         return _persona(rows[0])
 
     def exists(self, persona_id: str) -> bool:
@@ -147,5 +147,5 @@ def _persona(row: sqlite3.Row) -> Persona:
 
 
 def _not_found(persona_id: str) -> NotFound:
-    return NotFound(f"no persona with id {persona_id!r}; persona.list shows them",
-                    persona=persona_id)
+    return NotFound(f"no persona with id {persona_id!r}", persona=persona_id,
+                    hint="persona.list")

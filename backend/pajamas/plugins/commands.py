@@ -38,7 +38,7 @@ def add_plugin_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     for verb, enabled in (("enable", True), ("disable", False)):
         switch = plugin_sub.add_parser(verb, help=f"{verb} a plugin for a persona")
         switch.add_argument("name", help="the plugin's name")
-        switch.add_argument("--persona", required=True, help="the persona's name")
+        switch.add_argument("--persona", required=True, help="the persona's name or id")
         switch.set_defaults(handler=enable_command, enabled=enabled)
     _add_run_parsers(plugin_sub)
 
@@ -84,9 +84,11 @@ def uninstall_command(args: argparse.Namespace, home: Path, settings: Settings) 
 
 def enable_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Enable or disable the named plugin for the named persona."""
+    from pajamas.launcher import find_persona  # noqa: PLC0415
+
     method = "plugin.enable" if args.enabled else "plugin.disable"
     with _client(home, settings) as client:
-        persona = client.call("persona.get", {"name": args.persona})
+        persona = find_persona(client, args.persona)
         client.call(method, {"persona": persona["id"], "name": args.name})
     print(f"{args.name} {'enabled' if args.enabled else 'disabled'} for {persona['name']}")
     return 0

@@ -38,10 +38,14 @@ FUNCTION_KEYS: Final = ("description", "pure")
 
 @dataclass(frozen=True)
 class Function:
-    """A callable function the manifest declares."""
+    """A callable function the manifest declares.
+
+    `pure` (same args, same result) lets the hub answer a repeated call from its cache; it
+    defaults to false, the safe side, like the permissions.
+    """
 
     description: str
-    pure: bool
+    pure: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ def _function(name: str, spec: Any) -> Function:
     if not isinstance(spec, dict):
         raise _error(name, f"{where} must be a table, not {spec!r}")
     _known(f"{where} ", spec, FUNCTION_KEYS)
-    pure = _required(spec, where, "pure")
+    pure = spec.get("pure", False)
     if not isinstance(pure, bool):
         raise _error("pure", f"{where} pure must be true or false, not {pure!r}")
     return Function(description=_text(spec, where, "description"), pure=pure)

@@ -17,6 +17,7 @@ from pajamas.rpc.methods import Registry
 from pajamas.stages import Slot
 
 if TYPE_CHECKING:
+    from pajamas.cache.service import CacheService
     from pajamas.context import Context
     from pajamas.memory.service import MemoryService
     from pajamas.monitor.watchlist import Watchlist
@@ -27,25 +28,29 @@ if TYPE_CHECKING:
 
 
 def install(ctx: Context, metadata: Slot[MetadataStore], personas: Slot[PersonaService],
-            memory: Slot[MemoryService], watchlist: Watchlist) -> Slot[PluginRegistry]:
+            memory: Slot[MemoryService], *, cache: Slot[CacheService],
+            watchlist: Watchlist) -> Slot[PluginRegistry]:
     """Add the plugins and plugin_runtime stages and the plugin.* methods; the registry's slot.
 
     Hosts run for personas, serve the host API from their persona's memory, and are sampled
-    by the monitor through `watchlist`.
+    by the monitor through `watchlist`; pure functions' results are kept in the cache once it
+    is up.
     """
     plugins = ctx.stages.add("plugins", lambda: _registry(ctx, metadata.get(), personas.get()),
                              needs=(metadata, personas))
     runtime = ctx.stages.add("plugin_runtime",
                              lambda: _runtime(ctx, plugins.get(), personas.get(), memory,
-                                              watchlist),
+                                              cache=cache, watchlist=watchlist),
                              stop=lambda runtime: runtime.close(), needs=(plugins, memory))
     register(ctx.registry, plugins, runtime)
     return plugins
 
 
 def _runtime(ctx: Context, registry: PluginRegistry, personas: PersonaService,
-             memory: Slot[MemoryService], watchlist: Watchlist) -> Runtime:
+             memory: Slot[MemoryService], *, cache: Slot[CacheService],
+             watchlist: Watchlist) -> Runtime:
     from pajamas.plugins.hostapi import HostApi  # noqa: PLC0415
+    from pajamas.plugins.results import PluginResults  # noqa: PLC0415
     from pajamas.plugins.runtime import Runtime, RuntimeSettings  # noqa: PLC0415
 
     settings = ctx.settings
@@ -54,7 +59,8 @@ def _runtime(ctx: Context, registry: PluginRegistry, personas: PersonaService,
                           idle_s=settings.plugin_idle_s,
                           max_failures=settings.plugin_max_failures,
                           heartbeat_s=settings.plugin_heartbeat_s,
-                          sample_s=settings.plugin_sample_s), watchlist=watchlist)
+                          sample_s=settings.plugin_sample_s), watchlist=watchlist,
+                      results=PluginResults.of(cache))
     personas.on_delete(runtime.forget_persona)
     ctx.add_shed(Shed("plugin_hosts", runtime.shed))
     ctx.add_info("containment", runtime.containment)
@@ -140,8 +146,10 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
 
         The function runs in the plugin's sandboxed host for that persona (started on the
         first call, kept warm), with `args` as keyword arguments.  `timeout_s` may only lower
-        the manifest's wall_s.  usage is {"cpu_s", "wall_s", "peak_rss" (bytes)}.
-        not_found if the persona, the plugin or the function is absent; forbidden if the
+        the manifest's wall_s.  usage is {"cpu_s", "wall_s", "peak_rss" (bytes)}.  A function
+        its manifest marks pure is answered from the cache when the same persona called it with
+        the same args since the plugin was installed; no host runs then, and usage is all
+        zeros.  not_found if the persona, the plugin or the function is absent; forbidden if the
         plugin is not enabled for the persona or uses the host API beyond its permissions;
         quota_exceeded (data: persona, plugin, quota, limit, measured), timeout (data:
         limit_s, wall_s) or plugin_failed (data: reason "exception" with exception, message

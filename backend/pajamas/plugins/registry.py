@@ -9,6 +9,7 @@ one transaction; `verify` re-hashes the folder and refuses a plugin whose files 
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -123,6 +124,16 @@ class PluginRegistry:
         return manifest.parse((folder / manifest.FILENAME).read_text(encoding="utf-8"),
                               self._defaults)
 
+    def release(self, name: str) -> str:
+        """What names this install of the plugin: its version and a digest of its install time
+        and every file's SHA-256 as recorded at install, so a reinstall always gives another."""
+        row = self._row(name)
+        digest = hashlib.sha256(f"{row['version']}\0{row['installed_at']!r}".encode())
+        for path, sha256 in self._store.query("SELECT path, sha256 FROM plugin_files "
+                                              "WHERE plugin = ? ORDER BY path", (name,)):
+            digest.update(f"\0{path}\0{sha256}".encode("utf-8", "surrogatepass"))
+        return f"{row['version']}+{digest.hexdigest()[:32]}"
+
     def path(self, name: str, version: str) -> Path:
         """The folder the plugin's version is installed in."""
         return self.folder / name / version
@@ -169,8 +180,8 @@ class PluginRegistry:
     def _row(self, name: str) -> sqlite3.Row:
         rows = self._store.query(_BY_NAME, (name,))
         if not rows:
-            raise NotFound(f"no plugin named {name!r} is installed; plugin.list shows them",
-                           plugin=name)
+            raise NotFound(f"no plugin named {name!r} is installed", plugin=name,
+                           hint="plugin.list")
         return rows[0]
 
 

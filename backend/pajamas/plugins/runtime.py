@@ -4,6 +4,8 @@ A host starts on the first call (its plugin's files verified again first), stays
 stopped after `plugin_idle_s` without calls, when memory runs short (a `Shed`), at shutdown,
 and when its plugin is uninstalled or disabled or its persona deleted.  Failures in a row are
 counted per (persona, plugin): `plugin_max_failures` of them disable the plugin for the persona.
+Given `PluginResults`, a call of a pure function that was answered before is answered from
+the cache, once the call is checked (the persona, the plugin enabled for it, the function).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
 from pajamas.errors import (
     Forbidden,
@@ -29,6 +31,7 @@ from pajamas.errors import (
 )
 from pajamas.plugins.forkserver import Template
 from pajamas.plugins.hostapi import HostApi
+from pajamas.plugins.results import PluginResults, PureCall
 from pajamas.plugins.sandbox import cgroup
 from pajamas.plugins.sandbox.paths import readable_paths
 from pajamas.plugins.supervisor import EXIT_WAIT_S, Host, HostEnded, Usage
@@ -57,16 +60,28 @@ class RuntimeSettings:
     sample_s: float
 
 
+class _Plan(NamedTuple):
+    """What a checked call needs: its plugin's wall_s, and whether its function is pure and
+    the plugin may read the persona's memory (for the result cache)."""
+
+    wall_s: int
+    pure: bool
+    reads_memory: bool
+
+
 @final
 class Runtime:
     """Runs plugin calls in sandboxed hosts."""
 
     def __init__(self, home: Path, registry: PluginRegistry,
                  require_persona: Callable[[str], None], api: HostApi, *, publish: Publish,
-                 settings: RuntimeSettings, watchlist: Watchlist | None = None) -> None:
+                 settings: RuntimeSettings, watchlist: Watchlist | None = None,
+                 results: PluginResults | None = None) -> None:
         self._home, self._registry, self._require = home, registry, require_persona
         self._api, self._publish, self._settings = api, publish, settings
         self._watchlist = watchlist
+        self._results = results
+        self._releases: dict[str, str] = {}  # plugin → PluginRegistry.release, until uninstalled
         self._hosts: dict[Key, Host] = {}
         self._failures: dict[Key, int] = {}
         self._starting: dict[Key, threading.Lock] = {}
@@ -85,16 +100,32 @@ class Runtime:
 
     def call(self, persona: str, name: str, function: str, args: dict[str, Any] | None,
              timeout_s: float | None) -> dict[str, Any]:
-        """Run the plugin's function for the persona: {"result", "usage"}."""
-        wall = _wall(self._check_call(persona, name, function, args), timeout_s)
+        """Run the plugin's function for the persona: {"result", "usage"}.
+
+        A pure function's result may come from the cache instead (usage all zeros).
+        """
+        plan = self._check_call(persona, name, function, args)
+        wall = _wall(plan.wall_s, timeout_s)
+
+        def run() -> dict[str, Any]:
+            return self._run_call(persona, name, function, args or {}, wall)
+
+        if self._results is None or not plan.pure:
+            return run()
+        pure = PureCall(persona, name, self._release(name), function, args or {},
+                        plan.reads_memory)
+        return self._results.call(pure, run)
+
+    def _run_call(self, persona: str, name: str, function: str, args: dict[str, Any],
+                  wall: float) -> dict[str, Any]:
         host: Host | None = None
         try:
             host = self._host(persona, name)
             try:
-                result, usage = self._run(host, function, args or {}, wall)
+                result, usage = self._run(host, function, args, wall)
             except HostEnded:  # stopped for idleness just before the call: start another
                 host = self._host(persona, name)
-                result, usage = self._run(host, function, args or {}, wall)
+                result, usage = self._run(host, function, args, wall)
         except (PluginError, HubTimeout) as exc:  # a plugin that cannot load counts too
             if not _answered(host, exc):
                 self._failed(persona, name, host, exc)
@@ -118,16 +149,23 @@ class Runtime:
                 self._stop(host, reason, wait=True)
 
     def forget_persona(self, persona: str) -> None:
-        """Stop the persona's hosts and delete their scratch folders (persona deletion)."""
-        self.stop(persona, None, "disabled")
+        """Stop the persona's hosts and delete their scratch folders and cached results
+        (persona deletion)."""
+        self.stop(persona, None, "disabled")  # first: a call it ends stores no result
+        if self._results is not None:
+            self._results.forget_persona(persona)
         with self._lock:
             for key in [k for k in self._hosts if k[0] == persona]:
                 del self._hosts[key]
         shutil.rmtree(self._home / DATA / persona, ignore_errors=True)
 
     def forget_plugin(self, name: str) -> None:
-        """Stop the plugin's hosts and delete its scratch folders (before an uninstall)."""
-        self.stop(None, name, "uninstalled")
+        """Stop the plugin's hosts and delete its scratch folders and cached results (before
+        an uninstall)."""
+        self.stop(None, name, "uninstalled")  # first: a call it ends stores no result
+        self._releases.pop(name, None)
+        if self._results is not None:
+            self._results.forget_plugin(name)
         for folder in (self._home / DATA).glob(f"*/{name}"):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -164,8 +202,8 @@ class Runtime:
                          lambda topic, data: self._publish(topic, {
                              "persona": persona, "name": name, **data}))
 
-    def _check_call(self, persona: str, name: str, function: str, args: Any) -> int:
-        """Refuse a call that cannot run; the plugin's wall_s.
+    def _check_call(self, persona: str, name: str, function: str, args: Any) -> _Plan:
+        """Refuse a call that cannot run; what the call needs to run.
 
         A live host proves the persona exists and the plugin is installed and enabled for it
         (deleting, uninstalling and disabling stop hosts first), so a warm call skips the
@@ -177,16 +215,25 @@ class Runtime:
         with self._lock:
             live = self._hosts.get((persona, name))
         if live is not None and live.state in ("idle", "busy"):
-            _check_function(name, function, live.manifest.functions)
-            return live.manifest.quotas.wall_s
+            manifest = live.manifest
+            _check_function(name, function, manifest.functions)
+            return _Plan(manifest.quotas.wall_s, manifest.functions[function].pure,
+                         manifest.permissions.memory_read)
         self._require(persona)
         plugin = self._registry.get(name)
         _check_function(name, function, plugin["functions"])
         if name not in self._registry.enabled(persona):
-            raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}; enable "
-                            f"it with plugin.enable or `pajamas plugin enable {name} --persona "
-                            "NAME`", persona=persona, plugin=name)
-        return int(plugin["quotas"]["wall_s"])
+            raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}",
+                            persona=persona, plugin=name, hint="plugin.enable")
+        return _Plan(int(plugin["quotas"]["wall_s"]),
+                     bool(plugin["functions"][function].get("pure", False)),
+                     bool(plugin["permissions"].get("memory_read", False)))
+
+    def _release(self, name: str) -> str:
+        release = self._releases.get(name)
+        if release is None:
+            release = self._releases[name] = self._registry.release(name)
+        return release
 
     def _host(self, persona: str, name: str) -> Host:
         key = (persona, name)

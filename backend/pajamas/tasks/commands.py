@@ -1,12 +1,15 @@
 """`pajamas task ...` and `pajamas perf start`: the CLI side of the core's tasks.
 
-Only argparse is imported here; each handler imports what it needs when it runs, so the
-`pajamas` command stays quick to start whatever subcommand is chosen.
+These commands talk to the home's core, starting one for the command's duration when none runs
+(a core started so has no tasks yet: `task list` shows none, and `task wait` and `task cancel`
+say that the task is unknown).  Only argparse is imported here; each handler imports what it
+needs when it runs, so the `pajamas` command stays quick to start whatever subcommand is chosen.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,47 +51,47 @@ def add_perf_start_parser(perf_sub: argparse._SubParsersAction[argparse.Argument
 
 
 def task_list(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Print the tasks of the running core."""
+    """Print the core's tasks."""
     params: dict[str, Any] = {"limit": args.limit}
     if args.state:
         params["state"] = args.state
-    with _client(home) as client:
+    with _client(home, settings) as client:
         page = client.call("task.list", params)
     print(format_tasks(page["items"], page["total"]))
     return 0
 
 
 def task_cancel(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Cancel a task of the running core."""
-    with _client(home) as client:
+    """Cancel one of the core's tasks."""
+    with _client(home, settings) as client:
         cancelled = client.call("task.cancel", {"id": args.id})["cancelled"]
     print(f"{args.id}: {'cancelling' if cancelled else 'already finished'}")
     return 0
 
 
 def task_wait(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Follow a task of the running core until it finishes; 1 unless it is done."""
-    with _client(home) as client:
+    """Follow one of the core's tasks until it finishes; 1 unless it is done."""
+    with _client(home, settings) as client:
         view = _follow(client, args.id, cancel_on_interrupt=False)
-    return 0 if view["state"] == "done" else 1
+    if view["state"] != "done":
+        print(task_failure(view, home), file=sys.stderr)
+        return 1
+    return 0
 
 
 def perf_start(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Start perf.run on the core (starting one if needed), follow it, print the report."""
-    from pajamas.launcher import ensure_core  # noqa: PLC0415
+    """Run the suite as a task of the core, follow it, print the report."""
     from pajamas.perf.report import format_report  # noqa: PLC0415
     from pajamas.perf.runner import exit_code  # noqa: PLC0415
 
-    handle = ensure_core(home, start_timeout=settings.core_start_timeout_s)
-    try:
+    with _client(home, settings) as client:
         params = {"suite": "quick" if args.quick else "full", "only": args.only}
-        task_id = handle.client.call("perf.run", {k: v for k, v in params.items() if v})["task"]
-        view = _follow(handle.client, task_id, cancel_on_interrupt=True)
+        task_id = client.call("perf.run", {k: v for k, v in params.items() if v})["task"]
+        view = _follow(client, task_id, cancel_on_interrupt=True)
         if view["state"] != "done":
-            return _failed(view)
-        run = handle.client.call("perf.results", {"run": view["result"]["run_id"]})
-    finally:
-        handle.close()
+            print(task_failure(view, home))
+            return EXIT_INTERRUPTED if view["state"] == "cancelled" else 2
+        run = client.call("perf.results", {"run": view["result"]["run_id"]})
     print(format_report(run))
     print(f"\nsaved {view['result']['path']}")
     return exit_code(run)
@@ -122,18 +125,19 @@ def _follow(client: Client, task_id: str, *, cancel_on_interrupt: bool) -> dict[
         events.close()
 
 
-def _failed(view: dict[str, Any]) -> int:
-    reason = view["error"]["message"] if view["error"] else view["state"]
-    print(f"pajamas: task {view['id']} {view['state']}: {reason}")
-    return EXIT_INTERRUPTED if view["state"] == "cancelled" else 2
+def task_failure(view: dict[str, Any], home: Path) -> str:
+    """The line that says why a task did not finish, its error worded for the command line."""
+    from pajamas.hints import cli_message  # noqa: PLC0415
+
+    error = view["error"]
+    reason = cli_message(error["message"], error.get("data"), home) if error else view["state"]
+    return f"pajamas: task {view['id']} {view['state']}: {reason}"
 
 
 @contextmanager
-def _client(home: Path) -> Iterator[Client]:
-    from pajamas.rpc.client import connect  # noqa: PLC0415
+def _client(home: Path, settings: Settings) -> Iterator[Client]:
+    """A client of the home's core, started for the command when none runs."""
+    from pajamas.launcher import command_client  # noqa: PLC0415
 
-    client = connect(home)
-    try:
+    with command_client(home, settings.core_start_timeout_s) as client:
         yield client
-    finally:
-        client.close()

@@ -195,8 +195,9 @@ class TaskManager:
     def _get(self, task_id: str) -> Task:
         task = self._tasks.get(task_id)
         if task is None:
-            raise NotFound(f"no task {task_id!r}; task.list shows the tasks (finished ones are "
-                           f"kept up to {self._keep})", task=task_id)
+            raise NotFound(f"no task {task_id!r} (the core keeps the last {self._keep} "
+                           "finished tasks, and none from before it started)", task=task_id,
+                           hint="task.list")
         return task
 
     # -- progress events ----------------------------------------------------------------

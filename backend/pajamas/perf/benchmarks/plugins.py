@@ -290,7 +290,7 @@ def hosts_rss(ctx: Context) -> Measurement:
         items = client.call("plugin.status")["items"]
         usage = [_memory(item) for item in items if item.get("pid")]
     if len(usage) != personas * len(plugins):
-        raise Internal(f"plugin.status lists {len(usage)} hosts, not {personas * 3}")
+        raise Internal(f"the core lists {len(usage)} plugin hosts, not {personas * 3}")
     rss, uss = [u[0] for u in usage], [u[1] for u in usage]
     return Measurement(uss, extra={"hosts": len(usage), "rss_median_mb": _median(rss),
                                    "rss_total_mb": sum(rss), "uss_total_mb": sum(uss)})
