@@ -41,7 +41,8 @@ def test_a_changed_model_is_a_conflict_until_reembedded(home: Path, model_dir: P
             with pytest.raises(Conflict) as caught:
                 client.call(method, {"persona": ada, **params})
             assert "fake-model" in caught.value.message
-            assert "memory.reembed" in caught.value.message
+            assert "re-embed" in caught.value.message
+            assert caught.value.data["hint"] == "memory.reembed"
         view = finished(client, client.call("memory.reembed", {"persona": ada}))
         assert view["state"] == "done", view["error"]
         assert view["result"]["reembedded"] == 3 and view["result"]["dimension"] == 384
