@@ -246,8 +246,9 @@ class Settings:
     # performance suite
     locomo_path: str = _setting(
         "", "The LoCoMo data set's locomo10.json (snap-research/LoCoMo), whose texts the "
-        "memory benchmarks store and search; its licence (CC BY-NC 4.0) keeps it out of the "
-        "hub. Empty: those benchmarks are reported as not run."
+        "memory benchmarks store and search and whose answers memory.recall scores; its "
+        "licence (CC BY-NC 4.0) keeps it out of the hub. Empty: they use the synthetic corpus "
+        "that ships with the hub, and memory.recall is reported as not run."
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from pajamas.config import Settings
 from pajamas.perf import runner
 from pajamas.perf.benchmark import Context, Measurement, NotRun, Target
+from pajamas.perf.benchmarks import maintenance, memory, memory_scale
 from pajamas.perf.registry import Registry, all_benchmarks
 
 SOURCE = "test"
@@ -128,15 +129,43 @@ def test_the_settings_reach_the_benchmarks(tmp_path: Path) -> None:
     assert ran["not_run"] is None and ran["n"] == 1
 
 
-def test_the_memory_benchmarks_need_locomo_and_are_not_run_without_it() -> None:
-    """Those the setting locomo_path feeds say so at once (before any model is exported)."""
-    needing = [b.name for b in all_benchmarks()
-               if b.name.startswith("memory.") and b.name != "memory.embedder_ready"]
-    record = runner.run(needing, scale=0.01)
-    for bench in record["benchmarks"]:
-        assert bench["not_run"] is not None and "set locomo_path" in bench["not_run"], bench
-        assert bench["duration_s"] < 5, bench["name"]
-    assert runner.exit_code(record) == 0
+class ModelReached(Exception):
+    """Stands in for the model export and the core: a benchmark got past choosing its texts."""
+
+
+def test_only_memory_recall_needs_locomo_and_is_not_run_without_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """memory.recall says so at once; every other memory benchmark takes the synthetic corpus
+    and goes on to the model (tests/perf/test_memory_benchmarks.py runs some for real)."""
+
+    def reached(*args: object) -> None:
+        raise ModelReached
+
+    for module in (memory, memory_scale, maintenance):
+        for name in ("memory_core", "model_folder"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, reached)
+    names = [b.name for b in all_benchmarks() if b.name.startswith("memory.")]
+    record = runner.run(names, scale=0.01)
+    (recall,) = [b for b in record["benchmarks"] if b["name"] == "memory.recall"]
+    assert recall["not_run"] is not None and "set locomo_path" in recall["not_run"]
+    assert recall["duration_s"] < 5
+    others = [b for b in record["benchmarks"] if b is not recall]
+    assert len(others) == len(names) - 1 >= 10
+    for bench in others:
+        assert bench["not_run"] is None and bench["error"] == "ModelReached: ", bench
+
+
+def test_the_report_says_which_corpus_the_figures_are_of(tmp_path: Path) -> None:
+    reg = Registry()
+    for name in ("fake.add", "fake.search"):
+        reg.benchmark(name=name, unit="ms", target=Target("p50", "<=", 1_000, SOURCE))(
+            lambda ctx: Measurement([1.0, 2.0], extra={"corpus": "synthetic", "memories": 5}))
+    code, out = cli(tmp_path, registry=reg, json_path=tmp_path / "run.json")
+    assert code == 0
+    assert "synthetic corpus (compare with runs on it alone): fake.add, fake.search" in out
+    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert record["benchmarks"][0]["extra"] == {"corpus": "synthetic", "memories": 5}
 
 
 def test_a_locomo_path_that_names_no_file_is_an_error(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ Modules::
     suite.py       the one list of benchmark modules (add yours there)
     benchmarks/    the benchmarks, one module per area (rpc, startup, ...)
     cores.py       throwaway cores in temp homes, for benchmarks that need one
+    corpus.py      the synthetic chat corpus the memory benchmarks use when no LoCoMo is set
     timing.py      perf_counter_ns helpers
     stats.py       median, percentiles, mean, stdev
     calibration.py the fixed CPU loop every run times, so machines compare as ratios

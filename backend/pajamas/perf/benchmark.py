@@ -75,10 +75,14 @@ class Context:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A benchmark's raw samples (in its unit; warm-up dropped) and optional extra figures."""
+    """A benchmark's raw samples (in its unit; warm-up dropped) and optional extra figures.
+
+    Extra figures are numbers, or a short name that says what the figures are of (the memory
+    benchmarks' "corpus": "locomo" or "synthetic").
+    """
 
     samples: list[float]
-    extra: Mapping[str, float] = field(default_factory=dict)
+    extra: Mapping[str, float | str] = field(default_factory=dict)
 
 
 BenchmarkFunc = Callable[[Context], Measurement]

@@ -83,7 +83,7 @@ class BenchmarkRecord(TypedDict):
     target: TargetRecord
     targets: list[TargetResult]
     passed: bool | None
-    extra: dict[str, float]
+    extra: dict[str, float | str]
     duration_s: float
     error: str | None
     not_run: str | None

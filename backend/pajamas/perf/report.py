@@ -1,5 +1,5 @@
-"""The run as a person reads it: a table of figures and verdicts, then what failed and why,
-and what was not run and why."""
+"""The run as a person reads it: a table of figures and verdicts, the corpus the memory
+benchmarks used, then what failed and why, and what was not run and why."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def format_report(run: RunRecord) -> str:
              f"{machine['cores']} cores, Python {machine['python']}); scale {run['scale']:g}",
              f"calibration {calib['name']}: median {_num(calib['median'])} {calib['unit']}, "
              f"p95 {_num(calib['p95'])} {calib['unit']}", ""]
-    lines += _table([_row(b) for b in run["benchmarks"]])
+    lines += _table([_row(b) for b in run["benchmarks"]]) + _corpora(run["benchmarks"])
     problems = [line for b in run["benchmarks"] for line in _problems(b)]
     return "\n".join(lines + (["", *problems] if problems else []))
 
@@ -45,6 +45,17 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
                       for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
             for row in cells]
+
+
+def _corpora(benchmarks: list[BenchmarkRecord]) -> list[str]:
+    """Which texts the benchmarks that record a corpus used: their figures compare only with
+    figures on the same corpus."""
+    used: dict[str, list[str]] = {}
+    for bench in benchmarks:
+        if "corpus" in bench["extra"]:
+            used.setdefault(str(bench["extra"]["corpus"]), []).append(bench["name"])
+    return [f"{name} corpus (compare with runs on it alone): {', '.join(names)}"
+            for name, names in sorted(used.items())]
 
 
 def _problems(bench: BenchmarkRecord) -> list[str]:

@@ -1,9 +1,9 @@
 """Memory maintenance benchmarks: consolidation, export and import, as tasks through RPC.
 
 Each sample is the time from the method's call to its task's end (polled with task.get).
-The personas hold LoCoMo turns (set-up as in memory.py, from the setting `locomo_path`; not
-run without it; adding them is not timed).  The bounds: a maintenance task of a persona of
-LoCoMo's size (5,882 memories, months of chats) should take seconds, not minutes.
+The personas hold chat turns (LoCoMo's or the synthetic corpus's, as in memory.py; the extra
+figure "corpus" says which; adding them is not timed).  The bounds: a maintenance task of a
+persona of LoCoMo's size (5,882 memories, months of chats) should take seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pajamas.perf.benchmark import Context, Measurement, Target
-from pajamas.perf.benchmarks.memory import corpus, locomo_file, memory_core
+from pajamas.perf.benchmarks.memory import corpus, memory_core, texts
 from pajamas.perf.registry import benchmark
 from pajamas.perf.timing import NS_PER_S
 from pajamas.rpc.client import Client
@@ -66,25 +66,26 @@ def seeded(client: Client, workdir: Path, texts: list[str]) -> tuple[str, Path]:
 @benchmark(name="memory.consolidate", unit="s",
            target=Target("median", "<=", 30, CONSOLIDATE_WHY))
 def consolidate(ctx: Context) -> Measurement:
-    """`memory.consolidate` of a persona of LoCoMo turns plus 5% near-duplicates, call to end.
+    """`memory.consolidate` of a persona of chat turns plus 5% near-duplicates, call to end.
 
     Each round consolidates a fresh copy (imported with its vectors, untimed).  Extra:
     memories, merged and superseded (of the last round).
     """
-    texts = corpus(locomo_file(ctx), ctx.count(5_882, minimum=200))
-    texts += [text.upper() for text in texts[::20]]  # same words, another case: duplicates
+    source = texts(ctx)
+    said = corpus(source, ctx.count(5_882, minimum=200))
+    said += [text.upper() for text in said[::20]]  # same words, another case: duplicates
     samples: list[float] = []
     result: dict[str, Any] = {}
     with memory_core(ctx.workdir) as client:
-        _, path = seeded(client, ctx.workdir, texts)
+        _, path = seeded(client, ctx.workdir, said)
         for n in range(ctx.count(3, minimum=1)):
             persona = client.call("persona.create", {"name": f"copy{n}"})["id"]
             timed(client, "memory.import", {"persona": persona, "path": str(path)})
             seconds, result = timed(client, "memory.consolidate", {"persona": persona})
             samples.append(seconds)
-    return Measurement(samples, {"memories": float(len(texts)),
+    return Measurement(samples, {"memories": float(len(said)),
                                  "merged": float(result["merged"]),
-                                 "superseded": float(result["superseded"])})
+                                 "superseded": float(result["superseded"]), **source.extra})
 
 
 @benchmark(name="memory.transfer", unit="memories/s",
@@ -96,19 +97,20 @@ def transfer(ctx: Context) -> Measurement:
     import of the JSONL without vectors; its texts are in the core's embedding cache from the
     set-up, so this is the import's own cost: the model's is memory.add_batch's figure).
     """
-    texts = corpus(locomo_file(ctx), ctx.count(5_882, minimum=200))
+    source = texts(ctx)
+    said = corpus(source, ctx.count(5_882, minimum=200))
     exports: list[float] = []
     imports: list[float] = []
     with memory_core(ctx.workdir) as client:
-        source, full = seeded(client, ctx.workdir, texts)
+        persona, full = seeded(client, ctx.workdir, said)
         for n in range(ctx.count(3, minimum=1)):
             plain = ctx.workdir / f"plain{n}.jsonl"
-            seconds, _ = timed(client, "memory.export", {"persona": source, "path": str(plain)})
-            exports.append(len(texts) / seconds)
-            imports.append(_import_rate(client, f"full{n}", full, len(texts)))
-        no_vectors = _import_rate(client, "plain", plain, len(texts))
+            seconds, _ = timed(client, "memory.export", {"persona": persona, "path": str(plain)})
+            exports.append(len(said) / seconds)
+            imports.append(_import_rate(client, f"full{n}", full, len(said)))
+        no_vectors = _import_rate(client, "plain", plain, len(said))
     return Measurement(imports, {"export_per_s": _median(exports),
-                                 "import_no_vectors_per_s": no_vectors})
+                                 "import_no_vectors_per_s": no_vectors, **source.extra})
 
 
 def _import_rate(client: Client, name: str, path: Path, count: int) -> float:

@@ -2,23 +2,28 @@
 
 Set-up (not timed): the embedding model is exported to ONNX once per machine, in a folder
 under the temp dir, and each throwaway core's `settings.toml` points at it, as a set-up script
-would.  The texts are LoCoMo's (real conversations: their length and words are what search
-meets in use).  Its licence (CC BY-NC 4.0) keeps it out of the hub, so the benchmarks that
-need it read the file the setting `locomo_path` names, and are reported as not run when it
-names none.
+would.  The texts are chat turns and questions about them (`Texts`): LoCoMo's, real
+conversations, when the setting `locomo_path` names its file (its licence, CC BY-NC 4.0, keeps
+it out of the hub), else the synthetic corpus that ships with the hub (perf/corpus.py).  Each
+benchmark records which in its extra figures ("corpus": "locomo" or "synthetic"): their figures
+compare only within a corpus.  memory.recall scores LoCoMo's own answers, so it alone needs
+LoCoMo: without it, it is reported as not run.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from pajamas.errors import ConfigError
+from pajamas.perf import corpus as synthetic
 from pajamas.perf.benchmark import Context, Measurement, NotRun, Target
 from pajamas.perf.cores import throwaway_core
 from pajamas.perf.registry import benchmark
@@ -37,8 +42,10 @@ READY_WHY: Final = ("the first memory after a start is stored within a second, w
                     "still loads")
 RECALL_WHY: Final = ("7 in 10 evidence turns in the top 10: below that, a chat forgets what it "
                      "was told")
-NO_LOCOMO: Final = ("needs LoCoMo's locomo10.json (snap-research/LoCoMo; CC BY-NC 4.0, so not "
-                    "shipped): set locomo_path to run it")
+NO_LOCOMO: Final = ("scores LoCoMo's questions against their evidence, so needs its "
+                    "locomo10.json (snap-research/LoCoMo; CC BY-NC 4.0, so not shipped): set "
+                    "locomo_path to run it")
+LOCOMO_QUESTIONS: Final = 1_986  # as many synthetic questions as LoCoMo asks
 BATCH: Final = 500
 LONG_S: Final = 300.0  # a 500-memory batch on a busy shared machine can take over 30 s
 
@@ -86,10 +93,40 @@ def turn_texts(path: Path) -> list[str]:
     return [turn.text for conversation in locomo(path) for turn in turns(conversation)]
 
 
-def corpus(path: Path, size: int) -> list[str]:
-    """size distinct texts: the turns in path, numbered past the first round."""
-    texts = turn_texts(path)
-    return [texts[n % len(texts)] + ("" if n < len(texts) else f" ({n // len(texts)})")
+@dataclass(frozen=True)
+class Texts:
+    """What the memory benchmarks store and search: turns, questions, and whose they are."""
+
+    corpus: str  # "locomo" or "synthetic": recorded with the figures
+    turns: list[str]
+    questions: list[str]
+
+    @property
+    def extra(self) -> dict[str, float | str]:
+        """The extra figure that says which corpus a run used."""
+        return {"corpus": self.corpus}
+
+
+def texts(ctx: Context) -> Texts:
+    """LoCoMo's turns and questions when the setting `locomo_path` is set (`ConfigError` if it
+    names no file), else the synthetic corpus's: as many turns and questions as LoCoMo's."""
+    if ctx.settings.locomo_path.strip():
+        path = locomo_file(ctx)
+        return Texts("locomo", turn_texts(path), questions(path))
+    return _synthetic()
+
+
+@functools.cache
+def _synthetic() -> Texts:
+    """The synthetic corpus, made once per process (a second or so on a busy machine)."""
+    return Texts("synthetic", synthetic.turns(synthetic.TURNS),
+                 synthetic.questions(LOCOMO_QUESTIONS))
+
+
+def corpus(source: Texts, size: int) -> list[str]:
+    """size distinct texts: source's turns, numbered past the first round."""
+    turns = source.turns
+    return [turns[n % len(turns)] + ("" if n < len(turns) else f" ({n // len(turns)})")
             for n in range(size)]
 
 
@@ -125,18 +162,19 @@ def add(ctx: Context) -> Measurement:
     import; a read first waits for the store, so these are the adds of a running hub.
     Extra: the bare model's time for one of these texts, now, in this process (the floor).
     """
-    texts = corpus(locomo_file(ctx), ctx.count(300, minimum=20) + 10)
+    source = texts(ctx)
+    said = corpus(source, ctx.count(300, minimum=20) + 10)
     with memory_core(ctx.workdir) as client:
         persona = client.call("persona.create", {"name": "bench"})["id"]
         client.call("memory.stats", {"persona": persona}, timeout=LONG_S)  # store open
-        feed = iter(texts)
+        feed = iter(said)
 
         def one() -> None:
             client.call("memory.add", {"persona": persona, "text": next(feed)})
 
-        samples = time_calls(one, len(texts) - 10, warmup=10, ns_per_unit=NS_PER_MS)
-    return Measurement(samples, extra={"onnx_one_p50_ms": onnx_floor(texts[:40])[
-        "onnx_one_p50_ms"]})
+        samples = time_calls(one, len(said) - 10, warmup=10, ns_per_unit=NS_PER_MS)
+    return Measurement(samples, extra={
+        "onnx_one_p50_ms": onnx_floor(said[:40])["onnx_one_p50_ms"], **source.extra})
 
 
 @benchmark(name="memory.add_batch", unit="memories/s",
@@ -147,19 +185,20 @@ def add_batch(ctx: Context) -> Measurement:
     Extra: the bare model's rate on the same 500 texts, now, in this process (the floor).
     """
     batches = ctx.count(8, minimum=2)
-    texts = corpus(locomo_file(ctx), BATCH * (batches + 1))
+    source = texts(ctx)
+    said = corpus(source, BATCH * (batches + 1))
     with memory_core(ctx.workdir) as client:
         persona = client.call("persona.create", {"name": "bench"})["id"]
         client.call("memory.stats", {"persona": persona}, timeout=LONG_S)  # store open
         samples = []
         for n in range(batches + 1):
-            items = [{"text": text} for text in texts[n * BATCH:(n + 1) * BATCH]]
+            items = [{"text": text} for text in said[n * BATCH:(n + 1) * BATCH]]
             start = time.perf_counter_ns()
             client.call("memory.add_batch", {"persona": persona, "items": items},
                         timeout=LONG_S)
             if n:  # the first batch loads the model: a warm-up
                 samples.append(BATCH * NS_PER_S / (time.perf_counter_ns() - start))
-    return Measurement(samples, extra=onnx_floor(texts[:BATCH]))
+    return Measurement(samples, extra={**onnx_floor(said[:BATCH]), **source.extra})
 
 
 @benchmark(name="memory.search", unit="ms", target=(
@@ -167,16 +206,16 @@ def add_batch(ctx: Context) -> Measurement:
 def search(ctx: Context) -> Measurement:
     """One hybrid `memory.search`, top 10, through RPC, the query's embedding included.
 
-    The persona holds the LoCoMo turns (5,882 at full scale; memory.search_100k measures
-    100,000).  Extra: the same queries again with their embeddings cached, after an add that
-    turned the cached results stale (so each search runs, with no model time).
+    The persona holds the corpus's turns (5,882 at full scale, as LoCoMo has; memory.search_100k
+    measures 100,000), the queries are its questions.  Extra: the same queries again with their
+    embeddings cached, after an add that turned the cached results stale (so each search runs,
+    with no model time).
     """
-    data = locomo_file(ctx)
-    size, texts = ctx.count(5_882, minimum=200), questions(data)
-    queries = texts[:ctx.count(400, minimum=20)]
+    source = texts(ctx)
+    size, queries = ctx.count(5_882, minimum=200), source.questions[:ctx.count(400, minimum=20)]
     with memory_core(ctx.workdir) as client:
         persona = client.call("persona.create", {"name": "bench"})["id"]
-        docs = corpus(data, size)
+        docs = corpus(source, size)
         for start in range(0, size, BATCH):
             client.call("memory.add_batch", {"persona": persona, "items": [
                 {"text": t} for t in docs[start:start + BATCH]]}, timeout=LONG_S)
@@ -191,7 +230,8 @@ def search(ctx: Context) -> Measurement:
     ordered = sorted(cached)
     return Measurement(samples, extra={"memories": size,
                                        "cached_p50_ms": percentile(ordered, 50),
-                                       "cached_p95_ms": percentile(ordered, 95)})
+                                       "cached_p95_ms": percentile(ordered, 95),
+                                       **source.extra})
 
 
 @benchmark(name="memory.search_after_adds", unit="ms", target=(
@@ -203,9 +243,9 @@ def search_after_adds(ctx: Context) -> Measurement:
     background compaction (memory.compact, started by itself) catches up.  Extra: the p50 before
     the adds and once the compaction is done, and the table's fragments at each point.
     """
-    data = locomo_file(ctx)
-    queries = iter(questions(data) * 3)
-    docs = corpus(data, 1_200)
+    source = texts(ctx)
+    queries = iter(source.questions * 3)
+    docs = corpus(source, 1_200)
     with memory_core(ctx.workdir) as client:
         persona = client.call("persona.create", {"name": "bench"})["id"]
         for start in (0, BATCH):
@@ -226,7 +266,8 @@ def search_after_adds(ctx: Context) -> Measurement:
     return Measurement(after, extra={
         "before_p50_ms": percentile(sorted(before), 50), "fragments_before": settled,
         "fragments_after_adds": piled, "compacted_p50_ms": percentile(sorted(later), 50),
-        "compacted_p95_ms": percentile(sorted(later), 95), "fragments_compacted": final})
+        "compacted_p95_ms": percentile(sorted(later), 95), "fragments_compacted": final,
+        **source.extra})
 
 
 def compacted(client: Client, persona: str, *, timeout_s: float = 120.0) -> int:
@@ -268,7 +309,9 @@ def embedder_ready(ctx: Context) -> Measurement:
 def recall(ctx: Context) -> Measurement:
     """LoCoMo evidence recall@10 of hybrid search, one sample per question (categories 1-4).
 
-    Extra: recall@1/5/10 of vector, text and hybrid search, per category and overall.
+    It scores LoCoMo's own questions against their evidence turns: no other corpus will do,
+    so without the setting `locomo_path` it is not run.  Extra: recall@1/5/10 of vector, text
+    and hybrid search, per category and overall.
     """
     from pajamas.perf.benchmarks.locomo import evaluate  # noqa: PLC0415
 

@@ -1,11 +1,11 @@
 """Memory at scale: hybrid search at 100,000 memories through RPC, vector recall, 1,000,000 rows.
 
 Vectors are shaped like real embeddings (uniform random vectors have no true neighbours): the
-LoCoMo turns and questions are embedded once per machine by the exported model (kept next to
-it in the temp dir), and each memory is one turn's vector plus Gaussian noise (`NOISE` per
-dimension: cosine about 0.8 to its turn), re-normalised.  Its text is the turn's text and a
-number, so full-text search has real words to match.  Queries are LoCoMo questions.  LoCoMo
-comes from the setting `locomo_path`, as in memory.py (not run without it).
+corpus's turns and questions (LoCoMo's or the synthetic ones, as in memory.py) are embedded
+once per machine by the exported model (kept next to it in the temp dir), and each memory is
+one turn's vector plus Gaussian noise (`NOISE` per dimension: cosine about 0.8 to its turn),
+re-normalised.  Its text is the turn's text and a number, so full-text search has real words
+to match.  Queries are the corpus's questions.  Extra figures say which corpus ("corpus").
 
 Set-up (not timed) writes the 100,000 rows straight into the persona's LanceDB table with the
 project's schema, before the core first opens it, and builds the full-text index as the
@@ -15,6 +15,7 @@ that search uses (writing a million rows through RPC would take most of an hour 
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Final
@@ -28,12 +29,11 @@ from pajamas.perf.benchmark import Context, Measurement, Target
 from pajamas.perf.benchmarks.memory import (
     SEARCH_TAIL_WHY,
     SEARCH_WHY,
+    Texts,
     corpus,
-    locomo_file,
     memory_core,
     model_folder,
-    questions,
-    turn_texts,
+    texts,
 )
 from pajamas.perf.registry import benchmark
 from pajamas.perf.stats import percentile
@@ -53,25 +53,26 @@ MILLION_WHY: Final = ("a million memories, years of daily chats, still search wi
                       "budget")
 
 
-def embedded(texts: list[str], name: str) -> Floats:
-    """texts embedded by the exported model, kept as `<name>.npy` beside it."""
+def embedded(said: list[str], name: str) -> Floats:
+    """said embedded by the exported model, kept beside it as `<name>-<digest of said>.npy`."""
     folder = model_folder()
-    path = folder.parent / f"{folder.name}-{name}.npy"
+    digest = hashlib.sha256("\n".join(said).encode()).hexdigest()[:16]
+    path = folder.parent / f"{folder.name}-{name}-{digest}.npy"
     if path.exists():
         cached: Floats = np.load(path)
-        if len(cached) == len(texts):
+        if len(cached) == len(said):
             return cached
     from pajamas.embedding.runtime import OnnxEmbedder  # noqa: PLC0415
 
     model = OnnxEmbedder(folder)
-    vectors = np.concatenate([model.embed(texts[n:n + 32]) for n in range(0, len(texts), 32)])
+    vectors = np.concatenate([model.embed(said[n:n + 32]) for n in range(0, len(said), 32)])
     np.save(path, vectors.astype(np.float32))
     return vectors.astype(np.float32)
 
 
-def scattered(data: Path, count: int, seed: int = 0) -> Floats:
-    """count unit vectors, row n around LoCoMo turn n mod 5,882 (as `corpus` numbers texts)."""
-    base = embedded(turn_texts(data), "turns")
+def scattered(source: Texts, count: int, seed: int = 0) -> Floats:
+    """count unit vectors, row n around source's turn n mod 5,882 (as `corpus` numbers texts)."""
+    base = embedded(source.turns, "turns")
     rng = np.random.default_rng(seed)
     out = np.empty((count, base.shape[1]), np.float32)
     for start in range(0, count, WRITE_BATCH):
@@ -82,10 +83,9 @@ def scattered(data: Path, count: int, seed: int = 0) -> Floats:
     return out
 
 
-def query_vectors(data: Path, count: int) -> Floats:
-    """The first count LoCoMo questions, embedded."""
-    asked = questions(data)
-    return embedded(asked, "questions")[:count]
+def query_vectors(source: Texts, count: int) -> Floats:
+    """source's first count questions, embedded."""
+    return embedded(source.questions, "questions")[:count]
 
 
 def exact_top(vectors: Floats, queries: Floats, k: int = K) -> list[set[int]]:
@@ -113,9 +113,10 @@ def filled_index(vectors: Floats) -> tuple[VectorIndex, float]:
     return index, time.perf_counter() - start
 
 
-def index_figures(data: Path, size: int, queries: int) -> tuple[list[float], list[float], float]:
+def index_figures(source: Texts, size: int,
+                  queries: int) -> tuple[list[float], list[float], float]:
     """Vector search over size scattered rows: (recall@10 per query, ms per query, build s)."""
-    vectors, asked = scattered(data, size), query_vectors(data, queries)
+    vectors, asked = scattered(source, size), query_vectors(source, queries)
     truth = exact_top(vectors, asked)
     index, build_s = filled_index(vectors)
     found, times = [], []
@@ -141,9 +142,10 @@ def vector_recall_100k(ctx: Context) -> Measurement:
 
     On the `VectorIndex` memory.search uses, lists built.  Extra: its latency and build time.
     """
-    found, times, build_s = index_figures(locomo_file(ctx), ctx.count(100_000, minimum=30_000),
+    source = texts(ctx)
+    found, times, build_s = index_figures(source, ctx.count(100_000, minimum=30_000),
                                           ctx.count(300, minimum=30))
-    return Measurement(found, extra=timing_extra(times, build_s))
+    return Measurement(found, extra={**timing_extra(times, build_s), **source.extra})
 
 
 @benchmark(name="memory.search_1m", unit="ms", target=Target("p95", "<=", 50, MILLION_WHY))
@@ -152,16 +154,16 @@ def search_1m(ctx: Context) -> Measurement:
 
     Extra: recall@10 against exact search (target ≥ 0.90) and the layout's build time.
     """
-    found, times, build_s = index_figures(locomo_file(ctx),
-                                          ctx.count(1_000_000, minimum=30_000),
+    source = texts(ctx)
+    found, times, build_s = index_figures(source, ctx.count(1_000_000, minimum=30_000),
                                           ctx.count(200, minimum=20))
     return Measurement(times, extra={"recall_at_10": float(np.mean(found)),
-                                     "build_s": build_s})
+                                     "build_s": build_s, **source.extra})
 
 
-def fill(home: Path, persona: str, data: Path, size: int) -> None:
-    """Write size memories (LoCoMo's, from data) into persona's table directly, and its
-    full-text index."""
+def fill(home: Path, persona: str, source: Texts, size: int) -> None:
+    """Write size memories (source's turns) into persona's table directly, and its full-text
+    index."""
     import lancedb  # noqa: PLC0415
     import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415
     from lancedb.index import FTS  # noqa: PLC0415
@@ -172,13 +174,13 @@ def fill(home: Path, persona: str, data: Path, size: int) -> None:
     model = OnnxEmbedder(model_folder())
     shape = schema(model.model_id, model.dimension)
     table = lancedb.connect(str(home / "memory")).create_table(persona, schema=shape)
-    texts, vectors = corpus(data, size), scattered(data, size)
+    said, vectors = corpus(source, size), scattered(source, size)
     created = time.time() - YEAR_S + np.arange(size) * (YEAR_S / size)
     for start in range(0, size, WRITE_BATCH):
         end = min(size, start + WRITE_BATCH)
         count = end - start
         table.add(pa.table({
-            "id": [f"{n:032x}" for n in range(start, end)], "text": texts[start:end],
+            "id": [f"{n:032x}" for n in range(start, end)], "text": said[start:end],
             "metadata": ["{}"] * count, "importance": [0.5] * count,
             "created_at": created[start:end], "updated_at": created[start:end],
             "accessed_at": created[start:end], "model": [model.model_id] * count,
@@ -208,13 +210,12 @@ def search_100k(ctx: Context) -> Measurement:
     results, so the search cache does not answer), and the core's RSS with the model loaded
     and the persona open (target ≤ 450 MB).
     """
-    data = locomo_file(ctx)
+    source = texts(ctx)
     size, count = ctx.count(100_000, minimum=30_000), ctx.count(300, minimum=20)
-    asked = questions(data)
-    fresh, cached = asked[:count], asked[count:2 * count]
+    fresh, cached = source.questions[:count], source.questions[count:2 * count]
     with memory_core(ctx.workdir) as client:
         persona = client.call("persona.create", {"name": "bench"})["id"]
-        fill(ctx.workdir / "home", persona, data, size)
+        fill(ctx.workdir / "home", persona, source, size)
         client.call("memory.search", {"persona": persona, "query": "warm-up: load the model"})
         layout_s = wait_for_lists(client, persona)
         rss = psutil.Process(client.info.pid).memory_info().rss / MB
@@ -225,7 +226,7 @@ def search_100k(ctx: Context) -> Measurement:
     return Measurement(samples, extra={
         "memories": size, "cached_embedding_p50_ms": percentile(again, 50),
         "cached_embedding_p95_ms": percentile(again, 95), "core_rss_mb": rss,
-        "layout_s": layout_s})
+        "layout_s": layout_s, **source.extra})
 
 
 def timed_searches(client: Client, persona: str, queries: list[str]) -> list[float]:
