@@ -65,8 +65,10 @@ def test_values_are_written_as_toml_that_reads_back() -> None:
 
 
 def test_the_methods_over_the_protocol(core: RunningCore, client: Client) -> None:
-    listed = client.call("settings.list")
+    listed = client.call("settings.list", {"limit": 1000})
     assert listed["total"] == len(listed["items"]) == len(list(declared()))
+    page = client.call("settings.list", {"offset": 2, "limit": 3})
+    assert [s["name"] for s in page["items"]] == [s["name"] for s in listed["items"][2:5]]
     workers = next(s for s in listed["items"] if s["name"] == "workers")
     assert workers["source"] == "PAJAMAS_WORKERS"  # the test core's environment
     result = client.call("settings.set", {"name": "window_width", "value": 1000})
