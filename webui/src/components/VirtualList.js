@@ -7,7 +7,7 @@
 //       fetched as the user scrolls (store.ensure); a row not fetched yet gets item undefined.
 //   props: rowHeight (px), height (px or CSS length), renderRow(item, index), label (the
 //          list's accessible name), testid, getKey(item, index)?, overscan?, empty (shown
-//          when there are no rows)
+//          when there are no rows), fit (shrink to the rows when they are fewer than fill it)
 import { html, useEffect, useReducer, useRef, useState } from "../lib/preact.js";
 import {
   Virtualizer, elementScroll, observeElementOffset, observeElementRect,
@@ -31,7 +31,7 @@ function useVirtualizer(options) {
 
 export function VirtualList({
   items = null, store = null, rowHeight, height, renderRow, label, testid, getKey,
-  overscan = 6, empty = null,
+  overscan = 6, empty = null, fit = false,
 }) {
   const snap = useStoreSnapshot(store);
   const count = store ? (snap?.total ?? 0) : items.length;
@@ -49,7 +49,8 @@ export function VirtualList({
     // Errors reach the page through the store's snapshot (and the bridge's toasts).
     if (store) store.ensure(first, Math.max(last, 1)).catch(() => undefined);
   }, [store, first, last]);
-  const style = `height:${typeof height === "number" ? `${height}px` : height}`;
+  const fitted = fit && count > 0 ? `;min-height:0;max-height:${count * rowHeight + 2}px` : "";
+  const style = `height:${typeof height === "number" ? `${height}px` : height}${fitted}`;
   return html`
     <div class="vlist" ref=${scroller} role="list" aria-label=${label} data-testid=${testid}
          data-count=${count} style=${style} tabindex="0">

@@ -34,7 +34,7 @@ export function TasksPage() {
         </span>
       </div>
       ${snap?.error && html`<p class="inline-error" role="alert">Could not list tasks: ${snap.error.message}</p>`}
-      <${VirtualList} store=${store} rowHeight=${ROW_HEIGHT} height="100%" label="Tasks"
+      <${VirtualList} store=${store} rowHeight=${ROW_HEIGHT} height="100%" label="Tasks" fit=${true}
                       testid="tasks-list" getKey=${(task) => task.id}
                       renderRow=${(task) => TaskRow(task, store)}
                       empty=${html`<${EmptyTasks} loading=${snap?.total === null} filtered=${Boolean(state)} />`} />
