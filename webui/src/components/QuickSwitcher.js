@@ -48,7 +48,6 @@ function SwitcherDialog({ pages, close }) {
     input.current?.focus();
     return () => before?.focus?.();
   }, []);
-  useEffect(() => setActive(0), [query]);
   const go = (entry) => {
     if (!entry) return;
     close();
@@ -70,7 +69,8 @@ function SwitcherDialog({ pages, close }) {
                aria-controls="qs-list" aria-autocomplete="list"
                aria-activedescendant=${shown.length ? optionId(active) : null}
                placeholder="Go to a page or persona…" value=${query}
-               onInput=${(e) => setQuery(e.currentTarget.value)} onKeyDown=${onKeyDown} />
+               onInput=${(e) => { setQuery(e.currentTarget.value); setActive(0); }}
+               onKeyDown=${onKeyDown} />
         <ul id="qs-list" class="switcher-list" role="listbox" aria-label="Pages and personas">
           ${shown.map((entry, i) => html`
             <li key=${entry.key} id=${optionId(i)} role="option" aria-selected=${i === active}
