@@ -149,3 +149,16 @@ test("the running count is fetched again only when a task starts or ends", async
   await new Promise((r) => setImmediate(r));
   assert.equal(store.snapshot().total, 0);
 });
+
+test("a persona's memory store ignores other personas' changes", async () => {
+  const { createMemoryStore } = await import("../../webui/src/lib/resources.js");
+  const { call, calls } = fakeList([{ id: "m1", persona: "p1" }]);
+  const timers = [];
+  const store = createMemoryStore(call, "p1", { setTimer: (fn) => timers.push(fn), clearTimer: () => {} });
+  await store.ensure(0, 10);
+  assert.deepEqual(calls[0], { method: "memory.list", persona: "p1", offset: 0, limit: 100 });
+  store.handleEvent({ topic: "memory.changed", data: { persona: "p2" } });
+  assert.equal(timers.length, 0);
+  store.handleEvent({ topic: "memory.changed", data: { persona: "p1" } });
+  assert.equal(timers.length, 1);
+});
