@@ -76,6 +76,24 @@ def test_ctrl_k_switches_page_by_keyboard(app_page: Page) -> None:
     assert current_page(app_page) == "tasks"
 
 
+def test_ctrl_k_finds_personas_too(app_page: Page) -> None:
+    expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "status",
+                                                              timeout=SLOW_MS)
+    persona = app_page.evaluate("""async () => {
+        const { call } = await import("./src/bridge.js");
+        return (await call("persona.create", { name: "Wren Ashdown" })).id;
+    }""")
+    app_page.keyboard.press("Control+k")
+    box = app_page.get_by_role("combobox", name="Go to a page or persona")
+    expect(box).to_be_focused()
+    box.type("ashd")
+    option = app_page.get_by_role("option", name="Wren Ashdown Persona")
+    expect(option).to_have_attribute("aria-selected", "true")
+    app_page.keyboard.press("Enter")
+    expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "personas")
+    assert app_page.evaluate("location.hash") == f"#/personas/{persona}"
+
+
 def test_the_theme_follows_the_choice_and_is_kept(app_page: Page) -> None:
     root = app_page.locator("html")
     expect(root).to_have_attribute("data-theme", re.compile("^(light|dark)$"), timeout=SLOW_MS)
