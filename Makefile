@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # it beside the clone, and the tests marked shared_data read it from there.
 SHARED_DATA := ../shared/data
 
-.PHONY: setup run test lint typecheck pytest shared-data-tests webui-test perf doctor clean
+.PHONY: setup run test lint typecheck pytest shared-data-tests webui-test perf doctor screenshots clean
 
 setup:
 	@bash build/setup.sh
@@ -39,6 +39,10 @@ webui-test:
 
 perf: setup
 	$(BIN)/pajamas perf run
+
+# Every page of the window, light and dark, as PNGs in docs/screenshots/ (the real app, over CDP).
+screenshots: setup
+	$(BIN)/python build/screenshots.py
 
 doctor: setup
 	$(BIN)/pajamas doctor

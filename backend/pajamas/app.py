@@ -36,6 +36,7 @@ from pajamas.rpc import connection
 from pajamas.rpc.connection import ConnectionInfo, CoreLock
 from pajamas.rpc.methods import Registry
 from pajamas.rpc.server import RpcServer, ServerLimits
+from pajamas.settings import methods as settings_methods
 from pajamas.stages import Stages
 from pajamas.system import SystemService
 from pajamas.tasks import methods as task_methods
@@ -56,6 +57,7 @@ class Core:
         self._registry = Registry()
         self.started = time.monotonic()
         self.stopping = threading.Event()
+        self._stop_requested = threading.Event()  # system.restart, or a signal
         self.info: ConnectionInfo | None = None
         self._lock = CoreLock(home)
         self._server: RpcServer | None = None
@@ -63,7 +65,8 @@ class Core:
         self._gauges: dict[str, Gauge] = {}
         self._sheds: list[Shed] = []
         self.system = SystemService(home, self._registry, self.started, pending=self._pending,
-                                    clock=clock, stages=self._stages.views)
+                                    clock=clock, stages=self._stages.views,
+                                    request_stop=self._stop_requested.set)
 
     # -- the context features get ---------------------------------------------------------
 
@@ -142,7 +145,7 @@ class Core:
 
     def serve_until_signal(self) -> None:
         """Serve in the foreground until SIGTERM or SIGINT, then stop cleanly."""
-        wake = threading.Event()
+        wake = self._stop_requested
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             log.info("received %s; stopping", signal.Signals(signum).name)
@@ -172,6 +175,7 @@ class Core:
         memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
         plugin_methods.install(self, metadata, personas, memory, cache=cache,
                                watchlist=watchlist)
+        settings_methods.install(self)  # settings.toml: no stage, no service
         if self._settings.debug_methods:
             debug.register(self._registry, self.stopping)
 

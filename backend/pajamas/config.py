@@ -309,6 +309,16 @@ def sources(home: Path, environ: Mapping[str, str] | None = None) -> dict[str, s
     return result
 
 
+def check_value(name: str, value: Any, *, source: str) -> Any:
+    """The typed value of setting name given as a TOML value; `ConfigError` if it is not one."""
+    return _coerce(name, value, source=source, text=False)
+
+
+def read_file(home: Path) -> dict[str, Any]:
+    """What `<home>/settings.toml` sets ({} when there is no file); `ConfigError` if not TOML."""
+    return _read_file(home / SETTINGS_FILE)
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pajamas import PROTOCOL_VERSION, __version__, machine
 from pajamas.context import Check, Status
+from pajamas.errors import Internal
 from pajamas.rpc.methods import Registry
 
 _RANK: dict[Status, int] = {"ok": 0, "degraded": 1, "failing": 2}
@@ -32,6 +33,8 @@ class SystemService:
     checks: dict[str, Callable[[], Check]] = field(default_factory=dict)
     infos: dict[str, Callable[[], Any]] = field(default_factory=dict)
     stages: Callable[[], list[Any]] | None = None
+    # Asks the process serving this core to stop it (after the reply is sent).
+    request_stop: Callable[[], None] | None = None
 
     def register(self) -> None:
         """Add the system.* methods to the registry."""
@@ -39,6 +42,7 @@ class SystemService:
         self.registry.add("system.methods", self.methods, inline=True)
         self.registry.add("system.info", self.info)
         self.registry.add("system.health", self.health)
+        self.registry.add("system.restart", self.restart)
 
     def add_check(self, name: str, check: Callable[[], Check]) -> None:
         """Add a health check that system.health runs (a service's own: "monitor", …)."""
@@ -83,6 +87,19 @@ class SystemService:
             "landlock_abi": machine.landlock_abi(),
             "rss": _own_rss(),
         } | own
+
+    def restart(self) -> dict[str, Any]:
+        """Stop this core soon after replying, so that a new one applies settings.toml.
+
+        The window starts a new core by itself, and so does every command.
+
+        Returns {"restarting": true, "pid"}: the pid of the core that stops. A core that
+        cannot be stopped from here (not served by `pajamas core`) answers internal.
+        """
+        if self.request_stop is None:
+            raise Internal("this core cannot restart itself: it is not served by `pajamas core`")
+        self.request_stop()
+        return {"restarting": True, "pid": os.getpid()}
 
     def health(self) -> dict[str, Any]:
         """Check the core and its machine: {"status": "ok"|"degraded"|"failing", "checks"}.

@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 import pajamas
 from pajamas.perf.driven_app import HubApp
+from pajamas.rpc import connection
 
 pytestmark = pytest.mark.e2e
 
@@ -106,35 +107,52 @@ def test_the_page_starts_without_errors(app_page: Page) -> None:
     expect(by_id(app_page, "status-version")).to_have_text(pajamas.__version__, timeout=SLOW_MS)
     expect(by_id(app_page, "health-status")).to_have_text(re.compile("^(ok|degraded)$"),
                                                           timeout=SLOW_MS)
-    expect(by_id(app_page, "error-banner")).to_have_count(0)
+    expect(by_id(app_page, "toast")).to_have_count(0)
     expect(by_id(app_page, "connection-state")).to_have_attribute("data-state", "connected")
 
 
-def test_an_error_reply_shows_the_error_banner(app_page: Page) -> None:
+def test_an_error_reply_shows_a_toast(app_page: Page) -> None:
     expect(by_id(app_page, "status-version")).to_have_text(pajamas.__version__, timeout=SLOW_MS)
     # The UI's own bridge module (the same instance the page uses) calls a method the core
-    # does not have: the error travels core -> Python bridge -> envelope -> bridge.js -> banner.
+    # does not have: the error travels core -> Python bridge -> envelope -> bridge.js -> toast,
+    # with what to do from the core's hint (system.methods).
     code = app_page.evaluate("""async () => {
         const bridge = await import("./src/bridge.js");
         try { await bridge.call("no.such_method", {}); return "resolved"; }
         catch (error) { return error.code; }
     }""")
     assert code == "unknown_method"
-    banner = by_id(app_page, "error-banner")
-    expect(banner).to_be_visible()
-    expect(banner).to_contain_text("unknown_method")
-    expect(banner).to_contain_text("no.such_method")
+    toast = by_id(app_page, "toast")
+    expect(toast).to_be_visible()
+    expect(toast).to_have_attribute("role", "alert")
+    expect(toast.get_by_test_id("toast-title")).to_contain_text("unknown_method (no.such_method)")
+    expect(toast.get_by_test_id("toast-message")).to_contain_text("unknown method 'no.such_method'")
+    expect(toast.get_by_test_id("toast-advice")).to_contain_text("another version of the hub")
+    app_page.get_by_role("button", name="Dismiss notification").click()
+    expect(toast).to_have_count(0)
 
 
-def test_stopping_the_core_underneath_shows_disconnected(app_page: Page, hub: HubApp) -> None:
+def test_a_core_that_stops_is_replaced_and_the_window_says_so(app_page: Page,
+                                                               hub: HubApp) -> None:
     state = by_id(app_page, "connection-state")
     expect(state).to_have_attribute("data-state", "connected", timeout=SLOW_MS)
     pid = hub.core_pid()
-    os.kill(pid, signal.SIGTERM)
-    # The shell sees the core has gone and fails the next call at once, with why.
-    by_id(app_page, "health-refresh").click()
-    banner = by_id(app_page, "error-banner")
-    expect(banner).to_contain_text("not_found", timeout=SLOW_MS)
-    expect(banner).to_contain_text(f"(pid {pid}) has stopped")
-    # The UI counts the core gone once no call has succeeded for 10 s.
-    expect(state).to_have_attribute("data-state", "disconnected", timeout=30_000)
+    old_key = connection.read(hub.home).key
+    os.kill(pid, signal.SIGKILL)  # a crash: no clean shutdown, the connection file stays
+    # The shell notices, says it reconnects, and starts a new core (new file, new key).
+    expect(app_page.get_by_test_id("toast").filter(has_text="Reconnected")).to_be_visible(
+        timeout=60_000)
+    expect(state).to_have_attribute("data-state", "connected")
+    new_pid = hub.core_pid()
+    assert new_pid != pid
+    assert connection.read(hub.home).key != old_key
+    hub.remember_processes()  # so the fixture checks the new core is gone at the end too
+    # Calls reach the new core (the status page shows its pid), and so do events.
+    expect(by_id(app_page, "status-pid")).to_have_text(str(new_pid), timeout=SLOW_MS)
+    sampled = app_page.evaluate("""(pid) => new Promise((resolve) => {
+        window.addEventListener("pajamas:event", (event) => {
+            const { topic, data } = event.detail;
+            if (topic === "monitor.sample" && data.core && data.core.pid === pid) resolve(pid);
+        });
+    })""", new_pid)
+    assert sampled == new_pid

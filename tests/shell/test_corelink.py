@@ -73,21 +73,24 @@ def test_a_core_that_cannot_start_fails_every_call_with_why(home: Path) -> None:
     link.close()
 
 
-def test_calls_fail_at_once_when_the_core_has_stopped(home: Path) -> None:
-    link = CoreLink(home, start_timeout=30)
+def test_a_stopped_core_is_replaced_and_calls_reach_the_new_one(home: Path) -> None:
+    states: list[tuple[str, str]] = []
+    link = CoreLink(home, start_timeout=30, on_state=lambda *s: states.append(s))
     link.start()
     handle = link.handle()
     assert handle.process is not None
+    old_key = connection.read(home).key
     handle.process.send_signal(signal.SIGTERM)
     handle.process.wait(10)
-    bridge = Bridge(link.client, CallPool(1))
-    started = time.monotonic()
-    envelope = bridge.call("system.ping")
-    assert time.monotonic() - started < 1.0  # not the client's 30 s timeout
-    assert envelope["ok"] is False
-    assert envelope["error"]["code"] == "not_found"
-    assert f"(pid {handle.process.pid}) has stopped" in envelope["error"]["message"]
+    envelope = Bridge(link.client, CallPool(1)).call("system.info")
+    assert envelope["ok"] is True, envelope
+    assert envelope["result"]["pid"] != handle.process.pid  # a new core, a new connection file
+    assert connection.read(home).key != old_key
+    assert link.generation == 1
+    assert [state for state, _ in states][-2:] == ["reconnecting", "connected"]
+    new = link.handle()
     link.close()
+    assert new.process is not None and new.process.poll() == 0  # the new one is stopped too
 
 
 def test_a_core_found_running_is_watched_too(core: RunningCore) -> None:
@@ -96,9 +99,10 @@ def test_a_core_found_running_is_watched_too(core: RunningCore) -> None:
     assert link.client().call("system.ping")["pong"] is True
     core.process.send_signal(signal.SIGTERM)
     core.process.wait(10)
-    with pytest.raises(CoreNotRunning, match="has stopped"):
-        link.client()
+    assert link.client().info.pid != core.process.pid  # the link started a new core
     link.close()
+    with pytest.raises(CoreNotRunning):
+        connection.read(core.home)
 
 
 def test_close_without_start_does_nothing(home: Path) -> None:

@@ -198,16 +198,44 @@ def test_a_failing_page_does_not_stop_the_forwarder(
     assert forwarder.running
 
 
-def test_no_core_means_no_events_and_no_crash(tmp_path: Any,
-                                              forwarders: list[EventForwarder]) -> None:
+def test_no_core_means_no_core_events_but_the_shell_still_speaks(
+        tmp_path: Any, forwarders: list[EventForwarder]) -> None:
+    attempts: list[float] = []
+
     def subscribe() -> Subscriber:
+        attempts.append(time.monotonic())
         return Subscriber(connection.read(tmp_path))  # raises CoreNotRunning
 
     with pytest.raises(CoreNotRunning):
         subscribe()
-    forwarder = EventForwarder(subscribe, FakeWindow(), threading.Event())
+    window, loaded = FakeWindow(), threading.Event()
+    loaded.set()
+    forwarder = EventForwarder(subscribe, window, loaded)
+    forwarders.append(forwarder)
     forwarder.start()
-    wait_until(lambda: not forwarder.running, timeout=5)
+    forwarder.inject(Event("shell.connection", time.time(), {"state": "disconnected"}))
+    wait_until(lambda: [e["topic"] for e in window.events()] == ["shell.connection"])
+    wait_until(lambda: len(attempts) >= 3)  # it keeps trying: a core may start later
+    forwarder.stop()
+    assert not forwarder.running
+
+
+def test_a_new_generation_subscribes_again(tmp_path: Any,
+                                           forwarders: list[EventForwarder]) -> None:
+    generation = [0]
+    subscribed: list[int] = []
+
+    def subscribe() -> Subscriber:
+        subscribed.append(generation[0])
+        raise CoreNotRunning("no core yet")
+
+    forwarder = EventForwarder(subscribe, FakeWindow(), threading.Event(),
+                               generation=lambda: generation[0])
+    forwarders.append(forwarder)
+    forwarder.start()
+    wait_until(lambda: subscribed[:1] == [0])
+    generation[0] = 1
+    wait_until(lambda: 1 in subscribed)
 
 
 @pytest.mark.parametrize("data", [

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { pushBounded, sparklinePoints } from "../../webui/src/lib/sparkline.js";
 import { connectionState } from "../../webui/src/lib/connection.js";
 import { HubError } from "../../webui/src/bridge.js";
-import { addError } from "../../webui/src/components/ErrorBanner.js";
 import { filterMethods } from "../../webui/src/components/MethodsPanel.js";
 
 test("pushBounded keeps the newest values", () => {
@@ -28,16 +27,6 @@ test("connected only while a call succeeded in the last 10 s", () => {
   assert.equal(connectionState(1000, null, 11_001).state, "disconnected");
   assert.deepEqual(connectionState(null, error, 5), { state: "disconnected", message: "timeout: no reply" });
   assert.equal(connectionState(null, null, 5).message, "waiting for the core");
-});
-
-test("the error list counts repeats and keeps the newest first", () => {
-  let list = [];
-  list = addError(list, new HubError("busy", "later", null, "a"));
-  list = addError(list, new HubError("internal", "bug", null, "b"));
-  list = addError(list, new HubError("busy", "later", null, "a"));
-  assert.deepEqual(list.map((e) => [e.code, e.count]), [["busy", 2], ["internal", 1]]);
-  for (let i = 0; i < 10; i++) list = addError(list, new HubError("x", `m${i}`));
-  assert.equal(list.length, 5);
 });
 
 test("the methods filter looks in names and docs, ignoring case", () => {

@@ -53,20 +53,43 @@
       },
     }),
     "system.methods": methods,
+    "persona.list": (p) => page([{ id: "p1", name: "Ada" }, { id: "p2", name: "Wren Ashdown" }], p),
+    "task.list": (p) => page([
+      { id: "t1", kind: "perf", title: "perf run (quick)", state: "running", progress: 0.4,
+        message: "running rpc.roundtrip", created_at: started, started_at: started,
+        finished_at: null, cancel_requested: false, error: null },
+      { id: "t2", kind: "memory.compact", title: "compact Ada", state: "failed", progress: 0.1,
+        message: "", created_at: started - 60, started_at: started - 60, finished_at: started - 50,
+        cancel_requested: false, error: { code: "internal", message: "disk full" } },
+    ].filter((t) => !p.state || t.state === p.state), p),
+    "task.cancel": () => ({ cancelled: true }),
+    "settings.list": (p) => page([
+      { name: "workers", type: "int", help: "Worker threads that run slow RPC methods.", default: 4,
+        minimum: 1, value: 4, next_value: 3, source: "settings.toml", applies: "core_restart",
+        restart_needed: true },
+      { name: "debug_methods", type: "bool", help: "Offer the debug.* methods.", default: false,
+        minimum: null, value: false, next_value: false, source: "default", applies: "core_restart",
+        restart_needed: false },
+    ], p),
+    "settings.set": (p) => ({ name: p.name, value: p.value, source: "settings.toml", overridden_by: null }),
   };
 
-  function answer(method) {
+  function page(items, { offset = 0, limit = 50 } = {}) {
+    return { items: items.slice(offset, offset + limit), total: items.length };
+  }
+
+  function answer(method, params) {
     if (failing.has(method)) {
       return { ok: false, error: { code: "internal", message: `fake failure of ${method}`, data: null } };
     }
     const make = RESULTS[method];
     if (!make) return { ok: false, error: { code: "unknown_method", message: `no method '${method}'`, data: null } };
-    return { ok: true, result: make() };
+    return { ok: true, result: make(params ?? {}) };
   }
 
-  function call(method) {
+  function call(method, callParams) {
     if (params.get("down") === "1") return Promise.reject(new Error("connection to the core lost"));
-    return new Promise((resolve) => setTimeout(() => resolve(answer(method)), 40));
+    return new Promise((resolve) => setTimeout(() => resolve(answer(method, callParams)), 40));
   }
 
   function emitSample() {

@@ -64,37 +64,44 @@ export function ready() {
 
 const settledListeners = new Set();
 
-/** Calls `listener({method, ok, error, time})` after every call; returns an unsubscribe. */
+/**
+ * Calls `listener({method, ok, error, time, quiet})` after every call; returns an unsubscribe.
+ * The app shell turns each failure into a toast, unless the call was made `quiet` (a
+ * heartbeat, or a page that shows the error itself).
+ */
 export function onSettled(listener) {
   settledListeners.add(listener);
   return () => settledListeners.delete(listener);
 }
 
-function notifySettled(method, error) {
-  const outcome = { method, ok: !error, error: error ?? null, time: Date.now() };
+function notifySettled(method, error, quiet = false) {
+  const outcome = { method, ok: !error, error: error ?? null, time: Date.now(), quiet };
   settledListeners.forEach((listener) => listener(outcome));
 }
 
-/** Calls an RPC method of the core; resolves to its result, rejects with a HubError. */
-export async function call(method, params = {}) {
+/**
+ * Calls an RPC method of the core; resolves to its result, rejects with a HubError.
+ * `options.quiet`: the failure is not toasted (the caller shows it, or it is a heartbeat).
+ */
+export async function call(method, params = {}, { quiet = false } = {}) {
   await ready();
   let envelope;
   try {
     envelope = await window.pywebview.api.call(method, params);
   } catch (reason) {
-    return fail(method, toHubError(reason, method));
+    return fail(method, toHubError(reason, method), quiet);
   }
   try {
     const result = unwrapEnvelope(envelope, method);
-    notifySettled(method, null);
+    notifySettled(method, null, quiet);
     return result;
   } catch (error) {
-    return fail(method, error);
+    return fail(method, error, quiet);
   }
 }
 
-function fail(method, error) {
-  notifySettled(method, error);
+function fail(method, error, quiet) {
+  notifySettled(method, error, quiet);
   throw error;
 }
 

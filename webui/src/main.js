@@ -1,44 +1,34 @@
-// Entry point: the app shell (nav, connection, error banner) around the current page.
-import { html, render, useEffect, useState } from "./lib/preact.js";
-import { PAGES } from "./pages/index.js";
-import { ConnectionIndicator } from "./components/ConnectionIndicator.js";
-import { ErrorBanner } from "./components/ErrorBanner.js";
-
-/** The page named by the location hash ("#status"), else the first page. */
-function pageFromHash() {
-  const id = location.hash.replace(/^#\/?/, "");
-  return PAGES.find((page) => page.id === id) ?? PAGES[0];
-}
+// Entry point: the app shell — nav, the page the location hash names, toasts, the quick
+// switcher — and the two things every page relies on: a failed call becomes a toast, and
+// the theme follows the stored choice or the system.
+import { html, render, useEffect } from "./lib/preact.js";
+import { onSettled } from "./bridge.js";
+import { useRoute } from "./lib/router.js";
+import { applyTheme } from "./lib/theme.js";
+import { toastError } from "./lib/toast.js";
+import { PAGES, pageFor } from "./pages/index.js";
+import { Nav } from "./components/Nav.js";
+import { Toasts } from "./components/Toasts.js";
+import { QuickSwitcher } from "./components/QuickSwitcher.js";
 
 function App() {
-  const [page, setPage] = useState(pageFromHash);
-  useEffect(() => {
-    const sync = () => setPage(pageFromHash());
-    window.addEventListener("hashchange", sync);
-    return () => window.removeEventListener("hashchange", sync);
-  }, []);
+  const route = useRoute();
+  const page = pageFor(route.page);
+  useEffect(() => { document.title = `${page.title} · PajamasWeb AI Hub`; }, [page]);
   return html`
     <div class="app">
-      <${Nav} current=${page} />
-      <main class="content">
-        <${ErrorBanner} />
-        <${page.Page} />
+      <a class="skip-link" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>Skip to the page</a>
+      <${Nav} pages=${PAGES} current=${page.id} />
+      <main class="content" id="main" tabindex="-1" data-page=${page.id} data-testid="page">
+        <${page.Page} key=${`${page.id}`} params=${route.params} />
       </main>
+      <${Toasts} />
+      <${QuickSwitcher} pages=${PAGES} />
     </div>`;
 }
 
-function Nav({ current }) {
-  return html`
-    <nav class="nav" aria-label="Pages">
-      <div class="brand"><span class="brand-mark" aria-hidden="true">◐</span> PajamasWeb <b>AI Hub</b></div>
-      ${PAGES.map((page) => html`
-        <button key=${page.id} class="nav-item" data-testid=${`nav-${page.id}`}
-                aria-current=${page === current ? "page" : null}
-                onClick=${() => { location.hash = page.id; }}>
-          <span class="nav-icon" aria-hidden="true">${page.icon}</span>${page.title}
-        </button>`)}
-      <div class="nav-foot"><${ConnectionIndicator} /></div>
-    </nav>`;
-}
-
+applyTheme();
+onSettled((outcome) => {
+  if (!outcome.ok && !outcome.quiet) toastError(outcome.error);
+});
 render(html`<${App} />`, document.getElementById("app"));

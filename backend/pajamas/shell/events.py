@@ -5,6 +5,10 @@ Each event becomes ``window.dispatchEvent(new CustomEvent("pajamas:event", {deta
 batches, one `evaluate_js` per batch and at most one batch every `min_interval_s`, so a flood of
 events costs the UI thread a bounded amount of work: when more than `max_batch` events wait,
 the oldest are dropped (and counted), the newest kept.
+
+When the core is replaced (its `generation` changes, see `corelink`), the forwarder subscribes
+to the new one.  The shell adds events of its own with `inject`: ``shell.connection``
+``{"state", "message"}`` says whether the window is connected, reconnecting or disconnected.
 """
 
 from __future__ import annotations
@@ -77,9 +81,15 @@ class EventForwarder:
     """Moves the core's events into the page on a thread of its own, in bounded batches."""
 
     def __init__(self, subscribe: Callable[[], Subscriber], page: Page, loaded: Flag, *,
-                 max_batch: int = 256, min_interval_s: float = 0.05) -> None:
-        """`subscribe` runs on the forwarder's thread (it may wait for the core to start)."""
+                 max_batch: int = 256, min_interval_s: float = 0.05,
+                 generation: Callable[[], int] = lambda: 0) -> None:
+        """`subscribe` runs on the forwarder's thread (it may wait for the core to start).
+
+        When `generation()` changes, the forwarder subscribes again (a new core).
+        """
         self._subscribe, self._page, self._loaded = subscribe, page, loaded
+        self._generation = generation
+        self._injected: deque[Event] = deque(maxlen=max_batch)
         self._pending: deque[Event] = deque(maxlen=max_batch)
         self._min_interval = min_interval_s
         self._next_flush = 0.0
@@ -107,19 +117,39 @@ class EventForwarder:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
+    def inject(self, event: Event) -> None:
+        """Hand the page an event of the shell's own (safe from any thread)."""
+        self._injected.append(event)
+
     def _run(self) -> None:
-        try:
-            subscriber = self._subscribe()
-        except HubError as exc:
-            log.warning("the window gets no events: %s", exc.message)
-            return
-        try:
-            while not self._stopping.is_set():
-                self._collect(subscriber)
-                if self._pending and self._due():
-                    self._flush()
-        finally:
-            subscriber.close()
+        while not self._stopping.is_set():
+            generation = self._generation()
+            try:
+                subscriber = self._subscribe()
+            except HubError as exc:
+                log.warning("the window gets no events for now: %s", exc.message)
+                self._pass_without_core()
+                continue
+            try:
+                while not self._stopping.is_set() and self._generation() == generation:
+                    self._pass(subscriber)
+            finally:
+                subscriber.close()
+
+    def _pass(self, subscriber: Subscriber | None) -> None:
+        if subscriber is not None:
+            self._collect(subscriber)
+        while self._injected:
+            self._add(self._injected.popleft())
+        if self._pending and self._due():
+            self._flush()
+
+    def _pass_without_core(self) -> None:
+        """Deliver the shell's own events for a while, until a core may be back."""
+        deadline = time.monotonic() + 0.5
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            self._pass(None)
+            self._stopping.wait(_IDLE_WAIT_S)
 
     def _collect(self, subscriber: Subscriber) -> None:
         """Wait for the next event (not past the next flush), then take what else is queued."""

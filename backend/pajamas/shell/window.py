@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from types import FrameType
 from typing import Any, Final, final
 
 from pajamas.config import Settings
+from pajamas.rpc.protocol import Event
 from pajamas.shell import display
 from pajamas.shell.bridge import Bridge
 from pajamas.shell.corelink import CoreLink
@@ -27,6 +29,7 @@ from pajamas.shell.pool import CallPool
 from pajamas.shell.webui import INDEX, find_webui
 
 TITLE: Final = "PajamasWeb AI Hub"
+CONNECTION_TOPIC: Final = "shell.connection"
 # Calls the page may have in flight at once; more wait their turn.
 BRIDGE_WORKERS: Final = 4
 # How long a closing window lets calls in flight finish before it stops waiting for them.
@@ -60,7 +63,9 @@ def _show(core: CoreLink, pool: CallPool, index: Path, settings: Settings,
                                    width=settings.window_width, height=settings.window_height)
     if window is None:  # only when an `initialized` handler cancels it; none does here
         return
-    forwarder = EventForwarder(core.subscriber, window, window.events.loaded)
+    forwarder = EventForwarder(core.subscriber, window, window.events.loaded,
+                               generation=lambda: core.generation)
+    core.on_state = lambda state, message: forwarder.inject(connection_event(state, message))
     window.events.closing += forwarder.request_stop
     forwarder.start()
     try:
@@ -70,6 +75,11 @@ def _show(core: CoreLink, pool: CallPool, index: Path, settings: Settings,
                           debug=settings.window_debug)
     finally:
         forwarder.stop()
+
+
+def connection_event(state: str, message: str) -> Event:
+    """The shell's `shell.connection` event: connected, reconnecting or disconnected, and why."""
+    return Event(CONNECTION_TOPIC, time.time(), {"state": state, "message": message})
 
 
 @final

@@ -33,7 +33,7 @@ export function MethodsPanel() {
                onInput=${(e) => setQuery(e.currentTarget.value)} />
       </header>
       ${methods.error && html`<p class="inline-error">Could not list methods: ${methods.error.message}</p>`}
-      <${VirtualList} key=${query} items=${shown} rowHeight=${ROW_HEIGHT} height=${LIST_HEIGHT}
+      <${VirtualList} key=${query} items=${shown} rowHeight=${ROW_HEIGHT} height=${LIST_HEIGHT} label="Methods"
                       testid="methods-list" renderRow=${MethodRow} getKey=${(m) => m.name} />
     </section>`;
 }

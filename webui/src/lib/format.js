@@ -36,3 +36,13 @@ export function firstLine(text) {
   if (typeof text !== "string") return "";
   return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "";
 }
+
+/** Epoch seconds as local "HH:MM:SS" today, else "YYYY-MM-DD HH:MM". */
+export function formatTime(seconds, now = Date.now()) {
+  if (!Number.isFinite(seconds) || seconds <= 0) return MISSING;
+  const date = new Date(seconds * 1000);
+  const today = new Date(now);
+  const hm = `${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
+  if (date.toDateString() === today.toDateString()) return `${hm}:${pad2(date.getSeconds())}`;
+  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())} ${hm}`;
+}

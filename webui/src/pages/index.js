@@ -1,6 +1,32 @@
-// The pages the nav shows, in order. Add a page here when its service exists.
+// The pages the nav shows, in order: {id (its route, lib/router.js), title (its name in the
+// nav, and its accessible name), icon, Page (a component given {params} from the route)}.
+// To build a page, replace its module; nothing else refers to it.
+import { ChatPage } from "./chat.js";
+import { PersonasPage } from "./personas.js";
+import { MemoryPage } from "./memory.js";
+import { PluginsPage } from "./plugins.js";
+import { TasksPage } from "./tasks.js";
+import { DashboardPage } from "./dashboard.js";
+import { PerformancePage } from "./performance.js";
+import { SettingsPage } from "./settings.js";
 import { StatusPage } from "./status.js";
+import { NotFoundPage } from "./notfound.js";
 
 export const PAGES = [
+  { id: "chat", title: "Chat", icon: "✉", Page: ChatPage },
+  { id: "personas", title: "Personas", icon: "☺", Page: PersonasPage },
+  { id: "memory", title: "Memory", icon: "❖", Page: MemoryPage },
+  { id: "plugins", title: "Plugins", icon: "▣", Page: PluginsPage },
+  { id: "tasks", title: "Tasks", icon: "☰", Page: TasksPage },
+  { id: "dashboard", title: "Dashboard", icon: "▦", Page: DashboardPage },
+  { id: "performance", title: "Performance", icon: "◷", Page: PerformancePage },
+  { id: "settings", title: "Settings", icon: "⚙", Page: SettingsPage },
   { id: "status", title: "Status", icon: "◉", Page: StatusPage },
 ];
+
+export const NOT_FOUND = { id: "notfound", title: "No such page", icon: "?", Page: NotFoundPage };
+
+/** The page for a route's page id. */
+export function pageFor(id) {
+  return PAGES.find((page) => page.id === id) ?? NOT_FOUND;
+}
