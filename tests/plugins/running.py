@@ -21,7 +21,7 @@ import psutil
 
 from pajamas import launcher
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, start
+from tests.conftest import PATIENCE_S, RunningCore, start
 from tests.plugins.conftest import ROOT
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -141,8 +141,8 @@ def tcp_server() -> Iterator[TcpServer]:
         sock.close()
 
 
-def survivors(name: str, wait_s: float = 5.0) -> list[int]:
-    """Pids of processes named name still alive after up to wait_s seconds."""
+def survivors(name: str, wait_s: float = PATIENCE_S) -> list[int]:
+    """Pids of processes named name still alive after up to wait_s seconds (none: at once)."""
     deadline = time.monotonic() + wait_s
     while True:
         found = [p.pid for p in psutil.process_iter(["name", "status"])
