@@ -53,6 +53,12 @@ def test_busy_roundtrip_dead_core_and_stop_record_their_samples() -> None:
     assert stop["n"] == 2 and [t["stat"] for t in stop["targets"]] == ["p50", "p95"]
 
 
+def test_the_window_side_benchmarks_record_their_samples() -> None:
+    record = runner.run(["shell"], scale=SCALE)
+    assert [(b["name"], b["error"], b["n"]) for b in record["benchmarks"]] == [
+        ("shell.stopped_core_call", None, 50), ("shell.pool_shutdown", None, 10)]
+
+
 def test_the_command_lists_benchmarks_and_refuses_unknown_names(tmp_path: Path) -> None:
     env = core_env(tmp_path / "home")
     listing = subprocess.run([sys.executable, "-m", "pajamas", "perf", "list"], env=env,
