@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.errors import Internal, InvalidParams, NotFound
 from pajamas.rpc.client import Client, Subscriber
 from pajamas.rpc.protocol import Event
-from tests.conftest import PATIENCE_S, RunningCore, start
+from tests.conftest import PATIENCE_S, RunningCore, start, stop
 
 FAST = {"PAJAMAS_SAMPLE_INTERVAL_S": "0.1", "PAJAMAS_LEAK_WINDOW_S": "3",
         "PAJAMAS_LEAK_RSS_MB_PER_MIN": "60", "PAJAMAS_LEAK_THREADS_PER_MIN": "6000",
@@ -43,7 +42,7 @@ def fast_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]
     home.mkdir()
     running = start(home, **FAST)
     yield running
-    assert launcher.stop_core(running.process) == 0
+    assert stop(running.process) == 0
 
 
 @pytest.fixture
@@ -191,7 +190,7 @@ def archived_steps(home: Path) -> int:
 def test_history_survives_a_restart(home: Path) -> None:
     first = start(home, **FAST)
     eventually(lambda: archived_steps(home), lambda steps: steps >= 3)  # 0.2 s steps
-    assert launcher.stop_core(first.process) == 0
+    assert stop(first.process) == 0
     restarted_at = time.time()
     second = start(home, **FAST)
     try:
@@ -199,7 +198,7 @@ def test_history_survives_a_restart(home: Path) -> None:
             points = client.call("monitor.history", {"metric": "core.rss", "window_s": 120})
         assert sum(t < restarted_at for t, _ in points["points"]) >= 3
     finally:
-        assert launcher.stop_core(second.process) == 0
+        assert stop(second.process) == 0
 
 
 def test_a_failed_stage_degrades_the_hub_which_keeps_serving(home: Path) -> None:
@@ -217,7 +216,7 @@ def test_a_failed_stage_degrades_the_hub_which_keeps_serving(home: Path) -> None
             assert client.call("system.ping")["pong"] is True
             assert client.call("task.list")["total"] == 0  # the other stages came up
     finally:
-        assert launcher.stop_core(running.process) == 0
+        assert stop(running.process) == 0
 
 
 def test_memory_pressure_collects_garbage_and_says_so(home: Path) -> None:
@@ -233,7 +232,7 @@ def test_memory_pressure_collects_garbage_and_says_so(home: Path) -> None:
             assert client.call("system.health")["checks"]["monitor"]["status"] == "degraded"
     finally:
         events.close()
-        assert launcher.stop_core(running.process) == 0
+        assert stop(running.process) == 0
 
 
 def eventually(get: Callable[[], Any], done: Callable[[Any], bool],

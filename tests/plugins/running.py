@@ -19,9 +19,8 @@ from typing import Any
 
 import psutil
 
-from pajamas import launcher
 from pajamas.rpc.client import Client
-from tests.conftest import PATIENCE_S, RunningCore, start
+from tests.conftest import PATIENCE_S, RunningCore, start, stop
 from tests.plugins.conftest import ROOT
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -42,7 +41,7 @@ def plugin_core(home: Path, **extra: str) -> Iterator[RunningCore]:
     try:
         yield running
     finally:
-        code = launcher.stop_core(running.process)
+        code = stop(running.process)
     assert code == 0, (home / "logs" / "core.out").read_text()
 
 

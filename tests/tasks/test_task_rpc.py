@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.rpc.client import Client, Subscriber
 from pajamas.rpc.protocol import Event
-from tests.conftest import PATIENCE_S, RunningCore, core_env, start
+from tests.conftest import PATIENCE_S, RunningCore, core_env, start, stop
 
 QUICK_RUN = {"suite": "quick", "only": ["monitor.leak_detect"]}
 
@@ -25,7 +24,7 @@ def task_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]
     home.mkdir()
     running = start(home)
     yield running
-    assert launcher.stop_core(running.process) == 0
+    assert stop(running.process) == 0
 
 
 @pytest.fixture
