@@ -95,7 +95,7 @@ class RunningCore:
     process: subprocess.Popen[bytes]
     info: ConnectionInfo
 
-    def client(self, timeout: float = 10.0) -> Client:
+    def client(self, timeout: float = PATIENCE_S) -> Client:
         return Client(self.info, timeout=timeout)
 
     def subscribe(self, *topics: str) -> LiveSubscriber:

@@ -71,7 +71,7 @@ class Bystander:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        with self.core.client(timeout=20) as client:
+        with self.core.client() as client:
             while not self._stop.is_set():
                 self._once(client)
                 self._stop.wait(0.02)

@@ -43,7 +43,7 @@ def test_sigint_stops_cleanly_too(home: Path) -> None:
 
 def test_in_flight_reply_is_finished_on_shutdown(home: Path) -> None:
     running = start(home, **PATIENT)
-    with running.client(timeout=PATIENCE_S) as client:
+    with running.client() as client:
         rid = client.submit("debug.sleep", {"seconds": HELD_S})  # ends only when the core stops
         # Requests on one socket are taken in order: once the ping is answered, the core has
         # the sleep in flight.
@@ -78,7 +78,7 @@ def test_stale_file_of_a_crashed_core_is_replaced(home: Path) -> None:
 
 def test_ping_answers_while_slow_work_runs(patient_core: RunningCore) -> None:
     # How soon it answers is the benchmark rpc.roundtrip_busy's to say.
-    with patient_core.client(timeout=PATIENCE_S) as client:
+    with patient_core.client() as client:
         for _ in range(4):  # both workers held until the core stops, and two more waiting
             client.submit("debug.sleep", {"seconds": HELD_S})
         assert client.call("system.ping")["pong"] is True

@@ -105,7 +105,7 @@ def test_only_call_is_exposed_to_the_page(bridge: Bridge) -> None:
 
 def test_shutting_the_pool_down_releases_calls_in_flight(patient_core: RunningCore) -> None:
     pool = CallPool(WORKERS)
-    client = patient_core.client(timeout=PATIENCE_S)
+    client = patient_core.client()
     bridge = Bridge(lambda: client, pool)
     out: list[dict[str, object]] = []
     caller = threading.Thread(target=lambda: out.append(dict(
