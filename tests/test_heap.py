@@ -11,9 +11,9 @@ from typing import Any, Final
 
 import psutil
 
-from pajamas import heap, launcher
+from pajamas import heap
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, serving, start
+from tests.conftest import RunningCore, serving, start, stop
 
 HEAP_SPAN: Final = 64 * 1024 * 1024  # a glibc arena's heap: this size, at this alignment
 MB: Final = 1024 * 1024
@@ -61,7 +61,7 @@ def serving_debug_log(home: Path) -> Iterator[RunningCore]:
     """A real core logging at debug level, stopped (exit 0 checked) at the end."""
     running = start(home, PAJAMAS_LOG_LEVEL="debug")
     yield running
-    assert launcher.stop_core(running.process) == 0
+    assert stop(running.process) == 0
 
 
 def wait_for_line(log: Path, text: str, timeout: float = 60.0) -> list[str]:

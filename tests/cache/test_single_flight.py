@@ -12,6 +12,7 @@ import pytest
 
 from pajamas.cache.tiered import Cache
 from tests.cache.conftest import OpenCache, tiers
+from tests.conftest import PATIENCE_S
 
 THREADS = 8
 
@@ -28,14 +29,14 @@ class GatedLoader:
     def __call__(self) -> Any:
         self.calls += 1
         self.started.set()
-        assert self.release.wait(10), "the test never released the loader"
+        assert self.release.wait(PATIENCE_S), "the test never released the loader"
         if self.error is not None:
             raise self.error
         return self.value
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + PATIENCE_S
     while not condition():
         assert time.monotonic() < deadline, "the condition never came true"
         time.sleep(0.001)
@@ -80,7 +81,7 @@ def test_a_write_during_a_load_keeps_the_loaded_value_out(open_cache: OpenCache,
     loader = GatedLoader("computed before the write")
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(cache.get_or_load, "ns", "k", loader)
-        assert loader.started.wait(10)
+        assert loader.started.wait(PATIENCE_S)
         if write == "set":
             cache.set("ns", "k", "written")
         elif write == "invalidate":
@@ -97,7 +98,7 @@ def test_a_tag_invalidated_during_a_load_makes_its_value_stale(open_cache: OpenC
     loader = GatedLoader("results from before the memory changed")
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(cache.get_or_load, "ns", "q", loader, tags=["persona:1"])
-        assert loader.started.wait(10)
+        assert loader.started.wait(PATIENCE_S)
         cache.invalidate_tag("persona:1")
         loader.release.set()
         future.result()

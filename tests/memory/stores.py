@@ -8,12 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pajamas import launcher
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
 from pajamas.memory.model import NewMemory
 from pajamas.memory.store import MemoryStore
-from tests.conftest import start
+from tests.conftest import start, stop
 
 PERSONAS = ("persona-a", "persona-b")
 
@@ -73,4 +72,4 @@ def memory_core(home: Path, model_dir: Path) -> Iterator[Any]:
         with core.client(timeout=60) as client:
             yield client
     finally:
-        assert launcher.stop_core(core.process) == 0, (home / "logs" / "core.out").read_text()
+        assert stop(core.process) == 0, (home / "logs" / "core.out").read_text()

@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.memory.journal import Journal
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, start
+from tests.conftest import RunningCore, start, stop
 
 GATE = '''\
 import os, sys, time
@@ -100,7 +99,7 @@ def test_adds_are_acknowledged_before_the_store_opens_and_found_after(
             assert journaled_ids(home, persona) == []  # committed: the journal is emptied
     finally:
         gate.touch()
-        assert launcher.stop_core(core.process) == 0, (home / "logs" / "core.out").read_text()
+        assert stop(core.process) == 0, (home / "logs" / "core.out").read_text()
 
 
 def test_early_adds_survive_a_kill_9_before_the_store_opens(home: Path,
@@ -125,7 +124,7 @@ def test_early_adds_survive_a_kill_9_before_the_store_opens(home: Path,
             client.call("memory.add", {"persona": persona, "text": "after the crash"})
             assert client.call("memory.stats", {"persona": persona})["count"] == len(ids) + 1
     finally:
-        assert launcher.stop_core(second.process) == 0, (home / "logs" / "core.out").read_text()
+        assert stop(second.process) == 0, (home / "logs" / "core.out").read_text()
 
 
 def test_adds_of_a_running_hub_survive_a_kill_9_once_each_and_deletes_stay(
@@ -147,7 +146,7 @@ def test_adds_of_a_running_hub_survive_a_kill_9_once_each_and_deletes_stay(
             assert sorted(m["id"] for m in listed["items"]) == sorted(kept)
             assert listed["total"] == len(kept)
     finally:
-        assert launcher.stop_core(second.process) == 0, (home / "logs" / "core.out").read_text()
+        assert stop(second.process) == 0, (home / "logs" / "core.out").read_text()
 
 
 def test_deleting_a_persona_deletes_its_journal(home: Path, model_dir: Path) -> None:
@@ -161,4 +160,4 @@ def test_deleting_a_persona_deletes_its_journal(home: Path, model_dir: Path) -> 
             assert journaled_ids(home, persona) == []
     finally:
         gate.touch()
-        assert launcher.stop_core(core.process) == 0, (home / "logs" / "core.out").read_text()
+        assert stop(core.process) == 0, (home / "logs" / "core.out").read_text()

@@ -16,6 +16,7 @@ from pajamas.embedding.lazy import LazyEmbedder, Progress
 from pajamas.embedding.runtime import OnnxEmbedder
 from pajamas.embedding.service import MODEL_ID, EmbeddingService
 from pajamas.errors import Internal
+from tests.conftest import PATIENCE_S
 
 TEXTS = ["Caroline went to the LGBTQ support group on Sunday.",
          "Melanie painted a sunrise over the lake.",
@@ -83,7 +84,7 @@ def test_concurrent_calls_are_gathered_into_one_batch() -> None:
     def embed(texts: list[str]) -> np.ndarray:
         calls.append(texts)
         entered.set()
-        release.wait(10)
+        release.wait(PATIENCE_S)
         return np.array([[float(len(t))] for t in texts], dtype=np.float32)
 
     batcher = Batcher(embed)
@@ -94,16 +95,17 @@ def test_concurrent_calls_are_gathered_into_one_batch() -> None:
 
     first = threading.Thread(target=call, args=("a",))
     first.start()
-    entered.wait(10)  # the first batch runs; the next three queue up behind it
+    assert entered.wait(PATIENCE_S)  # the first batch runs; the next three queue up behind it
     others = [threading.Thread(target=call, args=(t,)) for t in ("bb", "ccc", "dddd")]
     for thread in others:
         thread.start()
-    deadline = time.monotonic() + 10
-    while batcher._queue.qsize() < 3 and time.monotonic() < deadline:
+    deadline = time.monotonic() + PATIENCE_S
+    while batcher._queue.qsize() < 3:
+        assert time.monotonic() < deadline, "the three calls never queued up"
         time.sleep(0.01)
     release.set()
     for thread in [first, *others]:
-        thread.join(10)
+        thread.join(PATIENCE_S)
     batcher.close()
     assert results == {"a": 1.0, "bb": 2.0, "ccc": 3.0, "dddd": 4.0}
     assert calls[0] == ["a"] and sorted(calls[1]) == ["bb", "ccc", "dddd"]

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.errors import InvalidParams, NotFound
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, core_env, start
+from tests.conftest import RunningCore, core_env, start, stop
 
 
 @pytest.fixture
@@ -24,7 +23,7 @@ def memory_core(home: Path, model_dir: Path) -> Iterator[RunningCore]:
     """A core whose embedder uses the session's export, with time to load it."""
     running = start(home, **_settings(model_dir))
     yield running
-    assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+    assert stop(running.process) == 0, (home / "logs" / "core.out").read_text()
 
 
 @pytest.fixture
@@ -166,7 +165,7 @@ def test_compaction_runs_by_itself_and_on_request(home: Path, model_dir: Path) -
             with pytest.raises(NotFound):
                 client.call("memory.maintain", {"persona": "nobody"})
     finally:
-        assert launcher.stop_core(running.process) == 0
+        assert stop(running.process) == 0
 
 
 def test_an_exported_model_loads_at_start_before_any_memory_call(mclient: Client) -> None:

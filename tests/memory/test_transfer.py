@@ -14,7 +14,7 @@ from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import InvalidParams
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.transfer import export, import_records, read
-from tests.conftest import core_env, start
+from tests.conftest import core_env, start, stop
 from tests.memory.stores import new, opened, progress
 
 A, B = "persona-a", "persona-b"
@@ -125,8 +125,6 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_cli_exports_and_imports_by_persona_name(home: Path, model_dir: Path,
                                                      tmp_path: Path) -> None:
-    from pajamas import launcher
-
     core = start(home, PAJAMAS_EMBEDDING_MODEL_DIR=str(model_dir),
                  PAJAMAS_REQUEST_TIMEOUT_S="60")
     try:
@@ -146,7 +144,7 @@ def test_the_cli_exports_and_imports_by_persona_name(home: Path, model_dir: Path
         failed = cli(home, "memory", "import", "Bob", str(out))
         assert failed.returncode == 2 and "line 1: not JSON" in failed.stderr
     finally:
-        assert launcher.stop_core(core.process) == 0
+        assert stop(core.process) == 0
 
 
 def test_the_context_full_text_search_sees_survives(store: MemoryStore, tmp_path: Path) -> None:

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.errors import Internal, InvalidParams, NotFound
 from pajamas.rpc.client import Client, Subscriber
 from pajamas.rpc.protocol import Event
-from tests.conftest import RunningCore, start
+from tests.conftest import PATIENCE_S, RunningCore, start, stop
 
 FAST = {"PAJAMAS_SAMPLE_INTERVAL_S": "0.1", "PAJAMAS_LEAK_WINDOW_S": "3",
         "PAJAMAS_LEAK_RSS_MB_PER_MIN": "60", "PAJAMAS_LEAK_THREADS_PER_MIN": "6000",
@@ -43,7 +42,7 @@ def fast_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]
     home.mkdir()
     running = start(home, **FAST)
     yield running
-    assert launcher.stop_core(running.process) == 0
+    assert stop(running.process) == 0
 
 
 @pytest.fixture
@@ -66,7 +65,8 @@ def child() -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
         proc.wait()
 
 
-def wait_for(events: Subscriber, match: Callable[[Event], bool], timeout: float) -> Event:
+def wait_for(events: Subscriber, match: Callable[[Event], bool],
+             timeout: float = PATIENCE_S) -> Event:
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
         event = events.receive(timeout=left)
@@ -84,18 +84,18 @@ def is_alert(event: Event, process: str, state: str) -> bool:
 def test_a_leaking_process_raises_a_leak_alert_that_clears_when_it_stops(
         fast_core: RunningCore, fast: Client,
         child: Callable[[str], subprocess.Popen[bytes]]) -> None:
-    events = Subscriber(fast_core.info, ("monitor.alert",))
+    events = fast_core.subscribe("monitor.alert")
     try:
         leaky = child(LEAKY)
         fast.call("monitor.watch", {"pid": leaky.pid, "role": "plugin_host", "name": "leaky"})
-        raised = wait_for(events, lambda e: is_alert(e, "leaky", "raised"), 15).data
+        raised = wait_for(events, lambda e: is_alert(e, "leaky", "raised")).data
         assert raised["pid"] == leaky.pid and raised["threshold"] == 60.0
         assert raised["value"] > 60 and raised["unit"] == "MB/min"
         assert "leaky" in raised["message"] and "leak_rss_mb_per_min" in raised["message"]
         assert [a["id"] for a in fast.call("monitor.alerts")["items"]] == ["leak:leaky.rss"]
         health = fast.call("system.health")
         assert health["checks"]["monitor"]["status"] == "degraded" and health["status"] != "ok"
-        cleared = wait_for(events, lambda e: is_alert(e, "leaky", "cleared"), 15).data
+        cleared = wait_for(events, lambda e: is_alert(e, "leaky", "cleared")).data
         assert cleared["id"] == "leak:leaky.rss"
     finally:
         events.close()
@@ -112,13 +112,17 @@ def test_the_snapshot_keeps_the_status_pages_shape_and_adds_figures(fast: Client
     assert set(snapshot["rpc"]) == {"requests_per_s", "latency_p50_us", "latency_p99_us"}
     assert {"core.pending", "core.tasks_running"} <= set(snapshot["gauges"])
     assert snapshot["system"]["available"] > 0 and snapshot["pressure"] is None
+    pinged_at = time.time()  # the clock of the samples' times
     for _ in range(50):
         fast.call("system.ping")
-    time.sleep(0.3)  # a few samples later: the pings have been counted
-    rates = fast.call("monitor.history", {"metric": "core.requests_per_s", "window_s": 2})
-    assert max(v for _, v in rates["points"]) > 0
-    p99 = fast.call("monitor.history", {"metric": "core.latency_p99_us", "window_s": 2})
-    assert p99["points"] and all(v > 0 for _, v in p99["points"])
+
+    def since_pings(metric: str) -> list[float]:
+        points = fast.call("monitor.history", {"metric": metric, "window_s": 600})["points"]
+        return [v for t, v in points if t > pinged_at]
+
+    eventually(lambda: since_pings("core.requests_per_s"), lambda rates: max(rates, default=0) > 0)
+    p99 = since_pings("core.latency_p99_us")  # sampled with the rate that counted the pings
+    assert p99 and all(v > 0 for v in p99)
     metrics = fast.call("monitor.metrics")["items"]
     assert {"core.rss", "core.requests_per_s", "system.available"} <= set(metrics)
     points = fast.call("monitor.history", {"metric": "core.rss", "window_s": 60})["points"]
@@ -179,10 +183,15 @@ def test_health_lists_the_stages_and_their_checks(fast: Client) -> None:
         health["checks"])
 
 
+def archived_steps(home: Path) -> int:
+    """The steps the monitor wrote to its archive on disk (<home>/monitor/<date>.jsonl)."""
+    return sum(len(path.read_text().splitlines()) for path in (home / "monitor").glob("*.jsonl"))
+
+
 def test_history_survives_a_restart(home: Path) -> None:
     first = start(home, **FAST)
-    time.sleep(1.0)  # five archive steps of 0.2 s
-    assert launcher.stop_core(first.process) == 0
+    eventually(lambda: archived_steps(home), lambda steps: steps >= 3)  # 0.2 s steps
+    assert stop(first.process) == 0
     restarted_at = time.time()
     second = start(home, **FAST)
     try:
@@ -190,7 +199,7 @@ def test_history_survives_a_restart(home: Path) -> None:
             points = client.call("monitor.history", {"metric": "core.rss", "window_s": 120})
         assert sum(t < restarted_at for t, _ in points["points"]) >= 3
     finally:
-        assert launcher.stop_core(second.process) == 0
+        assert stop(second.process) == 0
 
 
 def test_a_failed_stage_degrades_the_hub_which_keeps_serving(home: Path) -> None:
@@ -208,14 +217,14 @@ def test_a_failed_stage_degrades_the_hub_which_keeps_serving(home: Path) -> None
             assert client.call("system.ping")["pong"] is True
             assert client.call("task.list")["total"] == 0  # the other stages came up
     finally:
-        assert launcher.stop_core(running.process) == 0
+        assert stop(running.process) == 0
 
 
 def test_memory_pressure_collects_garbage_and_says_so(home: Path) -> None:
     running = start(home, PAJAMAS_PRESSURE_HUB_MB="1", PAJAMAS_PRESSURE_COOLDOWN_S="0.3")
-    events = Subscriber(running.info, ("monitor.pressure",))
+    events = running.subscribe("monitor.pressure")
     try:
-        event = wait_for(events, lambda e: e.topic == "monitor.pressure", 10).data
+        event = wait_for(events, lambda e: e.topic == "monitor.pressure").data
         assert "pressure_hub_mb" in event["reason"] and event["hub_rss"] > 1024 * 1024
         assert event["gc_collected"] >= 0 and isinstance(event["shed"], list)
         with running.client() as client:
@@ -224,10 +233,11 @@ def test_memory_pressure_collects_garbage_and_says_so(home: Path) -> None:
             assert client.call("system.health")["checks"]["monitor"]["status"] == "degraded"
     finally:
         events.close()
-        assert launcher.stop_core(running.process) == 0
+        assert stop(running.process) == 0
 
 
-def eventually(get: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10) -> Any:
+def eventually(get: Callable[[], Any], done: Callable[[Any], bool],
+               timeout: float = PATIENCE_S) -> Any:
     """get() once done(get()) holds; polls until timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

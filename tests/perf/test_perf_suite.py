@@ -43,6 +43,22 @@ def test_throughput_and_startup_record_windows_and_starts() -> None:
     assert startup["error"] is None and startup["n"] == 2 and startup["extra"]["warmup_ms"] > 0
 
 
+def test_busy_roundtrip_dead_core_and_stop_record_their_samples() -> None:
+    names = ["rpc.roundtrip_busy", "rpc.dead_core_notice", "shutdown.core_stop"]
+    record = runner.run(names, scale=SCALE)
+    busy, notice, stop = record["benchmarks"]
+    assert [b["error"] for b in record["benchmarks"]] == [None, None, None]
+    assert busy["n"] == 250 and busy["extra"]["slow_calls"] >= 2
+    assert notice["n"] == 3 and all(s > 0 for s in notice["samples"])
+    assert stop["n"] == 2 and [t["stat"] for t in stop["targets"]] == ["p50", "p95"]
+
+
+def test_the_window_side_benchmarks_record_their_samples() -> None:
+    record = runner.run(["shell"], scale=SCALE)
+    assert [(b["name"], b["error"], b["n"]) for b in record["benchmarks"]] == [
+        ("shell.stopped_core_call", None, 50), ("shell.pool_shutdown", None, 10)]
+
+
 def test_the_command_lists_benchmarks_and_refuses_unknown_names(tmp_path: Path) -> None:
     env = core_env(tmp_path / "home")
     listing = subprocess.run([sys.executable, "-m", "pajamas", "perf", "list"], env=env,

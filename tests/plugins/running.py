@@ -20,9 +20,8 @@ from typing import Any
 
 import psutil
 
-from pajamas import launcher
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, start
+from tests.conftest import PATIENCE_S, RunningCore, start, stop
 from tests.plugins.conftest import ROOT
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -51,7 +50,7 @@ def plugin_core(home: Path, **extra: str) -> Iterator[RunningCore]:
     try:
         yield running
     finally:
-        code = launcher.stop_core(running.process)
+        code = stop(running.process)
     assert code == 0, (home / "logs" / "core.out").read_text()
 
 
@@ -82,7 +81,7 @@ class Bystander:
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        with self.core.client(timeout=20) as client:
+        with self.core.client() as client:
             while not self._stop.is_set():
                 self._once(client)
                 self._stop.wait(0.02)
@@ -152,8 +151,8 @@ def tcp_server() -> Iterator[TcpServer]:
         sock.close()
 
 
-def survivors(name: str, wait_s: float = 5.0) -> list[int]:
-    """Pids of processes named name still alive after up to wait_s seconds."""
+def survivors(name: str, wait_s: float = PATIENCE_S) -> list[int]:
+    """Pids of processes named name still alive after up to wait_s seconds (none: at once)."""
     deadline = time.monotonic() + wait_s
     while True:
         found = [p.pid for p in psutil.process_iter(["name", "status"])

@@ -15,7 +15,7 @@ import pytest
 
 from pajamas.errors import Forbidden, InvalidParams, NotFound, PluginFailed
 from pajamas.rpc.client import Subscriber
-from tests.conftest import RunningCore, core_env
+from tests.conftest import PATIENCE_S, RunningCore, core_env
 from tests.plugins.running import call, install, plugin_core
 
 HEADER = """\
@@ -239,8 +239,7 @@ def test_persona_deletion_stops_its_hosts(plugin_home: RunningCore, persona: str
 @contextmanager
 def events(running: RunningCore, topic: str = "plugin.") -> Iterator[Subscriber]:
     """A subscriber to the core's events under topic, live before the block starts."""
-    subscriber = Subscriber(running.info, (topic,))
-    time.sleep(0.2)  # let the subscription reach the core (zmq's slow joiner)
+    subscriber = running.subscribe(topic)
     try:
         yield subscriber
     finally:
@@ -248,7 +247,7 @@ def events(running: RunningCore, topic: str = "plugin.") -> Iterator[Subscriber]
 
 
 def until(subscriber: Subscriber, done: Callable[[list[tuple[str, Any]]], bool],
-          timeout: float = 10.0) -> list[tuple[str, Any]]:
+          timeout: float = PATIENCE_S) -> list[tuple[str, Any]]:
     """The (topic, data) events received until done(events) holds."""
     got: list[tuple[str, Any]] = []
     deadline = time.monotonic() + timeout

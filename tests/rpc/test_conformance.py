@@ -6,14 +6,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import signal
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import msgpack
 import pytest
 import zmq
 
-from tests.conftest import RunningCore
+from tests.conftest import HELD_S, PATIENCE_S, RunningCore
+
+LIMIT = 64 * 1024  # the test core's max_message_bytes (tests/conftest.py)
 
 
 class RawClient:
@@ -40,7 +44,7 @@ class RawClient:
     def request(self, rid: Any, method: str, params: Any = None) -> None:
         self.send({"v": 1, "id": rid, "method": method, "params": params or {}})
 
-    def recv(self, timeout: float = 10.0) -> dict[str, Any]:
+    def recv(self, timeout: float = PATIENCE_S) -> dict[str, Any]:
         assert self.sock.poll(int(timeout * 1000)), "no reply from the core"
         signature, body = self.sock.recv_multipart()
         assert hmac.compare_digest(signature, self.sign(body)), "reply signature is wrong"
@@ -59,8 +63,16 @@ class RawClient:
 
 
 @pytest.fixture
-def raw(core: RunningCore) -> Any:
+def raw(core: RunningCore) -> Iterator[RawClient]:
     client = RawClient(core.home)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def patient_raw(patient_core: RunningCore) -> Iterator[RawClient]:
+    """A raw client of a core where a debug.sleep of HELD_S lasts until the core stops."""
+    client = RawClient(patient_core.home)
     yield client
     client.close()
 
@@ -149,39 +161,70 @@ def test_invalid_params_name_the_field(raw: RawClient, params: dict[str, Any], f
     assert error["data"]["field"] == field
 
 
-def test_too_large_request_and_reply(raw: RawClient) -> None:
-    error_of(raw.call(1, "debug.echo", {"value": "x" * 70_000}), "too_large")
+def test_too_large_request(raw: RawClient) -> None:
+    error = error_of(raw.call(1, "debug.echo", {"value": "x" * 70_000}), "too_large")
+    assert error["message"].startswith("the request is ") and str(LIMIT) in error["message"]
     # Far over the 64 KiB limit is still an answer, not a dropped connection.
     error = error_of(raw.call(3, "debug.echo", {"value": b"z" * 5_000_000}), "too_large")
-    assert error["data"]["limit"] == 64 * 1024 and error["data"]["size"] > 5_000_000
-    # A reply over the limit is refused too; the request itself was small enough.
+    assert error["data"]["limit"] == LIMIT and error["data"]["size"] > 5_000_000
+    # Under the limit, both ways, is served.
     reply = raw.call(2, "debug.echo", {"value": "y" * 40_000})
     assert reply["result"]["value"] == "y" * 40_000
 
 
+def test_too_large_reply_is_refused_and_the_core_keeps_serving(raw: RawClient) -> None:
+    # msgpack's float32 takes 5 bytes, but the core sends every float back as a float64 of 9:
+    # 10,000 of them make a request of about 50 KB and a reply of about 90 KB.
+    floats = [0.5] * 10_000
+    body = msgpack.packb({"v": 1, "id": 4, "method": "debug.echo", "params": {"value": floats}},
+                         use_single_float=True)
+    assert len(body) < LIMIT
+    raw.send_body(body)
+    reply = raw.recv()
+    assert reply["id"] == 4
+    error = error_of(reply, "too_large")
+    assert error["message"].startswith("the reply to debug.echo is "), error
+    assert f"over the limit of {LIMIT} bytes" in error["message"]
+    assert error["data"]["limit"] == LIMIT and error["data"]["size"] > LIMIT
+    assert error["data"]["size"] > len(body)
+    assert raw.call(5, "debug.echo", {"value": floats[:100]})["result"]["value"] == floats[:100]
+    assert raw.call(6, "system.ping")["result"]["pong"] is True
+
+
 def test_timeout_internal_and_core_survives(raw: RawClient) -> None:
-    error_of(raw.call(1, "debug.sleep", {"seconds": 5}), "timeout")
+    # The sleep would outlast the test: only the core's 2 s request timeout can answer it.
+    error = error_of(raw.call(1, "debug.sleep", {"seconds": HELD_S}), "timeout")
+    assert "debug.sleep" in error["message"] and "request_timeout_s" in error["message"]
     error = error_of(raw.call(2, "debug.fail", {"message": "boom"}), "internal")
     assert "boom" in error["message"]
     assert raw.call(3, "system.ping")["result"]["pong"] is True
 
 
-def test_busy_when_workers_are_full(raw: RawClient) -> None:
+def test_busy_when_workers_are_full(patient_raw: RawClient, patient_core: RunningCore) -> None:
     for i in range(12):  # the test core allows 8 pending requests
-        raw.request(i, "debug.sleep", {"seconds": 0.2})
-    replies = [raw.recv() for _ in range(12)]
-    busy = [r for r in replies if "error" in r and r["error"]["code"] == "busy"]
-    assert len(busy) == 4
-    assert sum("result" in r for r in replies) == 8
+        patient_raw.request(i, "debug.sleep", {"seconds": HELD_S})
+    # The first 8 are held until the core stops, so the first 4 replies are the refusals.
+    refused = [patient_raw.recv() for _ in range(4)]
+    assert [r["id"] for r in refused] == [8, 9, 10, 11]
+    assert all("max_pending_requests" in error_of(r, "busy")["message"] for r in refused)
+    assert patient_raw.call("ping", "system.ping")["result"]["pong"] is True
+    patient_core.process.send_signal(signal.SIGTERM)  # stopping ends every debug.sleep
+    held = [patient_raw.recv() for _ in range(8)]
+    assert sorted(r["id"] for r in held) == list(range(8))
+    assert all(r["result"] == {"slept": HELD_S} for r in held)
 
 
-def test_many_in_flight_replies_matched_by_id(raw: RawClient) -> None:
-    raw.request("slow", "debug.sleep", {"seconds": 0.3})
+def test_many_in_flight_replies_matched_by_id(patient_raw: RawClient,
+                                              patient_core: RunningCore) -> None:
+    patient_raw.request("slow", "debug.sleep", {"seconds": HELD_S})  # held until the core stops
     for i in range(50):
-        raw.request(i, "system.ping")
-    replies = [raw.recv() for _ in range(51)]
-    assert [r["id"] for r in replies][-1] == "slow"  # pings overtook the slow call
-    assert sorted(r["id"] for r in replies[:-1]) == list(range(50))
+        patient_raw.request(i, "system.ping")
+    pings = [patient_raw.recv() for _ in range(50)]  # they overtake the slow call
+    assert sorted(r["id"] for r in pings) == list(range(50))
+    assert all(r["result"]["pong"] is True for r in pings)
+    patient_core.process.send_signal(signal.SIGTERM)
+    slow = patient_raw.recv()
+    assert slow["id"] == "slow" and slow["result"] == {"slept": HELD_S}
 
 
 def test_events_are_signed(raw: RawClient) -> None:
@@ -189,7 +232,7 @@ def test_events_are_signed(raw: RawClient) -> None:
     sub.setsockopt(zmq.SUBSCRIBE, b"monitor.")
     sub.connect(raw.events)
     try:
-        assert sub.poll(10_000), "no monitor.sample event"
+        assert sub.poll(int(PATIENCE_S * 1000)), "no monitor.sample event"
         topic, signature, body = sub.recv_multipart()
         assert hmac.compare_digest(signature, raw.sign(body))
         event = msgpack.unpackb(body, raw=False)

@@ -13,7 +13,7 @@ import pytest
 from pajamas.rpc.client import Client
 from pajamas.shell.bridge import Bridge
 from pajamas.shell.pool import CallPool
-from tests.conftest import RunningCore
+from tests.conftest import HELD_S, PATIENCE_S, RunningCore, stop
 
 WORKERS = 2
 
@@ -34,7 +34,7 @@ def from_new_thread(bridge: Bridge, method: str, params: dict[str, object] | Non
     out: list[dict[str, object]] = []
     thread = threading.Thread(target=lambda: out.append(dict(bridge.call(method, params))))
     thread.start()
-    thread.join(30)
+    thread.join(PATIENCE_S)
     return out[0]
 
 
@@ -103,23 +103,26 @@ def test_only_call_is_exposed_to_the_page(bridge: Bridge) -> None:
     assert [name for name in dir(bridge) if not name.startswith("_")] == ["call"]
 
 
-def test_shutting_the_pool_down_releases_calls_in_flight(core: RunningCore) -> None:
+def test_shutting_the_pool_down_releases_calls_in_flight(patient_core: RunningCore) -> None:
     pool = CallPool(WORKERS)
-    client = core.client()
+    client = patient_core.client()
     bridge = Bridge(lambda: client, pool)
     out: list[dict[str, object]] = []
     caller = threading.Thread(target=lambda: out.append(dict(
-        bridge.call("debug.sleep", {"seconds": 5}))))
+        bridge.call("debug.sleep", {"seconds": HELD_S}))))  # held until the core stops
     caller.start()
-    time.sleep(0.5)  # the call is running on a pool thread now
-    started = time.monotonic()
+    deadline = time.monotonic() + PATIENCE_S
+    while pool.wait_idle(0):  # until the call runs on a pool thread
+        assert time.monotonic() < deadline, "the call never started"
+        time.sleep(0.001)
     pool.shutdown(wait=False, cancel_futures=True)
-    caller.join(5)
-    assert time.monotonic() - started < 1.0
+    caller.join(PATIENCE_S)  # how soon: the benchmark shell.pool_shutdown
+    assert not caller.is_alive(), "shutdown did not release the caller"
     assert out[0]["ok"] is False
     assert "closing" in out[0]["error"]["message"]  # type: ignore[index]
-    assert not pool.wait_idle(0.1)  # the worker is still in the 5 s call
+    assert not pool.wait_idle(0)  # the worker is still in the call
     after = bridge.call("system.ping")
     assert after["ok"] is False and "closing" in after["error"]["message"]
-    assert pool.wait_idle(10)
+    assert stop(patient_core.process) == 0  # which ends the held call
+    assert pool.wait_idle(PATIENCE_S)
     client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from pajamas.rpc import connection
 from pajamas.shell.bridge import Bridge
 from pajamas.shell.corelink import CoreLink
 from pajamas.shell.pool import CallPool
-from tests.conftest import RunningCore
+from tests.conftest import PATIENCE_S, RunningCore
 
 
 def test_starts_a_core_when_none_runs_and_stops_it_on_close(home: Path) -> None:
@@ -41,16 +42,21 @@ def test_uses_a_running_core_and_leaves_it_running(core: RunningCore) -> None:
     assert connection.read(core.home).pid == core.process.pid
 
 
-def live_cores() -> list[psutil.Process]:
-    """The `pajamas core` processes this test process started and that still run."""
-    return [p for p in psutil.Process().children()
-            if p.cmdline()[-2:] == ["pajamas", "core"] and p.status() != psutil.STATUS_ZOMBIE]
+def live_cores() -> list[int]:
+    """The pids of the `pajamas core` processes this test process started that still run."""
+    pids = []
+    for child in psutil.Process().children():
+        with contextlib.suppress(psutil.Error):  # it exited meanwhile
+            if (child.cmdline()[-2:] == ["pajamas", "core"]
+                    and child.status() != psutil.STATUS_ZOMBIE):
+                pids.append(child.pid)
+    return pids
 
 
 def test_closing_while_the_core_starts_leaves_no_core(home: Path) -> None:
     link = CoreLink(home, start_timeout=30)
     link.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + PATIENCE_S
     while not live_cores():  # the core process exists but does not answer yet
         assert time.monotonic() < deadline
         time.sleep(0.001)
@@ -81,7 +87,7 @@ def test_a_stopped_core_is_replaced_and_calls_reach_the_new_one(home: Path) -> N
     assert handle.process is not None
     old_key = connection.read(home).key
     handle.process.send_signal(signal.SIGTERM)
-    handle.process.wait(10)
+    handle.process.wait(PATIENCE_S)
     envelope = Bridge(link.client, CallPool(1)).call("system.info")
     assert envelope["ok"] is True, envelope
     assert envelope["result"]["pid"] != handle.process.pid  # a new core, a new connection file
@@ -98,15 +104,25 @@ def test_a_core_found_running_is_watched_too(core: RunningCore) -> None:
     link.start()
     assert link.client().call("system.ping")["pong"] is True
     core.process.send_signal(signal.SIGTERM)
-    core.process.wait(10)
+    core.process.wait(PATIENCE_S)
     assert link.client().info.pid != core.process.pid  # the link started a new core
     link.close()
     with pytest.raises(CoreNotRunning):
         connection.read(core.home)
 
 
-def test_close_without_start_does_nothing(home: Path) -> None:
-    CoreLink(home, start_timeout=1).close()
+def test_close_without_start_does_nothing(core: RunningCore, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    running = live_cores()
+    CoreLink(empty, start_timeout=1).close()
+    CoreLink(core.home, start_timeout=1).close()
+    assert list(empty.iterdir()) == []  # no core was started for it, no file written
+    assert live_cores() == running  # none started, none stopped
+    assert core.process.poll() is None
+    assert connection.read(core.home).pid == core.process.pid
+    with core.client() as client:
+        assert client.call("system.ping")["pong"] is True
 
 
 def test_the_shell_asks_the_monitor_to_sample_it(core: RunningCore) -> None:
@@ -115,7 +131,7 @@ def test_the_shell_asks_the_monitor_to_sample_it(core: RunningCore) -> None:
     link = CoreLink(core.home, start_timeout=30)
     link.start()
     client = link.client()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PATIENCE_S
     watched: list[int] = []
     while time.monotonic() < deadline and os.getpid() not in watched:
         snapshot = client.call("monitor.snapshot")

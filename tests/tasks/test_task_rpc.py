@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from pajamas import launcher
 from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.rpc.client import Client, Subscriber
-from tests.conftest import RunningCore, core_env, start
+from pajamas.rpc.protocol import Event
+from tests.conftest import PATIENCE_S, RunningCore, core_env, start, stop
 
 QUICK_RUN = {"suite": "quick", "only": ["monitor.leak_detect"]}
 
@@ -24,7 +24,7 @@ def task_core(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCore]
     home.mkdir()
     running = start(home)
     yield running
-    assert launcher.stop_core(running.process) == 0
+    assert stop(running.process) == 0
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def tasks(task_core: RunningCore) -> Iterator[Client]:
         yield c
 
 
-def wait_done(client: Client, task_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_done(client: Client, task_id: str, timeout: float = PATIENCE_S) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         view: dict[str, Any] = client.call("task.get", {"id": task_id})
@@ -41,6 +41,18 @@ def wait_done(client: Client, task_id: str, timeout: float = 60) -> dict[str, An
             return view
         time.sleep(0.05)
     raise AssertionError(f"task {task_id} did not finish")
+
+
+def events_until_done(events: Subscriber, task_id: str) -> list[Event]:
+    """The task's events, up to and with its task.done (which is published last)."""
+    seen: list[Event] = []
+    deadline = time.monotonic() + PATIENCE_S
+    while not seen or seen[-1].topic != "task.done":
+        event = events.receive(timeout=max(0.0, deadline - time.monotonic()))
+        assert event is not None, f"no task.done for {task_id}; got {seen}"
+        if event.data.get("id") == task_id:
+            seen.append(event)
+    return seen
 
 
 def test_unknown_tasks_and_runs_are_not_found(tasks: Client) -> None:
@@ -62,13 +74,11 @@ def test_unknown_tasks_and_runs_are_not_found(tasks: Client) -> None:
 
 def test_a_perf_run_is_a_task_with_progress_events_and_saved_results(
         task_core: RunningCore, tasks: Client) -> None:
-    events = Subscriber(task_core.info, ("task.",))
+    events = task_core.subscribe("task.")
     try:
-        time.sleep(0.2)  # let the subscription reach the core before the task starts
         task_id = tasks.call("perf.run", QUICK_RUN)["task"]
         done = wait_done(tasks, task_id)
-        seen = [e for e in iter(lambda: events.receive(timeout=1.0), None)
-                if e.data.get("id") == task_id]
+        seen = events_until_done(events, task_id)
     finally:
         events.close()
     assert done["state"] == "done" and done["kind"] == "perf" and done["progress"] == 1.0

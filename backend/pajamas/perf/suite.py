@@ -14,8 +14,10 @@ from pajamas.perf.benchmarks import (
     monitor,
     plugins,
     rpc,
+    shell,
     startup,
     window,
 )
 
-MODULES = (rpc, startup, window, monitor, cache, memory, memory_scale, maintenance, plugins)
+MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
+           plugins)

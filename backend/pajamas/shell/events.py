@@ -107,6 +107,11 @@ class EventForwarder:
         """Whether the forwarding thread is alive."""
         return self._thread.is_alive()
 
+    @property
+    def next_flush(self) -> float:
+        """The `time.monotonic` before which no batch goes to the page (rate limit)."""
+        return self._next_flush
+
     def request_stop(self) -> None:
         """Ask the thread to stop, without waiting (safe from any thread or callback)."""
         self._stopping.set()

@@ -1,19 +1,33 @@
-"""RPC benchmarks: a ping's round trip, and pings per second with many requests in flight."""
+"""RPC benchmarks: a ping's round trip, idle and with every worker busy, pings per second
+with many requests in flight, and how soon a waiting client learns that its core died."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from pathlib import Path
 from typing import Final
 
-from pajamas.errors import from_wire
+from pajamas.config import Settings
+from pajamas.debug import MAX_SLEEP_S
+from pajamas.errors import CoreNotRunning, Internal, from_wire
+from pajamas.launcher import ensure_core
 from pajamas.perf.baseline import overhead, raw_roundtrip_us
 from pajamas.perf.benchmark import Context, Measurement, Target
-from pajamas.perf.cores import throwaway_core
+from pajamas.perf.cores import core_env, throwaway_core
 from pajamas.perf.registry import benchmark
-from pajamas.perf.timing import NS_PER_S, NS_PER_US, time_calls
+from pajamas.perf.timing import NS_PER_MS, NS_PER_S, NS_PER_US, time_calls
 from pajamas.rpc.client import Client
 
+BUSY_SOURCE: Final = ("slow work runs on workers and never delays a ping: with every worker "
+                      "held, a ping must still answer as fast as rpc.roundtrip")
+NOTICE_SOURCE: Final = ("a client waiting on a core that died must notice within about a "
+                        "second (it checks the process every second), not at its timeout")
 IN_FLIGHT: Final = 64
+ALIVE_CHECK_S: Final = 1.0  # rpc/client.py checks this often that a silent core still runs
+# Debug methods for debug.sleep, which holds a worker until the core stops (or MAX_SLEEP_S).
+DEBUG: Final = {"PAJAMAS_DEBUG_METHODS": "1"}
 
 
 @benchmark(name="rpc.roundtrip", unit="µs", target=(
@@ -33,6 +47,75 @@ def roundtrip(ctx: Context) -> Measurement:
                              ns_per_unit=NS_PER_US)
     floor = raw_roundtrip_us(ctx.workdir, calls, warmup)
     return Measurement(samples, extra={"warmup_calls": warmup, **overhead(samples, floor)})
+
+
+@benchmark(name="rpc.roundtrip_busy", unit="µs", target=(
+    Target("p50", "<=", 150, BUSY_SOURCE),
+    Target("p99", "<=", 1000, BUSY_SOURCE),
+))
+def roundtrip_busy(ctx: Context) -> Measurement:
+    """`system.ping`'s round trip while slow calls hold every worker and as many again wait.
+
+    The core answers pings on its loop, never behind slow work, so this should read as
+    rpc.roundtrip does.  Extra figures: the slow calls in flight.
+    """
+    calls, warmup = ctx.count(5_000, minimum=50), ctx.count(500, minimum=20)
+    held = 2 * Settings().workers
+    with throwaway_core(ctx.workdir, settings=DEBUG) as client, Client(client.info) as holder:
+        for _ in range(held):
+            holder.submit("debug.sleep", {"seconds": MAX_SLEEP_S})
+        holder.call("system.ping")  # taken in order: every slow call is in flight now
+        samples = time_calls(lambda: client.call("system.ping"), calls, warmup=warmup,
+                             ns_per_unit=NS_PER_US)
+    return Measurement(samples, extra={"slow_calls": held})
+
+
+@benchmark(name="rpc.dead_core_notice", unit="ms",
+           target=Target("p95", "<=", 1100, NOTICE_SOURCE))
+def dead_core_notice(ctx: Context) -> Measurement:
+    """From SIGKILL of the core to `CoreNotRunning` in a client waiting for a reply.
+
+    Each run starts a core, leaves a slow call in flight, waits for its reply and kills the
+    core some way into the wait; the runs spread the kills evenly over the client's
+    one-second check period.
+    """
+    runs = ctx.count(10, minimum=3)
+    samples = [_notice_ms(ctx.workdir / f"notice-{run}", (run + 0.5) / runs * ALIVE_CHECK_S)
+               for run in range(runs)]
+    return Measurement(samples)
+
+
+def _notice_ms(home: Path, delay_s: float) -> float:
+    """Milliseconds from killing home's new core, delay_s into a wait, to the wait's error."""
+    handle = ensure_core(home, start_timeout=30.0, env=core_env(**DEBUG))
+    process, client = handle.process, handle.client
+    if process is None:
+        client.close()
+        raise Internal(f"a core already served {home}; the benchmark needs one of its own")
+    killed_ns: list[int] = []
+
+    def kill() -> None:
+        time.sleep(delay_s)  # where in the client's check period the kill falls
+        killed_ns.append(time.perf_counter_ns())
+        process.send_signal(signal.SIGKILL)
+
+    try:
+        client.submit("debug.sleep", {"seconds": MAX_SLEEP_S})
+        client.call("system.ping")  # taken in order: the slow call is in flight now
+        killer = threading.Thread(target=kill)
+        killer.start()
+        try:
+            client.receive(timeout=60.0)
+        except CoreNotRunning:
+            noticed_ns = time.perf_counter_ns()
+        else:
+            raise Internal(f"the core (pid {process.pid}) answered a call it died in")
+        killer.join()
+        return (noticed_ns - killed_ns[0]) / NS_PER_MS
+    finally:
+        client.close()
+        process.kill()
+        process.wait()
 
 
 @benchmark(name="rpc.throughput", unit="pings/s",

@@ -1,7 +1,9 @@
-"""Start-up benchmarks: how soon a freshly spawned core can be talked to."""
+"""Start-up and shut-down benchmarks: how soon a freshly spawned core can be talked to, and
+how soon a core that is told to stop has stopped."""
 
 from __future__ import annotations
 
+import signal
 import statistics
 import subprocess
 import time
@@ -46,6 +48,36 @@ def all_stages(ctx: Context) -> Measurement:
     runs = [time_stages(ctx.workdir / f"stages-{i}", env) for i in range(ctx.count(6, minimum=2))]
     extra = {f"{name}_ms": statistics.median(run[1][name] for run in runs) for name in runs[0][1]}
     return Measurement([total for total, _ in runs], extra=extra)
+
+
+@benchmark(name="shutdown.core_stop", unit="ms", target=(
+    Target("p50", "<=", 500, "reported; the bound is set with it"),
+    Target("p95", "<=", 5000, "shutdown_timeout_s + 1 s (was 5 s in tests/rpc)"),
+))
+def core_stop(ctx: Context) -> Measurement:
+    """From SIGTERM to the clean exit of an idle core whose start-up stages are all done."""
+    env = core_env()
+    return Measurement([time_stop(ctx.workdir / f"stop-{run}", env)
+                        for run in range(ctx.count(6, minimum=2))])
+
+
+def time_stop(home: Path, env: dict[str, str]) -> float:
+    """Milliseconds from SIGTERM until home's new, fully started core exited cleanly."""
+    home.mkdir(parents=True)
+    process = start_core(home, env=env)
+    try:
+        _wait_for(home / RUN_DIR / CONNECTION_FILE, process)
+        with Client.for_home(home) as client:
+            _finished_stages(client)
+        start = time.perf_counter_ns()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(START_TIMEOUT_S)
+        stopped = since(start, NS_PER_MS)
+    finally:
+        stop_core(process)
+    if code != 0:
+        raise HubError(f"the core exited with code {code} on SIGTERM; see {home / 'logs'}")
+    return stopped
 
 
 def time_stages(home: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:

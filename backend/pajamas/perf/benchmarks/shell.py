@@ -1,0 +1,84 @@
+"""Window-side benchmarks: how soon the page's calls learn that they cannot be served.
+
+A page call goes through the bridge to a pool thread (shell/pool.py) and the core link
+(shell/corelink.py).  When the core has stopped, or the window closes while a call waits, the
+page must learn it at once rather than after the client's 30 s timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Final
+
+from pajamas.errors import CoreNotRunning, Internal
+from pajamas.launcher import stop_core
+from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.registry import benchmark
+from pajamas.perf.timing import NS_PER_MS, time_calls
+from pajamas.rpc.client import Client
+from pajamas.shell.bridge import Bridge
+from pajamas.shell.corelink import CoreLink
+from pajamas.shell.pool import CallPool
+
+SOURCE: Final = "the page learns it at once (was 1 s in tests/shell)"
+# How long the closing thread lets the caller settle into its wait before it shuts the pool.
+SETTLE_S: Final = 0.005
+
+
+@benchmark(name="shell.stopped_core_call", unit="ms", target=Target("p95", "<=", 50, SOURCE))
+def stopped_core_call(ctx: Context) -> Measurement:
+    """A page's call through the bridge once the core the window started has stopped."""
+    link = CoreLink(ctx.workdir / "home", start_timeout=30.0)
+    link.start()
+    pool = CallPool(1, name="perf-bridge")
+    try:
+        process = link.handle().process
+        if process is None:
+            raise Internal("the window found a core running instead of starting its own")
+        stop_core(process)
+        bridge = Bridge(link.client, pool)
+        first = bridge.call("system.ping")
+        if first["ok"] or first["error"]["code"] != CoreNotRunning.code:
+            raise Internal(f"a call to the stopped core answered {first!r:.200}")
+        samples = time_calls(lambda: bridge.call("system.ping"), ctx.count(1_000, minimum=20),
+                             ns_per_unit=NS_PER_MS)
+    finally:
+        pool.shutdown(wait=False)
+        link.close()
+    return Measurement(samples)
+
+
+@benchmark(name="shell.pool_shutdown", unit="ms", target=Target("p95", "<=", 50, SOURCE))
+def pool_shutdown(ctx: Context) -> Measurement:
+    """From shutting the call pool down (the window closes) to the return of a page's call
+    still waiting for its core."""
+    return Measurement([_release_ms() for _ in range(ctx.count(200, minimum=10))])
+
+
+def _release_ms() -> float:
+    """Milliseconds from `CallPool.shutdown` to the return of a call that is still running."""
+    pool = CallPool(1, name="perf-pool")
+    running, never = threading.Event(), threading.Event()
+    shut_at: list[int] = []
+
+    def core_still_starting() -> Client:  # as CoreLink.client waits while the core starts
+        running.set()
+        never.wait()
+        raise CoreNotRunning("the benchmark's core never starts")
+
+    def close_window() -> None:
+        running.wait()
+        time.sleep(SETTLE_S)  # the caller is in its wait for the result by now
+        shut_at.append(time.perf_counter_ns())
+        pool.shutdown(wait=False)
+
+    closer = threading.Thread(target=close_window)
+    closer.start()
+    envelope = Bridge(core_still_starting, pool).call("system.ping")
+    returned = time.perf_counter_ns()
+    closer.join()
+    never.set()
+    if envelope["ok"] or "closing" not in envelope["error"]["message"]:
+        raise Internal(f"the call was not released by the shutdown: {envelope!r:.200}")
+    return (returned - shut_at[0]) / NS_PER_MS
