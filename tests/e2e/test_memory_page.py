@@ -1,15 +1,20 @@
 """The memory page in the real window: add a memory, find it by search with its score, edit it,
 delete it (undo once, then for good), see a memory added by another client appear live, and
-pack a context in the inspector."""
+pack a context in the inspector, and export as a task with its summary."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from pajamas.perf.benchmarks.memory import model_folder
+from pajamas.perf.driven_app import HubApp
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +35,14 @@ def rpc(page: Page, method: str, params: dict[str, object]) -> object:
     }""", [method, params])
 
 
-def test_add_search_edit_delete_and_inspect(app_page: Page) -> None:
+def cli_env(hub: HubApp) -> dict[str, str]:
+    """The CLI's environment: the hub's home, no other PAJAMAS_* setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAJAMAS_")}
+    return {**env, "PAJAMAS_HOME": str(hub.home)}
+
+
+def test_add_search_edit_delete_and_inspect(app_page: Page, hub: HubApp,
+                                            tmp_path: Path) -> None:
     persona = rpc(app_page, "persona.create", {"name": "Ada"})
     assert isinstance(persona, dict)
     app_page.evaluate("location.hash = '#/memory'")
@@ -53,8 +65,11 @@ def test_add_search_edit_delete_and_inspect(app_page: Page) -> None:
     expect(detail.get_by_role("textbox", name="Memory text")).to_have_value(
         "Ada drinks green tea every morning")
 
-    # A memory added by another client (the CLI, here the RPC) appears live.
-    rpc(app_page, "memory.add", {"persona": persona["id"], "text": "Ada fixed the loom"})
+    # A memory added from the CLI appears live (memory.changed).
+    cli = subprocess.run([sys.executable, "-m", "pajamas", "memory", "add", "Ada",
+                          "Ada fixed the loom"], env=cli_env(hub), capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert cli.returncode == 0, cli.stderr
     expect(rows).to_have_count(2, timeout=SLOW_MS)
     expect(rows.first).to_contain_text("Ada fixed the loom")  # newest first
 
@@ -119,3 +134,16 @@ def test_add_search_edit_delete_and_inspect(app_page: Page) -> None:
                                                                  timeout=SLOW_MS)
     expect(result.get_by_test_id("context-item-tokens")).to_have_text(re.compile(r"^[1-9]\d*$"))
     expect(result.get_by_test_id("context-tokens")).to_contain_text("of 64 tokens")
+
+    # Maintenance: an export runs as a task, followed to its summary.
+    app_page.get_by_role("tab", name="Maintenance").click()
+    export = app_page.get_by_test_id("maintain-export")
+    export.get_by_role("button", name="Export").click()
+    expect(export.get_by_role("alert")).to_contain_text("Type the file's path")
+    out = tmp_path / "ada.jsonl"
+    export.get_by_role("textbox", name="Export path").fill(str(out))
+    export.get_by_role("button", name="Export").click()
+    run = app_page.get_by_test_id("maintain-run")
+    expect(run).to_have_attribute("data-state", "done", timeout=SLOW_MS)
+    expect(run.get_by_test_id("maintain-summary")).to_contain_text("count 1")
+    assert out.read_text(encoding="utf-8").count("\n") == 1

@@ -90,24 +90,26 @@ export function MemoryMaintenance({ persona }) {
   return html`
     <div class="memory-maintenance">
       <p class="muted">Each runs as a task (also on the <a href="#/tasks">Tasks</a> page). Paths are on the core's machine: type them (the window has no file dialog yet).</p>
-      <div class="memory-actions-grid">
-        ${ACTIONS.map((action) => html`<${ActionForm} key=${action.id} action=${action} persona=${persona} onStarted=${started} />`)}
-      </div>
       ${runs.length > 0 && html`
         <ul class="memory-runs" aria-label="Maintenance runs">
           ${runs.map((run) => {
             const percent = progressPercent(run.progress);
             return html`<li key=${run.id} class="panel" data-testid="maintain-run" data-state=${run.state}>
-              <b>${run.label}</b> <span class=${`pill state-${run.state}`}>${run.state}</span>
+              <div class="memory-run-head">
+                <b>${run.label}</b> <span class=${`pill state-${run.state}`}>${run.state}</span>
+                <span class="muted truncate">${run.message || ""}</span>
+              </div>
               <div class="progress" role="progressbar" aria-label=${`Progress of ${run.label}`} aria-valuemin="0" aria-valuemax="100"
                    aria-valuenow=${percent ?? undefined}>
                 <div class="progress-bar" style=${`width:${percent ?? (run.state === "done" ? 100 : 0)}%`}></div>
               </div>
-              <span class="muted">${run.message || ""}</span>
               ${run.state === "done" && html`<p data-testid="maintain-summary">${summarize(run.result)}</p>`}
               ${run.state === "failed" && run.error && html`<p class="inline-error">${run.error.code}: ${run.error.message}</p>`}
             </li>`;
           })}
         </ul>`}
+      <div class="memory-actions-grid">
+        ${ACTIONS.map((action) => html`<${ActionForm} key=${action.id} action=${action} persona=${persona} onStarted=${started} />`)}
+      </div>
     </div>`;
 }

@@ -119,8 +119,13 @@ function MemoryBrowser({ persona }) {
       if (done) showToast({ kind: "ok", title: "Deleted", message: `${done} ${done === 1 ? "memory" : "memories"} deleted.` });
     },
   }), [persona]);
-  // Leaving the page ends the undo windows: what was deleted is deleted now.
-  useEffect(() => () => { queue.flush(); }, [queue]);
+  // Leaving the page (or closing the window) ends the undo windows: what was deleted is
+  // sent now. A send the closing window cannot finish leaves the memory in place, never loses one.
+  useEffect(() => {
+    const flush = () => { queue.flush(); };
+    window.addEventListener("pagehide", flush);
+    return () => { window.removeEventListener("pagehide", flush); flush(); };
+  }, [queue]);
 
   function scheduleDelete(ids) {
     if (!ids.length) return;
@@ -151,8 +156,8 @@ function MemoryBrowser({ persona }) {
     <div class="page page-fill memory-page">
       <header class="page-head">
         <h2>Memory</h2>
-        <p class="muted truncate">of <b data-testid="memory-persona-name">${name}</b> ·
-          <a href=${formatRoute("memory", {})}>another persona</a></p>
+        <p class="muted truncate">of <b data-testid="memory-persona-name">${name}</b>${" · "}<a
+           href=${formatRoute("memory", {})}>another persona</a></p>
       </header>
       <div class="tabs" role="tablist" aria-label="Memory views">
         ${[["memories", "Memories"], ["context", "Context inspector"], ["maintenance", "Maintenance"]].map(([id, label]) => html`
