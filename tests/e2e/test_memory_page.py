@@ -135,6 +135,26 @@ def test_add_search_edit_delete_and_inspect(app_page: Page, hub: HubApp,
     expect(result.get_by_test_id("context-item-tokens")).to_have_text(re.compile(r"^[1-9]\d*$"))
     expect(result.get_by_test_id("context-tokens")).to_contain_text("of 64 tokens")
 
+    # The superseded_by chain, followed, and the texts a memory merged.
+    loom = rpc(app_page, "memory.list", {"persona": persona["id"]})
+    assert isinstance(loom, dict)
+    old_id = loom["items"][0]["id"]
+    newer = rpc(app_page, "memory.add", {"persona": persona["id"], "text": "Ada mended the loom",
+                                         "metadata": {"merged": [old_id]}})
+    assert isinstance(newer, dict)
+    rpc(app_page, "memory.supersede", {"persona": persona["id"], "id": old_id, "by": newer["id"]})
+    app_page.get_by_role("tab", name="Memories").click()
+    expect(app_page.get_by_test_id("memory-count")).to_have_text("2 memories", timeout=SLOW_MS)
+    app_page.get_by_test_id("memory-row").filter(has_text="fixed the loom").get_by_role(
+        "button", name="Open memory").click()
+    superseded = app_page.get_by_test_id("memory-superseded")
+    expect(superseded).to_contain_text("Superseded")
+    superseded.get_by_role("button", name="Follow").click()
+    expect(detail).to_have_attribute("data-memory", newer["id"])
+    expect(detail.get_by_test_id("memory-merged")).to_contain_text("Ada fixed the loom")
+    detail.get_by_role("button", name="Back").click()
+    expect(detail).to_have_attribute("data-memory", old_id)
+
     # Maintenance: an export runs as a task, followed to its summary.
     app_page.get_by_role("tab", name="Maintenance").click()
     export = app_page.get_by_test_id("maintain-export")
@@ -145,5 +165,5 @@ def test_add_search_edit_delete_and_inspect(app_page: Page, hub: HubApp,
     export.get_by_role("button", name="Export").click()
     run = app_page.get_by_test_id("maintain-run")
     expect(run).to_have_attribute("data-state", "done", timeout=SLOW_MS)
-    expect(run.get_by_test_id("maintain-summary")).to_contain_text("count 1")
-    assert out.read_text(encoding="utf-8").count("\n") == 1
+    expect(run.get_by_test_id("maintain-summary")).to_contain_text("count 2")
+    assert out.read_text(encoding="utf-8").count("\n") == 2

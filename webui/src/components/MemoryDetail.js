@@ -75,7 +75,7 @@ export function MemoryAdd({ persona, onAdded, onCancel }) {
     </form>`;
 }
 
-export function MemoryDetail({ persona, id, onSelect, onDelete }) {
+export function MemoryDetail({ persona, id, onDelete, trail = [], onFollow, onBack }) {
   const [memory, setMemory] = useState(null);
   const [missing, setMissing] = useState(null);
   const [text, setText] = useState("");
@@ -83,7 +83,6 @@ export function MemoryDetail({ persona, id, onSelect, onDelete }) {
   const [importance, setImportance] = useState("0.5");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
-  const [trail, setTrail] = useState([]); // ids followed along superseded_by, to go back
   const [merged, setMerged] = useState([]);
 
   function show(m) {
@@ -145,8 +144,8 @@ export function MemoryDetail({ persona, id, onSelect, onDelete }) {
     <form class="memory-detail" novalidate aria-label="Memory" data-testid="memory-detail" data-memory=${memory.id} onSubmit=${save}>
       <h3 class="truncate">Memory <code class="muted">${memory.id}</code></h3>
       ${trail.length > 0 && html`
-        <button class="button ghost" type="button" onClick=${() => { const back = trail[trail.length - 1]; setTrail(trail.slice(0, -1)); onSelect(back); }}>
-          ← Back to the memory it superseded</button>`}
+        <button class="button ghost" type="button" data-testid="memory-back" onClick=${onBack}>
+          ← Back to the memory before</button>`}
       <dl class="memory-times">
         <dt>created</dt><dd data-testid="memory-created">${formatTime(memory.created_at)}</dd>
         <dt>updated</dt><dd>${formatTime(memory.updated_at)}</dd>
@@ -156,7 +155,7 @@ export function MemoryDetail({ persona, id, onSelect, onDelete }) {
         <p class="memory-superseded" data-testid="memory-superseded">
           Superseded ${memory.metadata.superseded_at ? `at ${formatTime(memory.metadata.superseded_at)} ` : ""}by
           <button class="button ghost" type="button" aria-label=${`Follow to the memory that superseded it, ${by}`}
-                  onClick=${() => { setTrail([...trail, memory.id]); onSelect(by); }}><code>${by}</code> →</button>
+                  onClick=${() => onFollow(memory.id, by)}><code>${by}</code> →</button>
         </p>`}
       <${Fields} prefix="memory-edit" text=${text} setText=${setText} metadata=${metadata} setMetadata=${setMetadata}
                  importance=${importance} setImportance=${setImportance} />
@@ -164,7 +163,7 @@ export function MemoryDetail({ persona, id, onSelect, onDelete }) {
         <div class="memory-merged" data-testid="memory-merged">
           <h4>Merged from ${merged.length} ${merged.length === 1 ? "memory" : "memories"}</h4>
           <ul>${merged.map((m) => html`<li key=${m.id}>
-            <button class="button ghost" type="button" aria-label=${`Open merged memory ${m.id}`} onClick=${() => onSelect(m.id)}>
+            <button class="button ghost" type="button" aria-label=${`Open merged memory ${m.id}`} onClick=${() => onFollow(memory.id, m.id)}>
               ${m.text === null ? html`<span class="muted">${m.id} (gone)</span>` : m.text}</button></li>`)}</ul>
         </div>`}
       ${error && html`<p class="inline-error" role="alert">${error}</p>`}

@@ -82,7 +82,9 @@ function MemoryBrowser({ persona }) {
   const [form, setForm] = useState(EMPTY_SEARCH);
   const [applied, setApplied] = useState(null); // the search in force (params), or null
   const [formError, setFormError] = useState("");
-  const [selected, setSelected] = useState(null); // id in the detail pane, or "new"
+  const [selected, setSelectedRaw] = useState(null); // id in the detail pane, or "new"
+  const [trail, setTrail] = useState([]); // ids followed along superseded_by, to go back
+  const setSelected = (id) => { setTrail([]); setSelectedRaw(id); };
   const [checked, setChecked] = useState(() => new Set());
   const [, bump] = useState(0);
   const [undo, setUndo] = useState(null); // {key, count}
@@ -214,8 +216,10 @@ function MemoryBrowser({ persona }) {
               ${selected === "new"
                 ? html`<${MemoryAdd} persona=${persona} onAdded=${(id) => setSelected(id)} onCancel=${() => setSelected(null)} />`
                 : selected
-                  ? html`<${MemoryDetail} persona=${persona} id=${selected} key=${selected} onSelect=${setSelected}
-                                         onDelete=${(id) => scheduleDelete([id])} />`
+                  ? html`<${MemoryDetail} persona=${persona} id=${selected} key=${selected}
+                                         onDelete=${(id) => scheduleDelete([id])} trail=${trail}
+                                         onFollow=${(from, to) => { setTrail([...trail, from]); setSelectedRaw(to); }}
+                                         onBack=${() => { setSelectedRaw(trail[trail.length - 1]); setTrail(trail.slice(0, -1)); }} />`
                   : html`<div class="empty"><p class="muted">Select a memory to see it whole, edit or delete it; or add one.</p></div>`}
             </aside>
           </div>
