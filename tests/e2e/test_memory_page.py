@@ -167,3 +167,20 @@ def test_add_search_edit_delete_and_inspect(app_page: Page, hub: HubApp,
     expect(run).to_have_attribute("data-state", "done", timeout=SLOW_MS)
     expect(run.get_by_test_id("maintain-summary")).to_contain_text("count 2")
     assert out.read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_a_long_list_pages_as_it_scrolls_with_few_rows_in_the_dom(app_page: Page) -> None:
+    persona = rpc(app_page, "persona.create", {"name": "Babbage"})
+    assert isinstance(persona, dict)
+    items = [{"text": f"note number {n}"} for n in range(400)]
+    rpc(app_page, "memory.add_batch", {"persona": persona["id"], "items": items})
+    app_page.evaluate("(id) => { location.hash = '#/memory/' + id; }", persona["id"])
+    listing = app_page.get_by_test_id("memory-list")
+    expect(listing).to_have_attribute("data-count", "400", timeout=MODEL_MS)
+    rows = listing.locator(".vlist-row")
+    expect(rows.first).to_contain_text("note number")
+    listing.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
+    # The last row's page (offset 300) was fetched as the list scrolled there.
+    last = listing.locator('.vlist-row[data-index="399"] [data-testid="memory-row"]')
+    expect(last).to_contain_text("note number", timeout=SLOW_MS)
+    assert rows.count() <= 60
