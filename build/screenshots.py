@@ -1,8 +1,9 @@
 """`make screenshots`: every page of the window, light and dark, as PNGs in docs/screenshots/.
 
 Launches the real app on a temp home (the CDP harness of `pajamas.perf.driven_app`), gives
-it a little to show (a persona, a finished task), then visits each page in each theme and
-waits for the page's own content before it takes the picture.
+it a little to show (a persona with memories, a finished task), then visits each page in each
+theme and waits for the page's own content before it takes the picture.
+`python build/screenshots.py memory tasks` takes only the pages named.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Final
 
 from playwright.sync_api import Page, sync_playwright
 
+from pajamas.perf.benchmarks.memory import model_folder
 from pajamas.perf.driven_app import START_TIMEOUT_S, HubApp, find_page
 
 ROOT: Final = Path(__file__).resolve().parents[1]
@@ -25,33 +27,55 @@ READY: Final = {
     "status": '[data-testid="status-version"]:not(:text("—"))',
     "tasks": '[data-testid="task-row"]',
     "settings": '[data-testid="setting"]',
+    "memory": '[data-testid="memory-detail"]',
 }
+MEMORIES: Final = [
+    {"text": "Ada takes her tea green, no sugar, every morning.", "importance": 0.8,
+     "metadata": {"topic": "food"}},
+    {"text": "Ada is writing notes on the Analytical Engine for Babbage.", "importance": 0.9,
+     "metadata": {"topic": "work"}},
+    {"text": "Ada mentioned her mother insists on mathematics lessons.", "importance": 0.5},
+    {"text": "Ada plans a visit to the Royal Institution on Friday.", "importance": 0.6,
+     "metadata": {"topic": "plans"}},
+    {"text": "Ada dislikes loud rooms; prefers quiet evenings with a book.", "importance": 0.4},
+]
 WAIT_MS: Final = 30_000
 # Resolves once the page has painted what it rendered (two animation frames).
 TWO_FRAMES: Final = ("() => new Promise((r) => "
                      "requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def seed(page: Page) -> None:
-    """A persona and a finished task, through the page's own bridge."""
-    page.evaluate("""async () => {
+def seed(page: Page) -> dict[str, str]:
+    """A persona with a few memories and a finished task, through the page's own bridge;
+    the routes' params of the pages that show them ({"memory": "memory/<persona id>"})."""
+    persona = page.evaluate("""async (items) => {
         const { call } = await import("./src/bridge.js");
-        await call("persona.create", { name: "Ada", description: "A first persona." });
-        const { task } = await call("perf.run", { only: ["rpc.roundtrip"] });
-        return task;
-    }""")
+        const ada = await call("persona.create", { name: "Ada", description: "A first persona." });
+        await call("memory.add_batch", { persona: ada.id, items });
+        await call("perf.run", { only: ["rpc.roundtrip"] });
+        return ada.id;
+    }""", MEMORIES)
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
+    return {"memory": f"memory/{persona}"}
 
 
-def shoot(page: Page, out: Path) -> list[Path]:
+def prepare(page: Page, page_id: str) -> None:
+    """What a page shows in its picture beyond its first paint (the memory page: one open)."""
+    if page_id == "memory":
+        page.locator('[data-testid="memory-row"] .memory-open').first.click(timeout=WAIT_MS)
+
+
+def shoot(page: Page, out: Path, routes: dict[str, str],
+          pages: tuple[str, ...] = PAGES) -> list[Path]:
     """Each page in light then dark; the paths written."""
     written = []
     for theme in ("light", "dark"):
         page.evaluate("async (t) => (await import('./src/lib/theme.js')).setThemeChoice(t)", theme)
-        for page_id in PAGES:
-            page.evaluate("(id) => { location.hash = '#/' + id; }", page_id)
+        for page_id in pages:
+            page.evaluate("(r) => { location.hash = '#/' + r; }", routes.get(page_id, page_id))
             page.locator(f'main[data-page="{page_id}"] h2').first.wait_for(timeout=WAIT_MS)
+            prepare(page, page_id)
             if page_id in READY:
                 page.locator(READY[page_id]).first.wait_for(timeout=WAIT_MS)
             page.evaluate(TWO_FRAMES)
@@ -61,11 +85,18 @@ def shoot(page: Page, out: Path) -> list[Path]:
     return written
 
 
-def main() -> int:
-    """Write the screenshots; 0 when every page was taken."""
+def main(argv: list[str]) -> int:
+    """Write the screenshots (of the pages named in argv, or all); 0 when every one was taken."""
+    pages = tuple(argv) or PAGES
+    unknown = set(pages) - set(PAGES)
+    if unknown:
+        print(f"no such page: {', '.join(sorted(unknown))}; pages: {', '.join(PAGES)}")
+        return 2
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pajamas-shots-") as tmp:
-        app = HubApp.launch(Path(tmp) / "home", PAJAMAS_DEBUG_METHODS="1")
+        # The memory page's seed embeds: the machine's one model export (pajamas perf's).
+        app = HubApp.launch(Path(tmp) / "home", PAJAMAS_DEBUG_METHODS="1",
+                            PAJAMAS_EMBEDDING_MODEL_DIR=str(model_folder()))
         try:
             app.wait_for_cdp()
             with sync_playwright() as playwright:
@@ -73,8 +104,8 @@ def main() -> int:
                     app.cdp_url, no_defaults=True, timeout=START_TIMEOUT_S * 1000)
                 page = find_page(browser, app)
                 page.wait_for_load_state("load")
-                seed(page)
-                for path in shoot(page, OUT):
+                routes = seed(page)
+                for path in shoot(page, OUT, routes, pages):
                     print(path.relative_to(ROOT))
         finally:
             app.terminate()
@@ -83,4 +114,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

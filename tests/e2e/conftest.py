@@ -39,9 +39,15 @@ def failed(item: pytest.Item) -> bool:
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubApp]:
+def hub_settings() -> dict[str, str]:
+    """Settings (PAJAMAS_<NAME> variables) the app starts with; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def hub(tmp_path: Path, hub_settings: dict[str, str]) -> Iterator[HubApp]:
     """The app running on a temp home, with its DevTools endpoint up."""
-    app = HubApp.launch(tmp_path / "home")
+    app = HubApp.launch(tmp_path / "home", **hub_settings)
     try:
         app.wait_for_cdp()
         yield app

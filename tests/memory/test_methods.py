@@ -52,6 +52,7 @@ def test_add_search_stats_through_the_core(mclient: Client) -> None:
     context = mclient.call("memory.context", {"persona": persona, "query": "Ada",
                                               "max_tokens": 8})
     assert 0 < context["tokens"] <= 8 and context["text"].startswith("- ")
+    assert context["items"] and all(0 < item["tokens"] <= 8 for item in context["items"])
 
 
 def test_every_call_checks_the_persona(mclient: Client) -> None:

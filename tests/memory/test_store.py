@@ -157,6 +157,8 @@ def test_context_fits_the_budget_newest_first_among_equals(
     packed = pack(items, 12, embeddings.count_tokens)
     assert packed["text"] == "- new news\n- old news\n- small"
     assert packed["tokens"] == embeddings.count_tokens(packed["text"]) <= 12
+    assert [m["tokens"] for m in packed["items"]] == [
+        embeddings.count_tokens(f"- {m['text']}") for m in packed["items"]]
 
 
 def test_the_row_cache_serves_fresh_rows_only() -> None:

@@ -129,8 +129,8 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
     def context(persona: str, query: str, max_tokens: int) -> dict[str, Any]:
         """Pack the memories best for `query` into `max_tokens` tokens of the model's tokenizer.
 
-        {"text": one "- memory" line each, "items", "tokens": tokens used}; newest first among
-        equal scores.
+        {"text": one "- memory" line each, "items" (each with "tokens", its line's), "tokens":
+        tokens used}; newest first among equal scores.
         """
         from pajamas.memory.context import pack  # noqa: PLC0415
 
