@@ -25,6 +25,8 @@ READY: Final = {
     "status": '[data-testid="status-version"]:not(:text("—"))',
     "tasks": '[data-testid="task-row"]',
     "settings": '[data-testid="setting"]',
+    "dashboard": '[data-testid="chart-rss"]:not([data-points="0"]) canvas',
+    "performance": '[data-testid="perf-run-row"]',
 }
 WAIT_MS: Final = 30_000
 # Resolves once the page has painted what it rendered (two animation frames).
