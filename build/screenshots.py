@@ -60,6 +60,13 @@ def shoot(page: Page, out: Path) -> list[Path]:
             path = out / f"{page_id}-{theme}.png"
             page.screenshot(path=path)
             written.append(path)
+            if page_id == "performance":  # and the seeded run's report, with its samples
+                page.locator('[data-testid="perf-run-row"] a').first.click()
+                page.locator('[data-testid="perf-samples"] canvas').wait_for(timeout=WAIT_MS)
+                page.evaluate(TWO_FRAMES)
+                path = out / f"performance-report-{theme}.png"
+                page.screenshot(path=path)
+                written.append(path)
     return written
 
 

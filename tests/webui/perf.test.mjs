@@ -37,6 +37,7 @@ test("figures and targets read well", () => {
   assert.equal(formatFigure(12.345), "12.3");
   assert.equal(formatFigure(0.012345), "0.0123");
   assert.equal(formatFigure(null), "—");
+  assert.equal(formatFigure(0), "0");
   assert.equal(targetText({ stat: "p50", op: "<=", value: 150 }, "µs"), "p50 ≤ 150 µs");
   assert.equal(targetText({ stat: "median", op: ">=", value: 15000 }, "pings/s"), "median ≥ 15000 pings/s");
 });

@@ -22,10 +22,18 @@ export function useThemeVersion() {
   return version;
 }
 
-/** Axis options in the theme's colours; `format(value)` labels the y axis. */
-export function axes(colors, format, xOptions = {}) {
+/** Axis options in the theme's colours; `format(value)` labels the y axis, `incrs` its steps. */
+export function axes(colors, format, xOptions = {}, incrs = undefined) {
   const axis = { stroke: colors.muted, grid: { stroke: colors.grid, width: 1 }, ticks: { stroke: colors.grid, width: 1 } };
-  return [{ ...axis, ...xOptions }, { ...axis, size: 64, values: (u, values) => values.map((v) => format(v)) }];
+  const y = { ...axis, size: 72, values: (u, values) => values.map((v) => format(v)) };
+  if (incrs) y.incrs = incrs;
+  return [{ ...axis, ...xOptions }, y];
+}
+
+/** The last value of a column that is not null (what the legend shows without a cursor). */
+export function lastOf(column) {
+  for (let i = (column?.length ?? 0) - 1; i >= 0; i -= 1) if (column[i] !== null && column[i] !== undefined) return column[i];
+  return null;
 }
 
 /**
@@ -33,7 +41,7 @@ export function axes(colors, format, xOptions = {}) {
  * label}]), format(value) for the axis and legend, version (bump to redraw), height, testid,
  * note (a line under the caption).
  */
-export function DashboardChart({ label, table, series, format, version, height = 190, testid, note }) {
+export function DashboardChart({ label, table, series, format, version, height = 190, testid, note, incrs, spanGaps = false }) {
   const box = useRef(null);
   const chart = useRef(null);
   const theme = useThemeVersion();
@@ -49,11 +57,17 @@ export function DashboardChart({ label, table, series, format, version, height =
       scales: { x: { time: true } },
       legend: { show: true, live: true },
       cursor: { points: { size: 6 } },
-      series: [{}, ...series.map((s, i) => ({
-        label: s.label, stroke: colors.series[i % colors.series.length], width: 1.5,
-        spanGaps: false, points: { show: false }, value: (u, v) => (v === null || v === undefined ? "—" : format(v)),
-      }))],
-      axes: axes(colors, format),
+      series: [
+        { value: (u, v, si, di) => (di === null || di === undefined ? "latest" : new Date(v * 1000).toLocaleTimeString()) },
+        ...series.map((s, i) => ({
+          label: s.label, stroke: colors.series[i % colors.series.length], width: 1.5, spanGaps,
+          // Without a cursor the legend shows each series' latest value.
+          value: (u, v, si, di) => {
+            const shown = di === null || di === undefined ? lastOf(u.data[si]) : v;
+            return shown === null || shown === undefined ? "—" : format(shown);
+          },
+        }))],
+      axes: axes(colors, format, {}, incrs),
     }, data(), el);
     chart.current = made;
     const resize = new ResizeObserver(() => {
@@ -74,7 +88,8 @@ export function DashboardChart({ label, table, series, format, version, height =
         <h3>${label}</h3>
         ${note && html`<span class="muted">${note}</span>`}
       </figcaption>
-      ${series.length === 0 && html`<p class="muted dash-chart-empty">No data yet.</p>`}
+      ${(series.length === 0 || series.every((s) => lastOf(table.cols.get(s.metric)) === null))
+        && html`<p class="muted dash-chart-empty" data-testid="chart-empty">No data in this range yet.</p>`}
       <div class="dash-chart-plot" ref=${box} aria-hidden="true"></div>
       <p class="visually-hidden" aria-live="off">
         ${series.map((s) => `${s.label}: ${lastValue(table.cols.get(s.metric), format)}`).join("; ")}
@@ -83,7 +98,6 @@ export function DashboardChart({ label, table, series, format, version, height =
 }
 
 function lastValue(column, format) {
-  if (!column) return "—";
-  for (let i = column.length - 1; i >= 0; i -= 1) if (column[i] !== null) return format(column[i]);
-  return "—";
+  const value = lastOf(column);
+  return value === null ? "—" : format(value);
 }

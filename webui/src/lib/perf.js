@@ -19,6 +19,7 @@ export function formatFigure(value) {
   if (abs >= 100) return value.toFixed(0);
   if (abs >= 10) return value.toFixed(1);
   if (abs >= 1) return value.toFixed(2);
+  if (value === 0) return "0";
   return value.toPrecision(3);
 }
 

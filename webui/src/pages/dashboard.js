@@ -21,8 +21,10 @@ const MIB = 1024 * 1024;
 const fmtMB = (v) => `${(v / MIB).toFixed(v >= 100 * MIB ? 0 : 1)} MB`;
 const fmtCpu = (v) => `${v.toFixed(1)} %`;
 const fmtRate = (v) => `${v.toFixed(v >= 100 ? 0 : 1)}/s`;
-const fmtLatency = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} ms` : `${v.toFixed(0)} µs`);
+const fmtLatency = (v) => (v >= 1000 ? `${(v / 1000).toFixed(v >= 100_000 ? 0 : 1)} ms` : `${v.toFixed(0)} µs`);
 const fmtShare = (v) => `${(v * 100).toFixed(0)} %`;
+// Axis steps for bytes in whole MiB multiples (so ticks read 100 MB, not 95.4 MB).
+const MB_STEPS = [0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000].map((n) => n * MIB);
 const fmtBytes = (v) => (Number.isFinite(v) ? (v >= MIB ? fmtMB(v) : `${(v / 1024).toFixed(1)} KB`) : "—");
 
 export function DashboardPage() {
@@ -116,16 +118,16 @@ function Charts({ table, version, live }) {
   return html`
     <div class="dash-grid" data-testid="dash-charts">
       <${DashboardChart} label="Memory (RSS) per process" testid="chart-rss" table=${table} version=${version}
-                         series=${perProcess(rss, "rss")} format=${fmtMB} note=${note} />
+                         series=${perProcess(rss, "rss")} format=${fmtMB} incrs=${MB_STEPS} note=${note} />
       <${DashboardChart} label="CPU per process" testid="chart-cpu" table=${table} version=${version}
                          series=${perProcess(cpu, "cpu_percent")} format=${fmtCpu} note=${note} />
       <${DashboardChart} label="Requests per second" testid="chart-rps" table=${table} version=${version}
                          series=${[{ metric: "core.requests_per_s", label: "requests/s" }]} format=${fmtRate} note=${note} />
       <${DashboardChart} label="Request latency" testid="chart-latency" table=${table} version=${version}
                          series=${[{ metric: "core.latency_p50_us", label: "p50" }, { metric: "core.latency_p99_us", label: "p99" }]}
-                         format=${fmtLatency} note=${note} />
+                         format=${fmtLatency} spanGaps=${true} note=${note} />
       <${DashboardChart} label="Cache hit rate" testid="chart-cache" table=${table} version=${version}
-                         series=${[{ metric: "cache.hit_rate", label: "all namespaces" }]} format=${fmtShare} note=${note} />
+                         series=${[{ metric: "cache.hit_rate", label: "all namespaces" }]} format=${fmtShare} spanGaps=${true} note=${note} />
     </div>`;
 }
 
@@ -152,7 +154,7 @@ function AlertsPanel() {
           ${loaded ? `${book.active.size} active · ${book.cleared.length} cleared` : "loading…"}
         </span>
       </div>
-      <${VirtualList} items=${rows} rowHeight=${64} height=${Math.min(rows.length, 5) * 64 || 96} label="Alerts"
+      <${VirtualList} items=${rows} rowHeight=${64} height=${Math.min(rows.length, 5) * 64 + 2 || 96} label="Alerts"
                       testid="dash-alerts-list" getKey=${(a) => `${a.id}:${a.state}:${a.time}`} fit=${true}
                       renderRow=${AlertRow}
                       empty=${html`<p class="muted" data-testid="dash-alerts-empty">${loaded ? "No alerts: every process is within its limits." : "Loading alerts…"}</p>`} />
