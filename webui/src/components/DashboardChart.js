@@ -61,6 +61,7 @@ export function DashboardChart({ label, table, series, format, version, height =
         { value: (u, v, si, di) => (di === null || di === undefined ? "latest" : new Date(v * 1000).toLocaleTimeString()) },
         ...series.map((s, i) => ({
           label: s.label, stroke: colors.series[i % colors.series.length], width: 1.5, spanGaps,
+          ...(series.length > 3 ? { points: { show: false } } : {}), // many lines: no dots to draw
           // Without a cursor the legend shows each series' latest value.
           value: (u, v, si, di) => {
             const shown = di === null || di === undefined ? lastOf(u.data[si]) : v;
