@@ -56,5 +56,8 @@ def test_live_charts_update_and_alerts_show(app_page: Page) -> None:
     expect(app_page.get_by_role("radio", name="1 hour")).to_have_attribute("aria-checked", "true")
     expect(rss).not_to_have_attribute("data-points", "0", timeout=SLOW_MS)
     expect(rss.locator(".u-legend")).to_contain_text("core")
-    app_page.get_by_role("radio", name="Live").click()
+    app_page.get_by_role("radio", name="1 hour").press("ArrowLeft")  # keys move the choice too
+    expect(app_page.get_by_role("radio", name="Live")).to_have_attribute("aria-checked", "true")
+    expect(app_page.get_by_role("radio", name="Live")).to_be_focused()
     expect(rss.locator("canvas")).to_have_count(1)
+    expect(rss).not_to_have_attribute("data-points", "0")

@@ -39,10 +39,11 @@ export function DashboardPage() {
         <p class="muted">The hub's processes, requests, cache and alerts.</p>
       </header>
       <div class="toolbar">
-        <div class="segmented" role="radiogroup" aria-label="Time range" data-testid="dash-range">
+        <div class="segmented" role="radiogroup" aria-label="Time range" data-testid="dash-range"
+             onKeyDown=${(e) => rangeKey(e, range, setRange)}>
           ${RANGES.map((r) => html`
             <button type="button" role="radio" class="segment" aria-checked=${range === r.id ? "true" : "false"}
-                    data-range=${r.id} onClick=${() => setRange(r.id)}>${r.label}</button>`)}
+                    tabindex=${range === r.id ? 0 : -1} data-range=${r.id} onClick=${() => setRange(r.id)}>${r.label}</button>`)}
         </div>
         <span class="muted">${range === "live" ? "the last 5 minutes, redrawn every 2 s" : "from the monitor's history"}</span>
       </div>
@@ -50,6 +51,17 @@ export function DashboardPage() {
       <${AlertsPanel} />
       <${CachePanel} />
     </div>`;
+}
+
+/** Arrow keys move the choice within the radio group (one tab stop, as a radio group has). */
+function rangeKey(event, range, setRange) {
+  const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+  if (!step) return;
+  event.preventDefault();
+  const i = (RANGES.findIndex((r) => r.id === range) + step + RANGES.length) % RANGES.length;
+  setRange(RANGES[i].id);
+  const group = event.currentTarget;
+  requestAnimationFrame(() => group.querySelector(`[data-range="${RANGES[i].id}"]`)?.focus());
 }
 
 /** Feeds the ring from monitor.sample always; redraws only in live mode with the window shown. */
