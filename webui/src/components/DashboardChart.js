@@ -54,7 +54,8 @@ export function DashboardChart({ label, table, series, format, version, height =
     const colors = chartColors();
     const made = new uPlot({
       width: Math.max(200, el.clientWidth), height,
-      scales: { x: { time: true } },
+      // One point alone would stretch the time axis over years: show a minute around it.
+      scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) } },
       legend: { show: true, live: true },
       cursor: { points: { size: 6 } },
       series: [

@@ -74,7 +74,8 @@ function LiveFeed({ ring, range }) {
   const redraw = (force = false) => {
     if (!liveRef.current || document.visibilityState === "hidden") return;
     const now = performance.now();
-    if (!force && now - drawn.current < REDRAW_MS) return;
+    // The first few samples draw at once, so a page just opened shows a line, not a dot.
+    if (!force && ring.times.length > 20 && now - drawn.current < REDRAW_MS) return;
     drawn.current = now;
     setVersion((n) => n + 1);
   };
