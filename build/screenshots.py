@@ -28,6 +28,8 @@ READY: Final = {
     "tasks": '[data-testid="task-row"]',
     "settings": '[data-testid="setting"]',
     "memory": '[data-testid="memory-detail"]',
+    "dashboard": '[data-testid="chart-rss"]:not([data-points="0"]) canvas',
+    "performance": '[data-testid="perf-run-row"]',
 }
 MEMORIES: Final = [
     {"text": "Ada takes her tea green, no sugar, every morning.", "importance": 0.8,
@@ -82,6 +84,13 @@ def shoot(page: Page, out: Path, routes: dict[str, str],
             path = out / f"{page_id}-{theme}.png"
             page.screenshot(path=path)
             written.append(path)
+            if page_id == "performance":  # and the seeded run's report, with its samples
+                page.locator('[data-testid="perf-run-row"] a').first.click()
+                page.locator('[data-testid="perf-samples"] canvas').wait_for(timeout=WAIT_MS)
+                page.evaluate(TWO_FRAMES)
+                path = out / f"performance-report-{theme}.png"
+                page.screenshot(path=path)
+                written.append(path)
     return written
 
 

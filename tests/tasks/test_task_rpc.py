@@ -91,6 +91,23 @@ def test_a_perf_run_is_a_task_with_progress_events_and_saved_results(
     assert tasks.call("perf.results")["run_id"] == run["run_id"]  # the latest by default
     listed = tasks.call("task.list", {"kind": "perf", "state": "done"})
     assert task_id in [t["id"] for t in listed["items"]]
+    runs = tasks.call("perf.runs", {"limit": 1})
+    assert runs["total"] >= 1 and len(runs["items"]) == 1
+    newest = runs["items"][0]
+    assert newest["run_id"] == run["run_id"] and newest["benchmarks"] == ["monitor.leak_detect"]
+    assert newest["passed"] + newest["failed"] == 1 and newest["not_run"] == 0
+
+
+def test_perf_list_names_the_benchmarks_with_their_targets(tasks: Client) -> None:
+    listed = tasks.call("perf.list")
+    by_name = {b["name"]: b for b in listed["items"]}
+    assert listed["total"] == len(listed["items"]) and "rpc.roundtrip" in by_name
+    roundtrip = by_name["rpc.roundtrip"]
+    assert roundtrip["unit"] == "µs" and roundtrip["description"]
+    assert {"stat": "p50", "op": "<=", "value": 150}.items() <= roundtrip["targets"][0].items()
+    with pytest.raises(InvalidParams) as bad:
+        tasks.call("perf.runs", {"limit": 0})
+    assert bad.value.field == "limit"
 
 
 def test_a_second_run_conflicts_and_a_cancelled_run_saves_nothing(

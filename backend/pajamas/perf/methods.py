@@ -1,5 +1,5 @@
-"""perf.run and perf.results: the performance suite as a background task of the core, and
-`install`, which adds them to the core.
+"""perf.run, perf.results, perf.runs and perf.list: the performance suite as a background task
+of the core, its saved runs and its benchmarks, and `install`, which adds them to the core.
 
 A run goes through the same runner as `pajamas perf run` and is saved where that command saves
 its runs (`<home>/perf/runs/<run_id>.json`).  Each benchmark is a step of the task's progress
@@ -25,16 +25,17 @@ if TYPE_CHECKING:  # the manager is imported by its start-up stage
 
 SCALES: Final = {"full": 1.0, "quick": 0.1}
 _RUN_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_RUNS_PAGE: Final = 100
 Suite = Literal["full", "quick"]
 
 
 def install(ctx: Context, tasks: Slot[TaskManager]) -> None:
-    """Add perf.run and perf.results; runs go to the task manager in `tasks`."""
+    """Add the perf.* methods; runs go to the task manager in `tasks`."""
     register(ctx.registry, tasks, ctx.home)
 
 
 def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
-    """Add perf.run and perf.results for the core serving home."""
+    """Add the perf.* methods for the core serving home."""
 
     def perf_run(suite: Suite = "full", only: list[Any] | None = None) -> dict[str, Any]:
         """Start the performance suite as a background task: {"task": id}.
@@ -56,8 +57,36 @@ def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
         """Return a saved perf run (default: the latest), as `pajamas perf run` records it."""
         return load_run(home, run)
 
+    def perf_runs(offset: int = 0, limit: int = 20) -> dict[str, Any]:
+        """List the saved runs, newest first: {"items": [run summary], "total"}.
+
+        A summary is {"run_id", "started_at", "finished_at", "scale", "benchmarks" (names),
+        "passed", "failed", "errors", "not_run"}; perf.results returns a whole run.
+        """
+        if offset < 0:
+            raise InvalidParams("param 'offset' must be 0 or more", field="offset")
+        if not 1 <= limit <= MAX_RUNS_PAGE:
+            raise InvalidParams(f"param 'limit' must be between 1 and {MAX_RUNS_PAGE}",
+                                field="limit")
+        return list_runs(home, offset, limit)
+
+    def perf_list() -> dict[str, Any]:
+        """List the suite's benchmarks, in suite order: {"items": [benchmark], "total"}.
+
+        A benchmark is {"name", "unit", "description", "targets": [{"stat", "op", "value",
+        "source"}]}; its names (or dotted prefixes) go in perf.run's `only`.
+        """
+        from pajamas.perf.record import target_record  # noqa: PLC0415
+        from pajamas.perf.registry import all_benchmarks  # noqa: PLC0415  (the suite is big)
+
+        items = [{"name": b.name, "unit": b.unit, "description": b.description,
+                  "targets": [target_record(t) for t in b.targets]} for b in all_benchmarks()]
+        return {"items": items, "total": len(items)}
+
     registry.add("perf.run", perf_run)
     registry.add("perf.results", perf_results)
+    registry.add("perf.runs", perf_runs)
+    registry.add("perf.list", perf_list)
 
 
 class PerfJob:
@@ -123,6 +152,32 @@ def load_run(home: Path, run: str | None) -> dict[str, Any]:
     except FileNotFoundError:
         raise NotFound(f"no perf run {run!r} in {folder}", run=run) from None
     return loaded
+
+
+def list_runs(home: Path, offset: int, limit: int) -> dict[str, Any]:
+    """A page of the saved runs' summaries, newest first, and how many runs there are."""
+    from pajamas.perf.record import RUNS_DIR  # noqa: PLC0415
+
+    folder = home / RUNS_DIR
+    paths = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
+    items = []
+    for path in paths[offset:offset + limit]:
+        try:
+            items.append(_summary(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError):
+            items.append({"run_id": path.stem, "error": "this run's file cannot be read"})
+    return {"items": items, "total": len(paths)}
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    from pajamas.perf.report import verdict  # noqa: PLC0415
+
+    verdicts = [verdict(b) for b in run["benchmarks"]]
+    return {"run_id": run["run_id"], "started_at": run["started_at"],
+            "finished_at": run["finished_at"], "scale": run["scale"],
+            "benchmarks": [b["name"] for b in run["benchmarks"]],
+            "passed": verdicts.count("pass"), "failed": verdicts.count("FAIL"),
+            "errors": verdicts.count("ERROR"), "not_run": verdicts.count("not run")}
 
 
 def _latest(folder: Path) -> Path:
