@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pajamas.context import Shed
+from pajamas.errors import InvalidParams
 from pajamas.personas.model import check_page
 from pajamas.plugins.model import Plugin  # at run time: the registry reads the hints
 from pajamas.rpc.methods import Registry
@@ -97,6 +98,16 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         check_page(offset, limit)
         return plugins.get().list(offset=offset, limit=limit, query=query)
 
+    def inspect(path: str) -> dict[str, Any]:
+        """Read and check the manifest of a plugin (a folder or a .zip) without installing it.
+
+        Returns the plugin as install would ({"name", "version", "description",
+        "permissions", "quotas", "functions"}, quotas with the defaults filled in) and
+        "installed": whether a plugin of that name is installed already.  A broken manifest
+        is refused with invalid_params, as install refuses it.
+        """
+        return plugins.get().inspect(Path(path).expanduser())
+
     def uninstall(name: str) -> dict[str, Any]:
         """Uninstall a plugin, deleting its files: {"uninstalled": true}.
 
@@ -122,7 +133,11 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
 
         not_found if the persona or the plugin is absent.
         """
-        return {"enabled": plugins.get().set_enabled(persona, name, True)}
+        enabled = plugins.get().set_enabled(persona, name, True)
+        hosts = runtime.peek()
+        if hosts is not None:
+            hosts.enabled(persona, name)
+        return {"enabled": enabled}
 
     def disable(persona: str, name: str) -> dict[str, Any]:
         """Disable a plugin for a persona (by id): {"enabled": false}.
@@ -162,13 +177,39 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         """List the plugin hosts (of a persona only, if given), with their state and usage.
 
         Returns {"items": [{"persona", "name", "pid", "state", "rss", "cpu_percent", "calls",
-        "kills"}]}; state is "starting", "idle", "busy", "stopped", "killed" or "disabled";
-        rss is in bytes.
+        "kills", "started_at"}]}; state is "starting", "idle", "busy", "stopped", "killed" or
+        "disabled"; rss is in bytes; started_at the time the host was ready (null before).
         """
         hosts = runtime.peek()
         return {"items": []} if hosts is None else hosts.status(persona)
 
-    for name, func in (("install", install_), ("list", list_), ("uninstall", uninstall),
+    def stop(persona: str, name: str) -> dict[str, Any]:
+        """Stop the plugin's host for a persona (by id) now: {"stopped": bool}.
+
+        stopped is false when no host ran.  The plugin stays enabled: the next call starts a
+        host again.  Publishes plugin.stopped, reason "requested".
+        """
+        hosts = runtime.peek()
+        return {"stopped": hosts is not None and hosts.stop(persona, name, "requested")}
+
+    def kills(persona: str | None = None, limit: int = 200) -> dict[str, Any]:
+        """The last plugin hosts killed (of a persona only, if given), newest first, and the
+        plugins disabled after repeated failures.
+
+        Returns {"items": [{"time", "persona", "name", "pid", "reason", "message", "quota"?,
+        "limit"?, "measured"?}], "disabled": [{"time", "persona", "name", "failures",
+        "reason"}]}; reason is "quota", "timeout" or how the host died (as plugin.killed's).
+        The core keeps the last 200 kills since it started; a disabling is listed until the
+        plugin is enabled again for the persona.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
+            raise InvalidParams(f"limit must be a whole number from 1 to 200, not {limit!r}",
+                                field="limit")
+        hosts = runtime.peek()
+        return {"items": [], "disabled": []} if hosts is None else hosts.kills(persona, limit)
+
+    for name, func in (("install", install_), ("inspect", inspect), ("list", list_),
+                       ("uninstall", uninstall), ("stop", stop), ("kills", kills),
                        ("verify", verify), ("enable", enable), ("disable", disable),
                        ("enabled", enabled), ("call", call), ("status", status)):
         registry.add(f"plugin.{name}", func)

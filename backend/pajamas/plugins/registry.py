@@ -42,6 +42,8 @@ _COUNT_SEARCH: Final = ("SELECT count(*) FROM plugins "
 _LISTS: Final = {False: ("SELECT count(*) FROM plugins", _SELECT + _ORDER),
                  True: (_COUNT_SEARCH, _SELECT + _SEARCH + _ORDER)}
 RequirePersona = Callable[[str], None]
+#: The manifest's parts a plugin map shows.
+_SHOWN: Final = ("name", "version", "description", "permissions", "quotas", "functions")
 
 
 @final
@@ -70,6 +72,24 @@ class PluginRegistry:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return self.get(found.name)
+
+    def inspect(self, source: Path) -> dict[str, Any]:
+        """The manifest of the plugin at source, checked as install checks it, installing nothing.
+
+        A plugin map without `installed_at`, plus `installed`: whether one of its name is.
+        """
+        if not source.exists():
+            raise InvalidParams(f"{source} does not exist", field="path")
+        staging = self.folder / STAGING / uuid.uuid4().hex
+        try:
+            archive.unpack(source, staging, self._limits)
+            found = self._read_manifest(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        installed = bool(self._store.query("SELECT 1 FROM plugins WHERE name = ?",
+                                           (found.name,)))
+        shown = found.to_map()
+        return {**{key: shown[key] for key in _SHOWN}, "installed": installed}
 
     def get(self, name: str) -> Plugin:
         """The installed plugin; `NotFound` if none has that name."""
