@@ -25,6 +25,7 @@ READY: Final = {
     "status": '[data-testid="status-version"]:not(:text("—"))',
     "tasks": '[data-testid="task-row"]',
     "settings": '[data-testid="setting"]',
+    "plugins": '[data-testid="plugin-kill"]',
 }
 WAIT_MS: Final = 30_000
 # Resolves once the page has painted what it rendered (two animation frames).
@@ -42,6 +43,23 @@ def seed(page: Page) -> None:
     }""")
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
+
+
+def seed_plugins(page: Page) -> None:
+    """Two plugins for Ada: text-stats, called once, and a memory hog, killed once."""
+    page.evaluate("""async ([stats, hog]) => {
+        const { call } = await import("./src/bridge.js");
+        const { items } = await call("persona.list", {});
+        for (const path of [stats, hog]) {
+            const { name } = await call("plugin.install", { path });
+            await call("plugin.enable", { persona: items[0].id, name });
+        }
+        await call("plugin.call", { persona: items[0].id, name: "text-stats", function: "count",
+                                    args: { text: "Hello there." } });
+        await call("plugin.call", { persona: items[0].id, name: "memory-hog", function: "grow" },
+                   { quiet: true }).catch(() => null);
+    }""", [str(ROOT / "plugins" / "text-stats"),
+           str(ROOT / "tests" / "plugins" / "hostile" / "memory-hog")])
 
 
 def shoot(page: Page, out: Path) -> list[Path]:
@@ -74,6 +92,7 @@ def main() -> int:
                 page = find_page(browser, app)
                 page.wait_for_load_state("load")
                 seed(page)
+                seed_plugins(page)
                 for path in shoot(page, OUT):
                     print(path.relative_to(ROOT))
         finally:

@@ -52,7 +52,7 @@ def test_install_enable_call_and_watch_a_hostile_plugin_get_killed(app_page: Pag
     expect(app_page.get_by_role("button", name="Install…")).to_be_disabled()
     install_and_enable(app_page, str(TEXT_STATS), "text-stats")
     detail = app_page.get_by_test_id("plugin-detail")
-    expect(detail.get_by_test_id("plugin-permissions")).to_contain_text("no permissions")
+    expect(detail.get_by_test_id("plugin-permissions")).to_contain_text("none: it cannot")
     expect(detail.get_by_test_id("plugin-quotas")).to_contain_text("up to 128 MB of memory")
 
     args = detail.get_by_role("textbox", name="Arguments (JSON)")

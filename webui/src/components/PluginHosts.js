@@ -18,8 +18,9 @@ export function HostsTable({ hosts, personaName, onStop }) {
     <section class="plugin-section" aria-labelledby="plugin-hosts-title">
       <h3 id="plugin-hosts-title">Running hosts <span class="muted">${rows.filter((h) => LIVE.has(h.state)).length} live</span></h3>
       <div class="hosts-head" aria-hidden="true">
-        <span>Persona</span><span>Plugin</span><span>State</span><span>PID</span><span>RSS</span>
-        <span>CPU</span><span>Calls</span><span>Uptime</span><span></span>
+        <span>Persona</span><span>Plugin</span><span>State</span><span class="num">PID</span>
+        <span class="num">RSS</span><span class="num">CPU</span><span class="num">Calls</span>
+        <span class="num">Uptime</span><span></span>
       </div>
       <${VirtualList} items=${rows} rowHeight=${HOST_ROW} height="240px" fit=${true} label="Plugin hosts"
                       testid="plugin-hosts" getKey=${(h) => `${h.persona}/${h.name}`}

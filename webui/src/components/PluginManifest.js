@@ -6,17 +6,17 @@ import { asksForPermissions, describePermissions, describeQuotas } from "../lib/
 
 /** Permissions and quotas of a plugin map, in words. */
 export function ManifestWords({ plugin, testid = "plugin-manifest" }) {
-  const warn = asksForPermissions(plugin.permissions);
+  const warn = asksForPermissions(plugin.permissions); // the bullets turn amber
   return html`
     <div class="plugin-words" data-testid=${testid}>
       <section aria-label="Permissions">
-        <h4>It ${warn ? "asks to" : "asks for nothing"}</h4>
+        <h4>Permissions</h4>
         <ul class=${`plugin-perms${warn ? " asks" : ""}`} data-testid="plugin-permissions">
           ${describePermissions(plugin.permissions).map((text) => html`<li>${text}</li>`)}
         </ul>
       </section>
       <section aria-label="Quotas">
-        <h4>Its limits</h4>
+        <h4>Limits</h4>
         <ul class="plugin-quotas" data-testid="plugin-quotas">
           ${describeQuotas(plugin.quotas).map((text) => html`<li>${text}</li>`)}
         </ul>

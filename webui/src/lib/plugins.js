@@ -8,7 +8,7 @@ export function describePermissions(permissions = {}) {
   if (permissions.memory_read) words.push("may read this persona's memory (search it)");
   if (permissions.memory_write) words.push("may add memories to this persona");
   if (permissions.network) words.push("may reach the network (the internet and your local network)");
-  if (words.length === 0) words.push("no permissions: it cannot read or write memory nor reach the network");
+  if (words.length === 0) words.push("none: it cannot read or write memory nor reach the network");
   return words;
 }
 

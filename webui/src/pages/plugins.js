@@ -24,6 +24,9 @@ export function PluginsPage() {
   useEffect(() => { store.setParams(query.trim() ? { query: query.trim() } : {}); }, [query]);
   const snap = useStoreSnapshot(store);
   const [selected, setSelected] = useState(null); // a plugin map
+  useEffect(() => { // the first plugin, until the person chooses one
+    if (!selected && snap?.total) setSelected(store.item(0) ?? null);
+  }, [snap?.version]);
   const [confirm, setConfirm] = useState(null); // {title, plugin, note, confirmLabel, blocked, run}
   const personas = usePersonas();
   const [persona, setPersona] = useState("");
@@ -84,7 +87,7 @@ export function PluginsPage() {
       <div class="plugins-grid">
         <div class="plugins-list-col">
           ${snap?.error && html`<p class="inline-error" role="alert">Could not list plugins: ${snap.error.message}</p>`}
-          <${VirtualList} store=${store} rowHeight=${ROW_HEIGHT} height="420px" label="Installed plugins"
+          <${VirtualList} store=${store} rowHeight=${ROW_HEIGHT} height="420px" fit=${true} label="Installed plugins"
                           testid="plugins-list" getKey=${(p) => p.name}
                           renderRow=${(plugin) => PluginRow(plugin, selected, setSelected, enabled.names)}
                           empty=${html`<${EmptyPlugins} loading=${snap?.total === null} filtered=${Boolean(query.trim())} />`} />
@@ -272,7 +275,7 @@ function CallForm({ plugin, persona, enabled, onCalled }) {
       </label>
       <label class="call-args">
         <span>Arguments (JSON object)</span>
-        <textarea class="input" rows="3" spellcheck="false" aria-label="Arguments (JSON)" data-testid="plugin-call-args"
+        <textarea class="input" rows="2" spellcheck="false" aria-label="Arguments (JSON)" data-testid="plugin-call-args"
                   aria-invalid=${!parsed.ok} aria-describedby="plugin-args-problem"
                   value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
       </label>
