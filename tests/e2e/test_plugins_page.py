@@ -60,6 +60,11 @@ def test_install_enable_call_and_watch_a_hostile_plugin_get_killed(app_page: Pag
     expect(detail.get_by_role("alert")).to_contain_text("not valid JSON")
     expect(detail.get_by_role("button", name="Call")).to_be_disabled()
     args.fill('{"text": "Hello there. <b>Bold</b> words."}')
+    limit = detail.get_by_role("textbox", name="Wall time limit (seconds)")
+    limit.fill("9999")  # a call may only lower its wall time
+    expect(detail.get_by_role("alert")).to_contain_text("can only be lowered")
+    expect(detail.get_by_role("button", name="Call")).to_be_disabled()
+    limit.fill("5")
     detail.get_by_role("button", name="Call").click()
     result = detail.get_by_test_id("plugin-call-result")
     expect(result).to_contain_text('"words": 6', timeout=SLOW_MS)
@@ -79,3 +84,20 @@ def test_install_enable_call_and_watch_a_hostile_plugin_get_killed(app_page: Pag
         "over its memory quota (memory_mb): limit 64 MB, measured")
     expect(app_page.locator('[data-testid="plugin-host"][data-plugin="memory-hog"]')
            ).to_have_attribute("data-state", "killed")
+
+    # Two more kills in a row: the core disables it for Ada, and the page says why and how back.
+    kills = app_page.get_by_test_id("plugin-kills")
+    for count in ("2", "3"):
+        detail.get_by_role("button", name="Call").click()
+        expect(kills).to_have_attribute("data-count", count, timeout=60_000)
+    why = detail.get_by_test_id("plugin-disabled-why")
+    expect(why).to_contain_text("after 3 failures in a row", timeout=SLOW_MS)
+    expect(why).to_contain_text("memory_mb")
+    expect(why).to_contain_text("Enable… to enable it again")
+    expect(detail.get_by_test_id("plugin-enabled-state")).to_have_text("Not enabled for Ada")
+    detail.get_by_role("button", name="Enable…").click()
+    app_page.get_by_role("dialog", name="Enable for Ada?").get_by_role(
+        "button", name="Enable memory-hog").click()
+    expect(detail.get_by_test_id("plugin-enabled-state")).to_have_text("Enabled for Ada",
+                                                                       timeout=SLOW_MS)
+    expect(why).to_have_count(0)

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   addKill, applyHostEvent, applySample, describePermissions, describeQuotas, hostKey, hostRows,
-  hostsFromStatus, killReason, parseArgs, resultText,
+  hostsFromStatus, killReason, parseArgs, parseTimeout, resultText,
 } from "../../webui/src/lib/plugins.js";
 
 test("permissions are said in words, and their absence too", () => {
@@ -64,4 +64,12 @@ test("the kill history keeps the newest first and is bounded", () => {
   let kills = [];
   for (let i = 0; i < 5; i += 1) kills = addKill(kills, { time: i, data: { name: `k${i}` } }, 3);
   assert.deepEqual(kills.map((k) => k.name), ["k4", "k3", "k2"]);
+});
+
+test("a call's wall time limit may only lower the quota", () => {
+  assert.deepEqual(parseTimeout("", 10), { ok: true, value: null });
+  assert.deepEqual(parseTimeout("2.5", 10), { ok: true, value: 2.5 });
+  assert.match(parseTimeout("11", 10).error, /at most 10 s/);
+  assert.equal(parseTimeout("0", 10).ok, false);
+  assert.equal(parseTimeout("soon", 10).ok, false);
 });

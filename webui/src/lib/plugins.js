@@ -85,6 +85,19 @@ export function parseArgs(text) {
   return { ok: true, value };
 }
 
+/**
+ * A call's wall-time limit in seconds, checked: {ok, value} (null: the quota's), or {ok:
+ * false, error}. The core only lets a call lower the manifest's wall_s.
+ */
+export function parseTimeout(text, wallS) {
+  const source = String(text ?? "").trim();
+  if (!source) return { ok: true, value: null };
+  const value = Number(source);
+  if (!Number.isFinite(value) || value <= 0) return { ok: false, error: "the wall time limit must be a positive number of seconds" };
+  if (Number.isFinite(wallS) && value > wallS) return { ok: false, error: `the wall time limit can only be lowered: at most ${wallS} s` };
+  return { ok: true, value };
+}
+
 /** A call's result as text for people: a string as it is, anything else as indented JSON. */
 export function resultText(result) {
   if (typeof result === "string") return result;

@@ -8,7 +8,8 @@ import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { createPersonaStore, createPluginStore } from "../lib/resources.js";
 import {
-  addKill, applyHostEvent, applySample, asksForPermissions, describePermissions, hostsFromStatus, parseArgs, resultText,
+  addKill, applyHostEvent, applySample, asksForPermissions, describePermissions, hostsFromStatus, parseArgs,
+  parseTimeout, resultText,
 } from "../lib/plugins.js";
 import { formatMB, formatTime } from "../lib/format.js";
 import { showToast } from "../lib/toast.js";
@@ -245,17 +246,21 @@ function CallForm({ plugin, persona, enabled, onCalled }) {
   const names = Object.keys(plugin.functions ?? {}).sort();
   const [fn, setFn] = useState(names[0] ?? "");
   const [text, setText] = useState("{}");
+  const [timeout, setTimeoutText] = useState(""); // lowers wall_s for this call only
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState(null); // {result, usage} | {error}
   const parsed = useMemo(() => parseArgs(text), [text]);
+  const limit = parseTimeout(timeout, plugin.quotas?.wall_s);
   const submit = async (e) => {
     e.preventDefault();
-    if (!parsed.ok || !enabled || !fn) return;
+    if (!parsed.ok || !limit.ok || !enabled || !fn) return;
     setBusy(true);
     setOutcome(null);
     try {
       // The page shows the error beside the form, with its data: no toast.
-      setOutcome(await call("plugin.call", { persona, name: plugin.name, function: fn, args: parsed.value }, { quiet: true }));
+      const params = { persona, name: plugin.name, function: fn, args: parsed.value };
+      if (limit.value !== null) params.timeout_s = limit.value;
+      setOutcome(await call("plugin.call", params, { quiet: true }));
     } catch (error) {
       setOutcome({ error });
     } finally {
@@ -273,16 +278,23 @@ function CallForm({ plugin, persona, enabled, onCalled }) {
           ${names.map((name) => html`<option value=${name}>${name}</option>`)}
         </select>
       </label>
+      <label class="field-inline">
+        <span>Wall time limit</span>
+        <input class="input call-timeout" type="text" inputmode="decimal" aria-label="Wall time limit (seconds)"
+               placeholder=${`${plugin.quotas?.wall_s ?? ""} s`} value=${timeout} data-testid="plugin-call-timeout"
+               aria-invalid=${!limit.ok} onInput=${(e) => setTimeoutText(e.currentTarget.value)} />
+        <span class="muted">seconds, only lower than its quota</span>
+      </label>
       <label class="call-args">
         <span>Arguments (JSON object)</span>
         <textarea class="input" rows="2" spellcheck="false" aria-label="Arguments (JSON)" data-testid="plugin-call-args"
                   aria-invalid=${!parsed.ok} aria-describedby="plugin-args-problem"
                   value=${text} onInput=${(e) => setText(e.currentTarget.value)}></textarea>
       </label>
-      <p id="plugin-args-problem" class="inline-error" role=${parsed.ok ? undefined : "alert"}>${parsed.ok ? "" : parsed.error}</p>
+      <p id="plugin-args-problem" class="inline-error" role=${parsed.ok && limit.ok ? undefined : "alert"}>${[parsed.ok ? "" : parsed.error, limit.ok ? "" : limit.error].filter(Boolean).join(" · ")}</p>
       <div class="call-actions">
         <button class="button primary" type="submit" data-testid="plugin-call"
-                disabled=${!parsed.ok || !enabled || !fn || busy}>${busy ? "Calling…" : "Call"}</button>
+                disabled=${!parsed.ok || !limit.ok || !enabled || !fn || busy}>${busy ? "Calling…" : "Call"}</button>
         ${!enabled && html`<span class="muted">Enable it for this persona to call it.</span>`}
       </div>
       ${outcome && html`<${CallOutcome} outcome=${outcome} />`}
