@@ -7,6 +7,7 @@ calls in sandboxed hosts (the template process and the watchdog start on the fir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,16 +99,6 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         check_page(offset, limit)
         return plugins.get().list(offset=offset, limit=limit, query=query)
 
-    def inspect(path: str) -> dict[str, Any]:
-        """Read and check the manifest of a plugin (a folder or a .zip) without installing it.
-
-        Returns the plugin as install would ({"name", "version", "description",
-        "permissions", "quotas", "functions"}, quotas with the defaults filled in) and
-        "installed": whether a plugin of that name is installed already.  A broken manifest
-        is refused with invalid_params, as install refuses it.
-        """
-        return plugins.get().inspect(Path(path).expanduser())
-
     def uninstall(name: str) -> dict[str, Any]:
         """Uninstall a plugin, deleting its files: {"uninstalled": true}.
 
@@ -183,6 +174,45 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         hosts = runtime.peek()
         return {"items": []} if hosts is None else hosts.status(persona)
 
+    methods: dict[str, Callable[..., Any]] = {
+        "install": install_, "list": list_, "uninstall": uninstall, "verify": verify,
+        "enable": enable, "disable": disable, "enabled": enabled, "call": call,
+        "status": status, **_window_methods(plugins, runtime)}
+    for name, func in methods.items():
+        registry.add(f"plugin.{name}", func)
+
+
+def _window_methods(plugins: Slot[PluginRegistry], runtime: Slot[Runtime],
+                    ) -> dict[str, Callable[..., dict[str, Any]]]:
+    """plugin.inspect, plugin.quotas, plugin.stop and plugin.kills (what the window's plugins
+    page needs beyond the rest)."""
+
+    def inspect(path: str) -> dict[str, Any]:
+        """Read and check the manifest of a plugin (a folder or a .zip) without installing it.
+
+        Returns the plugin as install would ({"name", "version", "description",
+        "permissions", "quotas", "functions"}, quotas with the defaults filled in) and
+        "installed": whether a plugin of that name is installed already.  A broken manifest
+        is refused with invalid_params, as install refuses it.
+        """
+        return plugins.get().inspect(Path(path).expanduser())
+
+    def quotas(persona: str, name: str, lowered: dict[str, Any] | None = None,
+               ) -> dict[str, Any]:
+        """A plugin's quotas for a persona (by id), lowering them if `lowered` is given.
+
+        `lowered` maps quota names to whole numbers no higher than the plugin's own (an empty
+        map lowers none); a running host for the persona is stopped so the next call starts
+        under them (plugin.stopped, reason "requested").  Returns {"quotas" (in force for
+        the persona), "lowered" (only the lowered keys), "plugin" (the manifest's)}.
+        """
+        if lowered is not None:
+            plugins.get().lower(persona, name, lowered)
+            hosts = runtime.peek()
+            if hosts is not None:
+                hosts.stop(persona, name, "requested")
+        return plugins.get().quotas(persona, name)
+
     def stop(persona: str, name: str) -> dict[str, Any]:
         """Stop the plugin's host for a persona (by id) now: {"stopped": bool}.
 
@@ -208,8 +238,4 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         hosts = runtime.peek()
         return {"items": [], "disabled": []} if hosts is None else hosts.kills(persona, limit)
 
-    for name, func in (("install", install_), ("inspect", inspect), ("list", list_),
-                       ("uninstall", uninstall), ("stop", stop), ("kills", kills),
-                       ("verify", verify), ("enable", enable), ("disable", disable),
-                       ("enabled", enabled), ("call", call), ("status", status)):
-        registry.add(f"plugin.{name}", func)
+    return {"inspect": inspect, "quotas": quotas, "stop": stop, "kills": kills}

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
@@ -251,7 +251,8 @@ class Runtime:
         if name not in self._registry.enabled(persona):
             raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}",
                             persona=persona, plugin=name, hint="plugin.enable")
-        return _Plan(int(plugin["quotas"]["wall_s"]),
+        wall_s = self._registry.lowered(persona, name).get("wall_s", plugin["quotas"]["wall_s"])
+        return _Plan(int(wall_s),
                      bool(plugin["functions"][function].get("pure", False)),
                      bool(plugin["permissions"].get("memory_read", False)))
 
@@ -280,6 +281,9 @@ class Runtime:
         except PluginModified as exc:
             exc.data.update(persona=persona, reason="modified")
             raise
+        lowered = self._registry.lowered(persona, name)
+        if lowered:  # the persona's lower quotas hold in the host and for the watchdog
+            manifest = replace(manifest, quotas=replace(manifest.quotas, **lowered))
         scratch = self._home / DATA / persona / name
         scratch.mkdir(parents=True, exist_ok=True)
         folder = self._registry.path(name, manifest.version)
