@@ -75,13 +75,22 @@ def test_install_enable_call_and_watch_a_hostile_plugin_get_killed(app_page: Pag
     expect(host).to_have_attribute("data-state", "stopped", timeout=SLOW_MS)  # plugin.stopped
 
     install_and_enable(app_page, str(MEMORY_HOG), "memory-hog")
+    detail.get_by_test_id("plugin-lower").locator("summary").click()  # lower it for Ada
+    memory = detail.get_by_role("textbox", name="Lower memory_mb")
+    memory.fill("65")  # above its own 64: said at once, nothing sent
+    expect(detail.get_by_role("alert")).to_contain_text("can only be lowered: at most 64")
+    memory.fill("48")
+    detail.get_by_role("button", name="Save limits").click()
+    note = detail.get_by_test_id("plugin-lowered-note")
+    expect(note).to_contain_text("memory_mb 48 (its own 64)", timeout=SLOW_MS)
+    expect(detail.get_by_test_id("plugin-quotas")).to_contain_text("up to 48 MB of memory")
     detail.get_by_role("button", name="Call").click()  # grow, with no args
     expect(detail.get_by_test_id("plugin-call-error")).to_contain_text("quota_exceeded",
                                                                        timeout=60_000)
     kill = app_page.locator('[data-testid="plugin-kill"][data-plugin="memory-hog"]')
     expect(kill).to_have_attribute("data-reason", "quota", timeout=SLOW_MS)  # plugin.killed
     expect(kill.get_by_test_id("plugin-kill-reason")).to_contain_text(
-        "over its memory quota (memory_mb): limit 64 MB, measured")
+        "over its memory quota (memory_mb): limit 48 MB, measured")
     expect(app_page.locator('[data-testid="plugin-host"][data-plugin="memory-hog"]')
            ).to_have_attribute("data-state", "killed")
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   addKill, applyHostEvent, applySample, describePermissions, describeQuotas, hostKey, hostRows,
-  hostsFromStatus, killReason, parseArgs, parseTimeout, resultText,
+  hostsFromStatus, checkLowered, killReason, parseArgs, parseTimeout, resultText,
 } from "../../webui/src/lib/plugins.js";
 
 test("permissions are said in words, and their absence too", () => {
@@ -72,4 +72,13 @@ test("a call's wall time limit may only lower the quota", () => {
   assert.match(parseTimeout("11", 10).error, /at most 10 s/);
   assert.equal(parseTimeout("0", 10).ok, false);
   assert.equal(parseTimeout("soon", 10).ok, false);
+});
+
+test("lowered quotas are whole numbers within the range and at most the plugin's own", () => {
+  const own = { memory_mb: 64, cpu_s: 5, processes: 1 };
+  assert.deepEqual(checkLowered({ memory_mb: "32", cpu_s: "5", processes: "" }, own), { ok: true, value: { memory_mb: 32 } });
+  assert.deepEqual(checkLowered({ memory_mb: "65" }, own).errors, { memory_mb: "memory_mb can only be lowered: at most 64" });
+  assert.deepEqual(checkLowered({ memory_mb: "8" }, own).errors, { memory_mb: "memory_mb must be at least 16" });
+  assert.deepEqual(checkLowered({ cpu_s: "1.5" }, own).errors, { cpu_s: "cpu_s must be a whole number" });
+  assert.deepEqual(checkLowered({ processes: "0" }, own), { ok: true, value: { processes: 0 } });
 });

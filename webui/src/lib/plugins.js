@@ -36,6 +36,30 @@ export function describeQuotas(quotas = {}) {
   return QUOTA_WORDS.filter(([key]) => Number.isFinite(quotas[key])).map(([key, say]) => say(quotas[key]));
 }
 
+/** Each quota's lowest value (as the manifest's rules: docs/plugins.md). */
+export const QUOTA_MINIMUM = { memory_mb: 16, cpu_s: 1, wall_s: 1, processes: 0, open_files: 8, output_kb: 1, disk_mb: 1 };
+export const QUOTA_KEYS = Object.keys(QUOTA_MINIMUM);
+
+/**
+ * The quotas a persona lowers, checked against the plugin's own: drafts are the form's texts
+ * by quota ("" keeps the plugin's). {ok: true, value: {quota: n}} (only the lowered ones), or
+ * {ok: false, errors: {quota: message}}.
+ */
+export function checkLowered(drafts, own) {
+  const value = {};
+  const errors = {};
+  for (const key of QUOTA_KEYS) {
+    const text = String(drafts[key] ?? "").trim();
+    if (!text || !Number.isFinite(own[key])) continue;
+    const n = Number(text);
+    if (!Number.isInteger(n)) errors[key] = `${key} must be a whole number`;
+    else if (n < QUOTA_MINIMUM[key]) errors[key] = `${key} must be at least ${QUOTA_MINIMUM[key]}`;
+    else if (n > own[key]) errors[key] = `${key} can only be lowered: at most ${own[key]}`;
+    else if (n < own[key]) value[key] = n;
+  }
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, value };
+}
+
 /** A quota's value in its unit, in words ("64 MB", "5 s", "3 processes"). */
 export function quotaValue(quota, value) {
   if (!Number.isFinite(value)) return "?";

@@ -8,8 +8,8 @@ import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { createPersonaStore, createPluginStore } from "../lib/resources.js";
 import {
-  addKill, applyHostEvent, applySample, asksForPermissions, describePermissions, hostsFromStatus, parseArgs,
-  parseTimeout, resultText,
+  addKill, applyHostEvent, applySample, asksForPermissions, checkLowered, describePermissions, hostsFromStatus,
+  parseArgs, parseTimeout, QUOTA_KEYS, resultText,
 } from "../lib/plugins.js";
 import { formatMB, formatTime } from "../lib/format.js";
 import { showToast } from "../lib/toast.js";
@@ -204,6 +204,9 @@ function PersonaPicker({ personas, value, onChange }) {
 function PluginDetail({ plugin, persona, personaName, enabled, disabled, onEnable, onUninstall, onCalled }) {
   const on = enabled.names.has(plugin.name);
   const why = disabled.find((d) => d.persona === persona && d.name === plugin.name);
+  const quotas = usePersonaQuotas(persona, plugin.name);
+  const inForce = quotas.data ? { ...plugin, quotas: quotas.data.quotas } : plugin;
+  const lowered = quotas.data?.lowered ?? {};
   const toggle = async () => {
     if (!on) { onEnable(plugin); return; }
     try {
@@ -222,7 +225,9 @@ function PluginDetail({ plugin, persona, personaName, enabled, disabled, onEnabl
       </header>
       <p>${String(plugin.description ?? "")}</p>
       ${plugin.installed_at ? html`<p class="muted">Installed ${formatTime(plugin.installed_at)}</p>` : ""}
-      <${ManifestWords} plugin=${plugin} />
+      <${ManifestWords} plugin=${inForce} />
+      ${Object.keys(lowered).length > 0 && html`<p class="muted" data-testid="plugin-lowered-note">
+        Limits lowered for ${personaName(persona)}: ${Object.entries(lowered).map(([k, v]) => `${k} ${v} (its own ${plugin.quotas[k]})`).join(", ")}.</p>`}
       <h4>Functions</h4>
       <${FunctionList} functions=${plugin.functions} />
       ${persona && html`
@@ -237,9 +242,53 @@ function PluginDetail({ plugin, persona, personaName, enabled, disabled, onEnabl
             Disabled for ${personaName(persona)} after ${why.failures} failures in a row (${formatTime(why.time)}):
             ${why.reason}. Fix the plugin (or raise its quota in its plugin.toml and install it again), then choose Enable… to enable it again.
           </p>`}
-        <${CallForm} plugin=${plugin} persona=${persona} enabled=${on} onCalled=${onCalled} />`}
+        <${LowerQuotas} key=${`${persona}/${JSON.stringify(lowered)}`} plugin=${plugin} persona=${persona}
+                        personaName=${personaName} lowered=${lowered} onSaved=${quotas.refresh} />
+        <${CallForm} plugin=${inForce} persona=${persona} enabled=${on} onCalled=${onCalled} />`}
       ${!persona && html`<p class="muted">Create a persona to enable and call this plugin.</p>`}
     </aside>`;
+}
+
+function LowerQuotas({ plugin, persona, personaName, lowered, onSaved }) {
+  const [drafts, setDrafts] = useState(() => Object.fromEntries(
+    QUOTA_KEYS.map((k) => [k, lowered[k] === undefined ? "" : String(lowered[k])])));
+  const [busy, setBusy] = useState(false);
+  const checked = checkLowered(drafts, plugin.quotas ?? {});
+  const save = async (e) => {
+    e.preventDefault();
+    if (!checked.ok) return;
+    setBusy(true);
+    try {
+      await call("plugin.quotas", { persona, name: plugin.name, lowered: checked.value });
+      showToast({ kind: "ok", title: `Limits saved for ${personaName(persona)}`, message: `${plugin.name}'s next call runs under them.` });
+      onSaved();
+    } catch {
+      // toasted
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <details class="lower-quotas" data-testid="plugin-lower">
+      <summary>Lower its limits for ${personaName(persona)}</summary>
+      <form onSubmit=${save} aria-label=${`Lower ${plugin.name}'s limits for ${personaName(persona)}`}>
+        <div class="lower-grid">
+          ${QUOTA_KEYS.filter((k) => Number.isFinite(plugin.quotas?.[k])).map((key) => html`
+            <label key=${key}>
+              <span><code>${key}</code></span>
+              <input class="input" type="text" inputmode="numeric" aria-label=${`Lower ${key}`}
+                     placeholder=${String(plugin.quotas[key])} value=${drafts[key]}
+                     aria-invalid=${Boolean(checked.errors?.[key])}
+                     onInput=${(e) => setDrafts({ ...drafts, [key]: e.currentTarget.value })} />
+            </label>`)}
+        </div>
+        ${!checked.ok && html`<p class="inline-error" role="alert">${Object.values(checked.errors).join(" · ")}</p>`}
+        <div class="call-actions">
+          <button class="button" type="submit" disabled=${!checked.ok || busy}>${busy ? "Saving…" : "Save limits"}</button>
+          <span class="muted">Empty keeps the plugin's own; a limit can only go down.</span>
+        </div>
+      </form>
+    </details>`;
 }
 
 function CallForm({ plugin, persona, enabled, onCalled }) {
@@ -346,6 +395,20 @@ function useEnabled(persona) {
   const refresh = () => setVersion((v) => v + 1);
   useHubEvent("plugin.disabled", ({ data }) => { if (data?.persona === persona) refresh(); });
   return { names, refresh };
+}
+
+/** The plugin's quotas for the persona (plugin.quotas): {data, version, refresh}. */
+function usePersonaQuotas(persona, name) {
+  const [data, setData] = useState(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    setData(null);
+    if (!persona) return undefined;
+    let current = true;
+    call("plugin.quotas", { persona, name }).then((found) => { if (current) setData(found); }, () => undefined);
+    return () => { current = false; };
+  }, [persona, name, version]);
+  return { data, version, refresh: () => setVersion((v) => v + 1) };
 }
 
 /** The hosts, the kill history and the disablings: fetched once, then live from events. */
