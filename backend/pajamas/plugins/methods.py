@@ -199,7 +199,7 @@ def _window_methods(plugins: Slot[PluginRegistry], runtime: Slot[Runtime],
 
     def quotas(persona: str, name: str, lowered: dict[str, Any] | None = None,
                ) -> dict[str, Any]:
-        """A plugin's quotas for a persona (by id), lowering them if `lowered` is given.
+        """A plugin's quotas for a persona (by id); lowers them if `lowered` is given.
 
         `lowered` maps quota names to whole numbers no higher than the plugin's own (an empty
         map lowers none); a running host for the persona is stopped so the next call starts
@@ -223,14 +223,13 @@ def _window_methods(plugins: Slot[PluginRegistry], runtime: Slot[Runtime],
         return {"stopped": hosts is not None and hosts.stop(persona, name, "requested")}
 
     def kills(persona: str | None = None, limit: int = 200) -> dict[str, Any]:
-        """The last plugin hosts killed (of a persona only, if given), newest first, and the
-        plugins disabled after repeated failures.
+        """The last plugin hosts killed and the plugins disabled after failures, newest first.
 
-        Returns {"items": [{"time", "persona", "name", "pid", "reason", "message", "quota"?,
-        "limit"?, "measured"?}], "disabled": [{"time", "persona", "name", "failures",
-        "reason"}]}; reason is "quota", "timeout" or how the host died (as plugin.killed's).
-        The core keeps the last 200 kills since it started; a disabling is listed until the
-        plugin is enabled again for the persona.
+        Only a persona's, if given.  Returns {"items": [{"time", "persona", "name", "pid",
+        "reason", "message", "quota"?, "limit"?, "measured"?}], "disabled": [{"time",
+        "persona", "name", "failures", "reason"}]}; reason is "quota", "timeout" or how the
+        host died (as plugin.killed's).  The core keeps the last 200 kills since it started;
+        a disabling is listed until the plugin is enabled again for the persona.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
             raise InvalidParams(f"limit must be a whole number from 1 to 200, not {limit!r}",
