@@ -30,6 +30,7 @@ READY: Final = {
     "memory": '[data-testid="memory-detail"]',
     "dashboard": '[data-testid="chart-rss"]:not([data-points="0"]) canvas',
     "performance": '[data-testid="perf-run-row"]',
+    "plugins": '[data-testid="plugin-kill"]',
 }
 MEMORIES: Final = [
     {"text": "Ada takes her tea green, no sugar, every morning.", "importance": 0.8,
@@ -60,6 +61,23 @@ def seed(page: Page) -> dict[str, str]:
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
     return {"memory": f"memory/{persona}"}
+
+
+def seed_plugins(page: Page) -> None:
+    """Two plugins for Ada: text-stats, called once, and a memory hog, killed once."""
+    page.evaluate("""async ([stats, hog]) => {
+        const { call } = await import("./src/bridge.js");
+        const { items } = await call("persona.list", {});
+        for (const path of [stats, hog]) {
+            const { name } = await call("plugin.install", { path });
+            await call("plugin.enable", { persona: items[0].id, name });
+        }
+        await call("plugin.call", { persona: items[0].id, name: "text-stats", function: "count",
+                                    args: { text: "Hello there." } });
+        await call("plugin.call", { persona: items[0].id, name: "memory-hog", function: "grow" },
+                   { quiet: true }).catch(() => null);
+    }""", [str(ROOT / "plugins" / "text-stats"),
+           str(ROOT / "tests" / "plugins" / "hostile" / "memory-hog")])
 
 
 def prepare(page: Page, page_id: str) -> None:
@@ -114,6 +132,7 @@ def main(argv: list[str]) -> int:
                 page = find_page(browser, app)
                 page.wait_for_load_state("load")
                 routes = seed(page)
+                seed_plugins(page)
                 for path in shoot(page, OUT, routes, pages):
                     print(path.relative_to(ROOT))
         finally:

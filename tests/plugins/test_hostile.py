@@ -268,6 +268,10 @@ def test_status_counts_the_kills_and_the_core_still_serves(hub: Hub) -> None:
     items = hub.client.call("plugin.status", {"persona": hub.eve})["items"]
     spin = next(item for item in items if item["name"] == "cpu-spin")
     assert spin["kills"] >= 1 and spin["persona"] == hub.eve
+    kills = hub.client.call("plugin.kills", {"persona": hub.eve})["items"]
+    last = next(kill for kill in kills if kill["name"] == "cpu-spin")
+    assert last["reason"] == "quota" and last["quota"] == "cpu_s" and last["limit"] == 1
+    assert "cpu_s" in last["message"] and last["time"] > 0
     assert all(item["persona"] == hub.eve for item in items)
     assert hub.client.call("system.ping")["pong"] is True
     _assert_nothing_lost(hub.client, hub.ada, hub.secret_id)
@@ -294,6 +298,10 @@ def test_failing_three_times_in_a_row_disables_the_plugin_and_says_why(tmp_path:
         assert client.call("plugin.enabled", {"persona": eve}) == {"items": []}
         with pytest.raises(Forbidden, match="not enabled"):
             call(client, eve, "crasher", "ok")
+        (why,) = client.call("plugin.kills", {"persona": eve})["disabled"]
+        assert why["name"] == "crasher" and why["failures"] == 3
+        client.call("plugin.enable", {"persona": eve, "name": "crasher"})
+        assert client.call("plugin.kills", {"persona": eve})["disabled"] == []
     killed = [data for topic, data in seen if topic == "plugin.killed"]
     assert killed and killed[0]["reason"] == "signal" and killed[0]["name"] == "crasher"
     (disabled,) = [data for topic, data in seen if topic == "plugin.disabled"]

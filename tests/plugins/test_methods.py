@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pajamas.errors import Conflict, InvalidParams, NotFound, PluginFailed
+from pajamas.errors import Conflict, InvalidParams, NotFound, PluginFailed, QuotaExceeded
 from pajamas.rpc.client import Client
 from tests.conftest import RunningCore, core_env
 from tests.plugins.conftest import write_plugin
@@ -96,6 +96,61 @@ def test_list_pages_and_searches(client: Client, tmp_path: Path) -> None:
     assert client.call("plugin.list", {"query": "%"})["total"] == 0
     with pytest.raises(InvalidParams):
         client.call("plugin.list", {"limit": 0})
+
+
+def test_inspect_checks_a_manifest_without_installing(client: Client, tmp_path: Path,
+                                                     text_stats: Path) -> None:
+    shown = client.call("plugin.inspect", {"path": str(text_stats)})
+    assert set(shown) == PLUGIN_KEYS - {"installed_at"} | {"installed"}
+    assert shown["installed"] is False and shown["quotas"]["memory_mb"] == 128
+    assert client.call("plugin.list")["total"] == 0
+    client.call("plugin.install", {"path": str(text_stats)})
+    assert client.call("plugin.inspect", {"path": str(text_stats)})["installed"] is True
+    folder = write_plugin(tmp_path / "bad", "bad-one")
+    (folder / "plugin.toml").write_text((folder / "plugin.toml").read_text() + "[oops]\n")
+    with pytest.raises(InvalidParams, match="oops"):
+        client.call("plugin.inspect", {"path": str(folder)})
+    with pytest.raises(InvalidParams, match="does not exist"):
+        client.call("plugin.inspect", {"path": str(tmp_path / "nothing")})
+
+
+def test_stop_ends_a_warm_host_and_kills_lists_none(client: Client, text_stats: Path) -> None:
+    client.call("plugin.install", {"path": str(text_stats)})
+    ada = client.call("persona.create", {"name": "Ada"})["id"]
+    on = {"persona": ada, "name": "text-stats"}
+    assert client.call("plugin.stop", on) == {"stopped": False}
+    client.call("plugin.enable", on)
+    client.call("plugin.call", {**on, "function": "count", "args": {"text": "Hi there."}})
+    (host,) = client.call("plugin.status")["items"]
+    assert host["state"] == "idle" and host["started_at"] > 0
+    assert client.call("plugin.stop", on) == {"stopped": True}
+    assert client.call("plugin.status")["items"][0]["state"] == "stopped"
+    assert client.call("plugin.enabled", {"persona": ada}) == {"items": ["text-stats"]}
+    assert client.call("plugin.kills") == {"items": [], "disabled": []}
+    with pytest.raises(InvalidParams):
+        client.call("plugin.kills", {"limit": 0})
+
+
+def test_a_persona_lowers_a_quota_and_its_host_runs_under_it(client: Client) -> None:
+    hog = Path(__file__).parent / "hostile" / "memory-hog"
+    client.call("plugin.install", {"path": str(hog)})
+    ada = client.call("persona.create", {"name": "Ada"})["id"]
+    on = {"persona": ada, "name": "memory-hog"}
+    client.call("plugin.enable", on)
+    assert client.call("plugin.quotas", on)["lowered"] == {}
+    with pytest.raises(InvalidParams, match="can only be lowered: at most 64"):
+        client.call("plugin.quotas", {**on, "lowered": {"memory_mb": 65}})
+    with pytest.raises(InvalidParams, match="no quota named 'ram'"):
+        client.call("plugin.quotas", {**on, "lowered": {"ram": 1}})
+    with pytest.raises(InvalidParams, match="from 16 to 4096"):
+        client.call("plugin.quotas", {**on, "lowered": {"memory_mb": 8}})
+    shown = client.call("plugin.quotas", {**on, "lowered": {"memory_mb": 48, "cpu_s": 20}})
+    assert shown["lowered"] == {"memory_mb": 48}  # cpu_s is not lower: nothing to keep
+    assert shown["quotas"]["memory_mb"] == 48 and shown["plugin"]["memory_mb"] == 64
+    with pytest.raises(QuotaExceeded) as caught:
+        client.call("plugin.call", {**on, "function": "grow"})
+    assert caught.value.data["quota"] == "memory_mb" and caught.value.data["limit"] == 48
+    assert client.call("plugin.quotas", {**on, "lowered": {}})["lowered"] == {}
 
 
 def test_enable_and_disable_per_persona(client: Client, text_stats: Path) -> None:

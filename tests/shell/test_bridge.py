@@ -98,9 +98,9 @@ def test_calls_from_many_threads_reuse_the_pool_sockets(bridge: Bridge) -> None:
     assert me.num_fds() - before < 10
 
 
-def test_only_call_is_exposed_to_the_page(bridge: Bridge) -> None:
+def test_only_call_and_the_file_dialog_are_exposed_to_the_page(bridge: Bridge) -> None:
     # pywebview exposes every public attribute of the js_api object to JavaScript.
-    assert [name for name in dir(bridge) if not name.startswith("_")] == ["call"]
+    assert [name for name in dir(bridge) if not name.startswith("_")] == ["call", "choose_paths"]
 
 
 def test_shutting_the_pool_down_releases_calls_in_flight(patient_core: RunningCore) -> None:

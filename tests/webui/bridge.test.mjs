@@ -1,7 +1,7 @@
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import {
-  call, EVENT_NAME, HubError, on, onSettled, ready, toHubError, topicMatches, unwrapEnvelope,
+  call, choosePaths, EVENT_NAME, HubError, on, onSettled, ready, toHubError, topicMatches, unwrapEnvelope,
 } from "../../webui/src/bridge.js";
 
 test("an ok envelope gives its result, whatever it is", () => {
@@ -152,4 +152,22 @@ test("handlers get the whole event: topic, time and data", () => {
   const detail = { topic: "monitor.sample", time: 1700000000.5, data: { core: { rss: 1 } } };
   win.dispatchEvent(new CustomEvent(EVENT_NAME, { detail }));
   assert.deepEqual(got, detail);
+});
+
+test("choosePaths opens the shell's dialog and resolves to the chosen paths", async () => {
+  const seen = [];
+  fakeWindow({
+    call: async () => ({ ok: true, result: null }),
+    choose_paths: async (...args) => { seen.push(args); return { ok: true, result: { paths: ["/p/x.zip"] } }; },
+  });
+  assert.deepEqual(await choosePaths({ kind: "file", types: ["Plugins (*.zip)"] }), ["/p/x.zip"]);
+  assert.deepEqual(seen, [["file", false, ["Plugins (*.zip)"]]]);
+});
+
+test("choosePaths rejects with the shell's error, or when the shell has no dialog", async () => {
+  fakeWindow({ call: async () => ({ ok: true, result: null }),
+    choose_paths: async () => ({ ok: false, error: { code: "busy", message: "not shown yet" } }) });
+  await assert.rejects(choosePaths(), (error) => error.code === "busy");
+  fakeWindow({ call: async () => ({ ok: true, result: null }) });
+  await assert.rejects(choosePaths({ kind: "folder" }), /no file dialog/);
 });

@@ -114,3 +114,29 @@ export function on(prefix, handler) {
   window.addEventListener(EVENT_NAME, listener);
   return () => window.removeEventListener(EVENT_NAME, listener);
 }
+
+/**
+ * Opens the window's native dialog (pywebview's create_file_dialog, through the shell's
+ * `choose_paths`); resolves to the chosen paths ([] when cancelled), rejects with a HubError.
+ * `kind`: "file" or "folder"; `types`: ["Plugins (*.zip)"]. Failures are toasted like calls'.
+ */
+export async function choosePaths({ kind = "file", multiple = false, types = [] } = {}) {
+  await ready();
+  const method = "shell.choose_paths";
+  if (typeof window.pywebview.api.choose_paths !== "function") {
+    return fail(method, new HubError("internal", "this window has no file dialog: type the path instead", null, method), false);
+  }
+  let envelope;
+  try {
+    envelope = await window.pywebview.api.choose_paths(kind, multiple, types);
+  } catch (reason) {
+    return fail(method, toHubError(reason, method), false);
+  }
+  try {
+    const { paths } = unwrapEnvelope(envelope, method);
+    notifySettled(method, null, false);
+    return Array.isArray(paths) ? paths.map(String) : [];
+  } catch (error) {
+    return fail(method, error, false);
+  }
+}

@@ -7,10 +7,12 @@ calls in sandboxed hosts (the template process and the watchdog start on the fir
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pajamas.context import Shed
+from pajamas.errors import InvalidParams
 from pajamas.personas.model import check_page
 from pajamas.plugins.model import Plugin  # at run time: the registry reads the hints
 from pajamas.rpc.methods import Registry
@@ -122,7 +124,11 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
 
         not_found if the persona or the plugin is absent.
         """
-        return {"enabled": plugins.get().set_enabled(persona, name, True)}
+        enabled = plugins.get().set_enabled(persona, name, True)
+        hosts = runtime.peek()
+        if hosts is not None:
+            hosts.enabled(persona, name)
+        return {"enabled": enabled}
 
     def disable(persona: str, name: str) -> dict[str, Any]:
         """Disable a plugin for a persona (by id): {"enabled": false}.
@@ -162,13 +168,73 @@ def register(registry: Registry, plugins: Slot[PluginRegistry],
         """List the plugin hosts (of a persona only, if given), with their state and usage.
 
         Returns {"items": [{"persona", "name", "pid", "state", "rss", "cpu_percent", "calls",
-        "kills"}]}; state is "starting", "idle", "busy", "stopped", "killed" or "disabled";
-        rss is in bytes.
+        "kills", "started_at"}]}; state is "starting", "idle", "busy", "stopped", "killed" or
+        "disabled"; rss is in bytes; started_at the time the host was ready (null before).
         """
         hosts = runtime.peek()
         return {"items": []} if hosts is None else hosts.status(persona)
 
-    for name, func in (("install", install_), ("list", list_), ("uninstall", uninstall),
-                       ("verify", verify), ("enable", enable), ("disable", disable),
-                       ("enabled", enabled), ("call", call), ("status", status)):
+    methods: dict[str, Callable[..., Any]] = {
+        "install": install_, "list": list_, "uninstall": uninstall, "verify": verify,
+        "enable": enable, "disable": disable, "enabled": enabled, "call": call,
+        "status": status, **_window_methods(plugins, runtime)}
+    for name, func in methods.items():
         registry.add(f"plugin.{name}", func)
+
+
+def _window_methods(plugins: Slot[PluginRegistry], runtime: Slot[Runtime],
+                    ) -> dict[str, Callable[..., dict[str, Any]]]:
+    """plugin.inspect, plugin.quotas, plugin.stop and plugin.kills (what the window's plugins
+    page needs beyond the rest)."""
+
+    def inspect(path: str) -> dict[str, Any]:
+        """Read and check the manifest of a plugin (a folder or a .zip) without installing it.
+
+        Returns the plugin as install would ({"name", "version", "description",
+        "permissions", "quotas", "functions"}, quotas with the defaults filled in) and
+        "installed": whether a plugin of that name is installed already.  A broken manifest
+        is refused with invalid_params, as install refuses it.
+        """
+        return plugins.get().inspect(Path(path).expanduser())
+
+    def quotas(persona: str, name: str, lowered: dict[str, Any] | None = None,
+               ) -> dict[str, Any]:
+        """A plugin's quotas for a persona (by id); lowers them if `lowered` is given.
+
+        `lowered` maps quota names to whole numbers no higher than the plugin's own (an empty
+        map lowers none); a running host for the persona is stopped so the next call starts
+        under them (plugin.stopped, reason "requested").  Returns {"quotas" (in force for
+        the persona), "lowered" (only the lowered keys), "plugin" (the manifest's)}.
+        """
+        if lowered is not None:
+            plugins.get().lower(persona, name, lowered)
+            hosts = runtime.peek()
+            if hosts is not None:
+                hosts.stop(persona, name, "requested")
+        return plugins.get().quotas(persona, name)
+
+    def stop(persona: str, name: str) -> dict[str, Any]:
+        """Stop the plugin's host for a persona (by id) now: {"stopped": bool}.
+
+        stopped is false when no host ran.  The plugin stays enabled: the next call starts a
+        host again.  Publishes plugin.stopped, reason "requested".
+        """
+        hosts = runtime.peek()
+        return {"stopped": hosts is not None and hosts.stop(persona, name, "requested")}
+
+    def kills(persona: str | None = None, limit: int = 200) -> dict[str, Any]:
+        """The last plugin hosts killed and the plugins disabled after failures, newest first.
+
+        Only a persona's, if given.  Returns {"items": [{"time", "persona", "name", "pid",
+        "reason", "message", "quota"?, "limit"?, "measured"?}], "disabled": [{"time",
+        "persona", "name", "failures", "reason"}]}; reason is "quota", "timeout" or how the
+        host died (as plugin.killed's).  The core keeps the last 200 kills since it started;
+        a disabling is listed until the plugin is enabled again for the persona.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
+            raise InvalidParams(f"limit must be a whole number from 1 to 200, not {limit!r}",
+                                field="limit")
+        hosts = runtime.peek()
+        return {"items": [], "disabled": []} if hosts is None else hosts.kills(persona, limit)
+
+    return {"inspect": inspect, "quotas": quotas, "stop": stop, "kills": kills}

@@ -42,6 +42,8 @@ _COUNT_SEARCH: Final = ("SELECT count(*) FROM plugins "
 _LISTS: Final = {False: ("SELECT count(*) FROM plugins", _SELECT + _ORDER),
                  True: (_COUNT_SEARCH, _SELECT + _SEARCH + _ORDER)}
 RequirePersona = Callable[[str], None]
+#: The manifest's parts a plugin map shows.
+_SHOWN: Final = ("name", "version", "description", "permissions", "quotas", "functions")
 
 
 @final
@@ -70,6 +72,24 @@ class PluginRegistry:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return self.get(found.name)
+
+    def inspect(self, source: Path) -> dict[str, Any]:
+        """The manifest of the plugin at source, checked as install checks it, installing nothing.
+
+        A plugin map without `installed_at`, plus `installed`: whether one of its name is.
+        """
+        if not source.exists():
+            raise InvalidParams(f"{source} does not exist", field="path")
+        staging = self.folder / STAGING / uuid.uuid4().hex
+        try:
+            archive.unpack(source, staging, self._limits)
+            found = self._read_manifest(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        installed = bool(self._store.query("SELECT 1 FROM plugins WHERE name = ?",
+                                           (found.name,)))
+        shown = found.to_map()
+        return {**{key: shown[key] for key in _SHOWN}, "installed": installed}
 
     def get(self, name: str) -> Plugin:
         """The installed plugin; `NotFound` if none has that name."""
@@ -108,6 +128,46 @@ class PluginRegistry:
         rows = self._store.query("SELECT plugin FROM plugin_enabled WHERE persona = ? "
                                  "ORDER BY plugin", (persona,))
         return [str(row[0]) for row in rows]
+
+    def lowered(self, persona: str, name: str) -> dict[str, int]:
+        """The quotas the persona lowered for the plugin (only those keys)."""
+        rows = self._store.query("SELECT quotas FROM plugin_quotas WHERE persona = ? AND "
+                                 "plugin = ?", (persona, name))
+        return {str(k): int(v) for k, v in json.loads(rows[0][0]).items()} if rows else {}
+
+    def quotas(self, persona: str, name: str) -> dict[str, Any]:
+        """The plugin's quotas for the persona: {"quotas" (in force), "lowered", "plugin"}."""
+        self._require_persona(persona)
+        own = self.get(name)["quotas"]
+        mine = self.lowered(persona, name)
+        return {"quotas": {**own, **mine}, "lowered": mine, "plugin": own}
+
+    def lower(self, persona: str, name: str, quotas: dict[str, Any]) -> dict[str, int]:
+        """Set the quotas the persona lowers for the plugin (an empty map: none); returns them.
+
+        Each must be a quota of the manifest, within its range, and at most the plugin's own.
+        """
+        self._require_persona(persona)
+        own = self.get(name)["quotas"]
+        if not isinstance(quotas, dict):
+            raise InvalidParams("quotas must be a map of quota names to whole numbers",
+                                field="quotas")
+        for key, value in quotas.items():
+            if key not in own:
+                raise InvalidParams(f"no quota named {key!r}; the quotas are "
+                                    f"{', '.join(sorted(own))}", field="quotas")
+            manifest.check_quota(key, value)
+            if value > own[key]:
+                raise InvalidParams(f"{key} can only be lowered: at most {own[key]} for "
+                                    f"{name!r}, not {value}", field="quotas")
+        lowered = {key: int(value) for key, value in quotas.items() if value < own[key]}
+        with self._store.transaction() as db:
+            db.execute("DELETE FROM plugin_quotas WHERE persona = ? AND plugin = ?",
+                       (persona, name))
+            if lowered:
+                db.execute("INSERT INTO plugin_quotas (persona, plugin, quotas) VALUES (?, ?, ?)",
+                           (persona, name, json.dumps(lowered)))
+        return lowered
 
     def verify(self, name: str) -> Manifest:
         """The plugin's manifest if its files match the recorded hashes, else `PluginModified`."""

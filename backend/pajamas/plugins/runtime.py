@@ -14,8 +14,9 @@ import logging
 import shutil
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
@@ -46,6 +47,8 @@ DATA: Final = "plugin-data"
 #: The containment features a host reports (system.info's `containment`, with "forkserver").
 FEATURES: Final = ("rlimits", "process_group", "pids_cgroup", "user_namespace",
                    "hidden_folders", "network_namespace", "landlock", "no_new_privs", "scratch_cwd")
+#: How many kills the runtime remembers for plugin.kills (the oldest go first).
+KILLS_KEPT: Final = 200
 Key = tuple[str, str]
 Publish = Callable[[str, Any], None]
 
@@ -84,6 +87,8 @@ class Runtime:
         self._releases: dict[str, str] = {}  # plugin → PluginRegistry.release, until uninstalled
         self._hosts: dict[Key, Host] = {}
         self._failures: dict[Key, int] = {}
+        self._kills: deque[dict[str, Any]] = deque(maxlen=KILLS_KEPT)
+        self._disabled: dict[Key, dict[str, Any]] = {}  # disabled after failures, until enabled
         self._starting: dict[Key, threading.Lock] = {}
         self._lock = threading.Lock()
         self.template = Template()
@@ -137,16 +142,37 @@ class Runtime:
         """The hosts (of the persona): {"items": [{persona, name, pid, state, rss, ...}]}."""
         items = [{"persona": h.persona, "name": h.name, "pid": h.pid, "state": h.state,
                   "rss": h.rss, "cpu_percent": h.cpu_percent, "calls": h.calls,
-                  "kills": h.kills}
+                  "kills": h.kills, "started_at": h.started_at}
                  for h in sorted(self.hosts(), key=lambda h: (h.persona, h.name))
                  if persona is None or h.persona == persona]
         return {"items": items}
 
-    def stop(self, persona: str | None, name: str | None, reason: str) -> None:
-        """Stop the hosts of persona and/or plugin (None: any), publishing plugin.stopped."""
+    def stop(self, persona: str | None, name: str | None, reason: str) -> bool:
+        """Stop the hosts of persona and/or plugin (None: any), publishing plugin.stopped;
+        whether one was running."""
+        stopped = False
         for host in self.hosts():
             if persona in (None, host.persona) and name in (None, host.name):
-                self._stop(host, reason, wait=True)
+                stopped = self._stop(host, reason, wait=True) or stopped
+        return stopped
+
+    def kills(self, persona: str | None = None, limit: int = KILLS_KEPT) -> dict[str, Any]:
+        """The last kills, newest first, and the plugins disabled after failures (of persona).
+
+        {"items": [{"time", "persona", "name", "pid", "reason", "message", "quota"?,
+        "limit"?, "measured"?}], "disabled": [{"time", "persona", "name", "failures",
+        "reason"}]}.
+        """
+        with self._lock:
+            kills = [k for k in reversed(self._kills) if persona in (None, k["persona"])]
+            disabled = [d for d in self._disabled.values() if persona in (None, d["persona"])]
+        return {"items": kills[:limit], "disabled": disabled}
+
+    def enabled(self, persona: str, name: str) -> None:
+        """The plugin was enabled again for the persona: its failures are forgotten."""
+        with self._lock:
+            self._disabled.pop((persona, name), None)
+            self._failures.pop((persona, name), None)
 
     def forget_persona(self, persona: str) -> None:
         """Stop the persona's hosts and delete their scratch folders and cached results
@@ -225,7 +251,8 @@ class Runtime:
         if name not in self._registry.enabled(persona):
             raise Forbidden(f"plugin {name!r} is not enabled for persona {persona!r}",
                             persona=persona, plugin=name, hint="plugin.enable")
-        return _Plan(int(plugin["quotas"]["wall_s"]),
+        wall_s = self._registry.lowered(persona, name).get("wall_s", plugin["quotas"]["wall_s"])
+        return _Plan(int(wall_s),
                      bool(plugin["functions"][function].get("pure", False)),
                      bool(plugin["permissions"].get("memory_read", False)))
 
@@ -254,6 +281,9 @@ class Runtime:
         except PluginModified as exc:
             exc.data.update(persona=persona, reason="modified")
             raise
+        lowered = self._registry.lowered(persona, name)
+        if lowered:  # the persona's lower quotas hold in the host and for the watchdog
+            manifest = replace(manifest, quotas=replace(manifest.quotas, **lowered))
         scratch = self._home / DATA / persona / name
         scratch.mkdir(parents=True, exist_ok=True)
         folder = self._registry.path(name, manifest.version)
@@ -302,9 +332,9 @@ class Runtime:
                 self._watching = True
                 self._watchdog.start()
 
-    def _stop(self, host: Host, reason: str, *, wait: bool) -> None:
+    def _stop(self, host: Host, reason: str, *, wait: bool) -> bool:
         if host.state not in ("idle", "busy", "starting"):
-            return
+            return False
         if host.busy_since is not None:
             host.breach = PluginFailed(f"plugin {host.name!r} was stopped during the call "
                                        f"({reason})", persona=host.persona, plugin=host.name,
@@ -318,6 +348,7 @@ class Runtime:
             host.cleanup()
         else:
             threading.Thread(target=_reap, args=(host,), daemon=True).start()
+        return True
 
     def _ended(self, host: Host) -> None:
         if self._watchlist is not None:
@@ -335,12 +366,15 @@ class Runtime:
     def _killed(self, host: Host, error: HubError) -> None:
         host.kills += 1
         self._ended(host)
-        data = {key: error.data[key] for key in ("quota", "limit", "measured")
-                if key in error.data}
+        data: dict[str, Any] = {key: error.data[key] for key in ("quota", "limit", "measured")
+                                if key in error.data}
         reason = ("quota" if "quota" in data else "timeout" if isinstance(error, HubTimeout)
                   else str(error.data.get("reason", "signal")))
-        self._publish("plugin.killed", {"persona": host.persona, "name": host.name,
-                                        "pid": host.pid, "reason": reason, **data})
+        event: dict[str, Any] = {"persona": host.persona, "name": host.name, "pid": host.pid,
+                 "reason": reason, **data}
+        with self._lock:
+            self._kills.append({"time": time.time(), **event, "message": error.message})
+        self._publish("plugin.killed", event)
         threading.Thread(target=_reap, args=(host,), daemon=True).start()
 
     def _disable(self, persona: str, name: str, host: Host | None, count: int,
@@ -353,8 +387,10 @@ class Runtime:
             host.state = "disabled"
         log.warning("plugin %s disabled for %s after %d failures: %s", name, persona, count,
                     error.message)
-        self._publish("plugin.disabled", {"persona": persona, "name": name,
-                                          "failures": count, "reason": error.message})
+        event = {"persona": persona, "name": name, "failures": count, "reason": error.message}
+        with self._lock:
+            self._disabled[(persona, name)] = {"time": time.time(), **event}
+        self._publish("plugin.disabled", event)
 
     def _on_breach(self, host: Host, error: HubError) -> None:
         if host.busy_since is None:  # no caller to tell: count it here

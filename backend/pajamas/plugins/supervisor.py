@@ -85,6 +85,7 @@ class Host:
     sampled_at: float = 0.0
     sampled_cpu: float = 0.0
     last_used: float = field(default_factory=time.monotonic)
+    started_at: float | None = None  # wall time the host became ready
     busy_since: float | None = None
     call_cpu: float = 0.0  # the group's CPU seconds when the call began
     breach: HubError | None = None
@@ -197,6 +198,7 @@ class Host:
                                exception=frame.get("exception"),
                                message=frame.get("message"), traceback=frame.get("traceback"))
         self.applied = dict(frame.get("applied") or {})
+        self.started_at = time.time()
         self.state = "idle"
 
     def _call(self, function: str, args: dict[str, Any], wall_s: float, serve: ServeApi,

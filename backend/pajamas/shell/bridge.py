@@ -1,4 +1,5 @@
-"""The js_api object: `window.pywebview.api.call(method, params)` in the page lands here.
+"""The js_api object: `window.pywebview.api.call(method, params)` in the page lands here,
+and `choose_paths(kind, multiple, file_types)`, the native file dialog (`dialogs`).
 
 It holds no logic.  It forwards the call to `pajamas.rpc.client.Client.call` and turns the
 outcome into the envelope `webui/src/bridge.js` expects, never an exception::
@@ -20,6 +21,7 @@ from typing import Any, Literal, TypedDict, final
 
 from pajamas.errors import HubError, Internal, WireError
 from pajamas.rpc.client import Client
+from pajamas.shell.dialogs import FileDialogs
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +48,16 @@ Envelope = OkEnvelope | ErrorEnvelope
 
 @final
 class Bridge:
-    """What the page sees as `window.pywebview.api`: one method, `call`.
+    """What the page sees as `window.pywebview.api`: `call`, and `choose_paths`.
 
     pywebview exposes every public attribute of this object to the page, so everything else
     is private, and the executor's lifecycle belongs to whoever made it.
     """
 
-    def __init__(self, client: ClientSource, executor: Executor) -> None:
+    def __init__(self, client: ClientSource, executor: Executor,
+                 dialogs: FileDialogs | None = None) -> None:
         self._client = client
+        self._dialogs = dialogs or FileDialogs()
         # pywebview runs each js_api call on a fresh thread, and Client keeps one zmq socket per
         # thread until it is closed: running the calls on a fixed pool (pool.CallPool) reuses
         # those sockets instead of leaking one per call.
@@ -65,6 +69,21 @@ class Bridge:
             return self._executor.submit(forward, self._client, method, params).result()
         except (RuntimeError, CancelledError):  # the pool was shut down: the window is closing
             return error_envelope(Internal(f"cannot call {method}: the window is closing"))
+
+
+    def choose_paths(self, kind: str = "file", multiple: bool = False,
+                     file_types: list[str] | None = None) -> Envelope:
+        """Open the native dialog to choose files or a folder: {"paths": [...]}, empty if
+        cancelled."""
+        try:
+            paths = self._dialogs.choose(kind, multiple, file_types or [])
+        except HubError as exc:
+            return error_envelope(exc)
+        except Exception as exc:
+            log.exception("the file dialog failed")
+            return error_envelope(Internal(f"the file dialog failed: {type(exc).__name__}: "
+                                           f"{exc}"))
+        return OkEnvelope(ok=True, result={"paths": paths})
 
 
 def forward(client: ClientSource, method: str, params: dict[str, Any] | None) -> Envelope:

@@ -60,6 +60,16 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX plugin_enabled_plugin ON plugin_enabled (plugin);
     """,
+    # 2 -> 3: quotas a persona lowered for a plugin (pajamas.plugins.registry): a JSON map of
+    # the lowered keys only; the manifest's quotas hold for the rest.
+    """
+    CREATE TABLE plugin_quotas (
+        persona TEXT NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        plugin TEXT NOT NULL REFERENCES plugins (name) ON DELETE CASCADE,
+        quotas TEXT NOT NULL,
+        PRIMARY KEY (persona, plugin)
+    );
+    """,
 )
 
 
