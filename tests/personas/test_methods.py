@@ -18,7 +18,7 @@ from tests.conftest import RunningCore, core_env
 from tests.personas.conftest import EXAMPLE_CARDS, FORMS, SHIPPED, card_in, shipped_blob
 
 PERSONA_KEYS = {"id", "name", "description", "system_prompt", "settings", "created_at",
-                "updated_at"}
+                "updated_at", "tags", "favourite", "memory_count", "last_used_at", "thumbnail"}
 
 
 def test_create_get_update_list_delete(client: Client) -> None:
