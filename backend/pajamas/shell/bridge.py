@@ -16,10 +16,13 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor
-from typing import Any, Literal, TypedDict, final
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, final
 
-from pajamas.errors import HubError, Internal, WireError
+from pajamas.errors import HubError, Internal, InvalidParams, WireError
 from pajamas.rpc.client import Client
+
+if TYPE_CHECKING:
+    from pajamas.shell.dialogs import FileDialogs
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,10 @@ class Bridge:
     is private, and the executor's lifecycle belongs to whoever made it.
     """
 
-    def __init__(self, client: ClientSource, executor: Executor) -> None:
+    def __init__(self, client: ClientSource, executor: Executor,
+                 dialogs: FileDialogs | None = None) -> None:
         self._client = client
+        self._dialogs = dialogs
         # pywebview runs each js_api call on a fresh thread, and Client keeps one zmq socket per
         # thread until it is closed: running the calls on a fixed pool (pool.CallPool) reuses
         # those sockets instead of leaking one per call.
@@ -65,6 +70,24 @@ class Bridge:
             return self._executor.submit(forward, self._client, method, params).result()
         except (RuntimeError, CancelledError):  # the pool was shut down: the window is closing
             return error_envelope(Internal(f"cannot call {method}: the window is closing"))
+
+    def choose_files(self, kinds: list[str] | None = None) -> Envelope:
+        """The native open dialog: {"ok", "result": [{"name", "data" (base64)}]}."""
+        return self._dialog("choose files", lambda d: d.open_files(list(kinds or [])))
+
+    def save_file(self, name: str, data: str) -> Envelope:
+        """The native save dialog, writing data (base64): {"ok", "result": {"path"} or null}."""
+        return self._dialog("save a file", lambda d: d.save_file(name, data))
+
+    def _dialog(self, doing: str, run: Callable[[FileDialogs], Any]) -> Envelope:
+        if self._dialogs is None or self._dialogs.window is None:
+            return error_envelope(InvalidParams(
+                f"this window cannot {doing}: it has no native dialogs; use the file input",
+                field="dialog"))
+        try:
+            return OkEnvelope(ok=True, result=run(self._dialogs))
+        except (OSError, ValueError) as exc:
+            return error_envelope(InvalidParams(f"could not {doing}: {exc}", field="dialog"))
 
 
 def forward(client: ClientSource, method: str, params: dict[str, Any] | None) -> Envelope:

@@ -24,6 +24,7 @@ from pajamas.rpc.protocol import Event
 from pajamas.shell import display
 from pajamas.shell.bridge import Bridge
 from pajamas.shell.corelink import CoreLink
+from pajamas.shell.dialogs import FileDialogs
 from pajamas.shell.events import EventForwarder
 from pajamas.shell.pool import CallPool
 from pajamas.shell.webui import INDEX, find_webui
@@ -59,10 +60,12 @@ def _show(core: CoreLink, pool: CallPool, index: Path, settings: Settings,
     """Create the window and run Qt's loop until the window is closed."""
     import webview  # noqa: PLC0415  (Qt loads only when a window is wanted)
 
-    window = webview.create_window(TITLE, str(index), js_api=Bridge(core.client, pool),
+    dialogs = FileDialogs()
+    window = webview.create_window(TITLE, str(index), js_api=Bridge(core.client, pool, dialogs),
                                    width=settings.window_width, height=settings.window_height)
     if window is None:  # only when an `initialized` handler cancels it; none does here
         return
+    dialogs.window = window
     forwarder = EventForwarder(core.subscriber, window, window.events.loaded,
                                generation=lambda: core.generation)
     core.on_state = lambda state, message: forwarder.inject(connection_event(state, message))
