@@ -1,8 +1,11 @@
-// Personas: the library (issue 11, page 1).
-import { placeholderPage } from "./placeholders.js";
+// Personas (issue 11, page 1): the library at #/personas, a persona's editor at
+// #/personas/<id> (and #/personas/new to create one).
+import { html } from "../lib/preact.js";
+import { PersonaLibrary } from "../components/PersonaLibrary.js";
+import { PersonaEditor } from "../components/PersonaEditor.js";
 
-export const PersonasPage = placeholderPage("Personas", "Your library of personas.", [
-  "search, sort and filter thousands of personas by tag, with favourites",
-  "create and edit every Character Card V2 field, lorebook included",
-  "import PNG and JSON cards by dropping them on the window; export them again",
-]);
+export function PersonasPage({ params = {} }) {
+  return params.persona
+    ? html`<${PersonaEditor} key=${params.persona} id=${params.persona} />`
+    : html`<${PersonaLibrary} />`;
+}
