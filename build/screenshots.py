@@ -7,6 +7,7 @@ waits for the page's own content before it takes the picture.
 
 from __future__ import annotations
 
+import base64
 import sys
 import tempfile
 from pathlib import Path
@@ -25,7 +26,9 @@ READY: Final = {
     "status": '[data-testid="status-version"]:not(:text("—"))',
     "tasks": '[data-testid="task-row"]',
     "settings": '[data-testid="setting"]',
+    "personas": '[data-testid="persona-row"] img',
 }
+CARD: Final = ROOT / "examples" / "cards" / "wren-ashdown.png"
 WAIT_MS: Final = 30_000
 # Resolves once the page has painted what it rendered (two animation frames).
 TWO_FRAMES: Final = ("() => new Promise((r) => "
@@ -33,13 +36,17 @@ TWO_FRAMES: Final = ("() => new Promise((r) => "
 
 
 def seed(page: Page) -> None:
-    """A persona and a finished task, through the page's own bridge."""
-    page.evaluate("""async () => {
+    """Personas (the example card among them) and a finished task, through the page's bridge."""
+    page.evaluate("""async (card) => {
         const { call } = await import("./src/bridge.js");
-        await call("persona.create", { name: "Ada", description: "A first persona." });
+        await call("persona.create", { name: "Ada", description: "A first persona.",
+                                       tags: ["maths", "victorian"] });
+        await call("persona.create", { name: "Captain Vell", tags: ["fantasy", "sea"],
+                                       description: "Pirate captain of the Gilded Heron." });
+        await call("persona.import_files", { files: [{ name: "wren-ashdown.png", data: card }] });
         const { task } = await call("perf.run", { only: ["rpc.roundtrip"] });
         return task;
-    }""")
+    }""", base64.b64encode(CARD.read_bytes()).decode("ascii"))
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
 
@@ -58,7 +65,21 @@ def shoot(page: Page, out: Path) -> list[Path]:
             path = out / f"{page_id}-{theme}.png"
             page.screenshot(path=path)
             written.append(path)
+        written.append(shoot_editor(page, out / f"personas-editor-{theme}.png"))
     return written
+
+
+def shoot_editor(page: Page, path: Path) -> Path:
+    """The persona editor, open on the example card."""
+    page.evaluate("location.hash = '#/personas'")
+    page.get_by_role("link", name="Wren Ashdown").click()
+    page.get_by_test_id("field-scenario").wait_for(timeout=WAIT_MS)
+    page.evaluate(TWO_FRAMES)
+    page.screenshot(path=path)
+    page.get_by_role("table", name="Lorebook entries").scroll_into_view_if_needed()
+    page.evaluate(TWO_FRAMES)
+    page.screenshot(path=path.with_name(path.stem + "-lorebook.png"))
+    return path
 
 
 def main() -> int:

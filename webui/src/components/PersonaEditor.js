@@ -191,18 +191,14 @@ function Lorebook({ book, problems, onChange }) {
       <legend>Lorebook (${entries.length} ${entries.length === 1 ? "entry" : "entries"})</legend>
       ${entries.length > 0 && html`
         <table class="lore-table" aria-label="Lorebook entries">
-          <thead><tr><th>On</th><th>Keys</th><th>Content</th><th>Order</th><th>Priority</th><th>Constant</th><th>Position</th><th></th></tr></thead>
-          <tbody>
-            ${entries.map((entry, i) => html`
-              <tr data-testid="lore-entry">
+          <thead><tr><th>On</th><th>Keys</th><th>Order</th><th>Priority</th><th>Constant</th><th>Position</th><th><span class="visually-hidden">Remove</span></th></tr></thead>
+          ${entries.map((entry, i) => html`
+            <tbody class="lore-entry" data-testid="lore-entry">
+              <tr>
                 <td><input type="checkbox" checked=${entry.enabled !== false} aria-label=${`Entry ${i + 1} enabled`}
                            onChange=${(e) => update(i, { enabled: e.currentTarget.checked })} /></td>
                 <td><input class="input" value=${(entry.keys ?? []).join(", ")} aria-label=${`Entry ${i + 1} keys`}
                            onChange=${(e) => update(i, { keys: splitList(e.currentTarget.value) })} /></td>
-                <td><textarea class="input" rows="2" value=${entry.content ?? ""} aria-label=${`Entry ${i + 1} content`}
-                              onInput=${(e) => update(i, { content: e.currentTarget.value })}></textarea>
-                    <span class="muted token-count">~${estimateTokens(entry.content)} tokens</span>
-                    ${problems[`entry-${i}-content`] && html`<span class="inline-error" role="alert">${problems[`entry-${i}-content`]}</span>`}</td>
                 <td><input class="input num" type="number" step="1" value=${entry.insertion_order ?? ""}
                            aria-label=${`Entry ${i + 1} insertion order`}
                            onInput=${(e) => update(i, { insertion_order: number(e.currentTarget.value) })} /></td>
@@ -217,8 +213,19 @@ function Lorebook({ book, problems, onChange }) {
                     </select></td>
                 <td><button type="button" class="button ghost" aria-label=${`Remove entry ${i + 1}`}
                             onClick=${() => setEntries(entries.filter((_, j) => j !== i))}>✕</button></td>
-              </tr>`)}
-          </tbody>
+              </tr>
+              <tr class="lore-content">
+                <td></td>
+                <td colspan="6">
+                  <textarea class="input" rows="2" value=${entry.content ?? ""} aria-label=${`Entry ${i + 1} content`}
+                            onInput=${(e) => update(i, { content: e.currentTarget.value })}></textarea>
+                  <span class="muted token-count">~${estimateTokens(entry.content)} tokens</span>
+                  ${problems[`entry-${i}-content`] && html`<span class="inline-error" role="alert">${problems[`entry-${i}-content`]}</span>`}
+                  ${problems[`entry-${i}-insertion_order`] && html`<span class="inline-error" role="alert">${problems[`entry-${i}-insertion_order`]}</span>`}
+                  ${problems[`entry-${i}-priority`] && html`<span class="inline-error" role="alert">${problems[`entry-${i}-priority`]}</span>`}
+                </td>
+              </tr>
+            </tbody>`)}
         </table>`}
       <button type="button" class="button" onClick=${() => setEntries([...entries, newEntry(100 + entries.length)])}>Add an entry</button>
     </fieldset>`;
