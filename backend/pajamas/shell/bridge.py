@@ -7,7 +7,8 @@ outcome into the envelope `webui/src/bridge.js` expects, never an exception::
     {"ok": false, "error": {"code", "message", "data"}}     code: a docs/protocol.md error code
 
 A `HubError` (raised by the client for an error reply, or because no core answers) keeps its
-code; anything else is a bug in the shell and becomes `internal`.
+code; anything else is a bug in the shell and becomes `internal`.  Besides `call`, the page
+gets the native file dialogs (`choose_files`, `save_file`: dialogs.py), answered the same way.
 """
 
 from __future__ import annotations

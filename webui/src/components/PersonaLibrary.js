@@ -121,7 +121,7 @@ function PersonaRow(persona, store) {
       <div class="persona-main">
         <div class="persona-title">
           <a href=${href} class="persona-name truncate" data-testid="persona-open">${persona.name}</a>
-          ${persona.tags.slice(0, 6).map((t) => html`<span class="pill tag-pill">${t}</span>`)}
+          ${(persona.tags ?? []).slice(0, 6).map((t) => html`<span class="pill tag-pill">${t}</span>`)}
         </div>
         <div class="persona-summary truncate muted">${persona.summary || "No description."}</div>
         <div class="persona-meta muted">
