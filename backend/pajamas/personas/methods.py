@@ -123,8 +123,10 @@ def _register_records(registry: Registry, personas: Slot[PersonaService]) -> Non
               descending: bool | None = None, tags_include: list[Any] | None = None,
               tags_exclude: list[Any] | None = None,
               favourite: bool | None = None) -> dict[str, Any]:
-        """A page of the library: {"items": [{"id", "name", "summary", "tags", "favourite",
-        "memory_count", "last_used_at", "created_at", "updated_at", "thumbnail"}], "total"}.
+        """List a page of the library: light rows, never the card.
+
+        {"items": [{"id", "name", "summary", "tags", "favourite", "memory_count",
+        "last_used_at", "created_at", "updated_at", "thumbnail"}], "total"}.
 
         `query` looks in names, tags and descriptions; `sort` by name (A first), created,
         last_used or memories (newest, most first; never used or counted last); `descending`
@@ -137,12 +139,14 @@ def _register_records(registry: Registry, personas: Slot[PersonaService]) -> Non
                                    descending=descending, where=where)
 
     def tags(offset: int = 0, limit: int = 200) -> dict[str, Any]:
-        """Every tag in use: {"items": [{"tag", "count"}], "total"}, most used first."""
+        """List every tag in use, most used first: {"items": [{"tag", "count"}], "total"}."""
         return personas.get().tags(offset=offset, limit=limit)
 
     def usage(id: str) -> dict[str, Any]:
-        """What deleting the persona takes with it: {"memories" (null: not counted yet),
-        "plugins" (enabled), ...}."""
+        """Say what deleting the persona takes with it.
+
+        {"memories" (null: not counted yet), "plugins" (enabled), ...}.
+        """
         return personas.get().usage(id)
 
     for name, func in (("create", create), ("get", get), ("update", update),
@@ -153,8 +157,10 @@ def _register_records(registry: Registry, personas: Slot[PersonaService]) -> Non
 def _register_cards(registry: Registry, personas: Slot[PersonaService],
                     tasks: Slot[TaskManager] | None) -> None:
     def card(id: str) -> dict[str, Any]:
-        """The persona's whole card for an editor: {"card": <Character Card V2 map>,
-        "avatar": a data: URL or null}."""
+        """Return the persona's whole card, for an editor.
+
+        {"card": <Character Card V2 map>, "avatar": a data: URL or null}.
+        """
         service = personas.get()
         avatar = service.avatar(id)
         return {"card": export_card(service, id),
@@ -179,8 +185,9 @@ def _register_cards(registry: Registry, personas: Slot[PersonaService],
         return {"card": exported}
 
     def import_(card: dict[str, Any] | bytes, thumbnail: str | None = None) -> Persona:
-        """Create a persona from a Character Card (V2, V3 or V1 map, or PNG card bytes:
-        its image is the avatar).  Returns the new persona; a taken name is a conflict.
+        """Create a persona from a Character Card; returns it (a taken name: conflict).
+
+        `card` is a V2, V3 or V1 map, or a PNG card's bytes (its image becomes the avatar).
         """
         return import_card(personas.get(), card, thumbnail)
 
