@@ -6,6 +6,7 @@ Tags are a JSON list in `personas.tags`, matched with SQLite's json_each in any 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -16,8 +17,9 @@ SORTS: Final[dict[str, tuple[str, bool]]] = {
     "name": ("name", False), "created": ("created_at", True),
     "last_used": ("last_used_at", True), "memories": ("memory_count", True),
 }
-_HAS_TAG: Final = ("EXISTS (SELECT 1 FROM json_each(personas.tags) "
-                   "WHERE json_each.value = ? COLLATE NOCASE)")
+# A tag is in the JSON list as its JSON string, quotes included: a LIKE over the short `tags`
+# text (case-insensitive for ASCII) is several times faster than json_each on every row.
+_HAS_TAG: Final = "tags LIKE ? ESCAPE '\\'"
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ class Filter:
             args += [pattern] * 3
         for tag in self.tags_include:
             clauses.append(_HAS_TAG)
-            args.append(tag)
+            args.append(_tag_pattern(tag))
         for tag in self.tags_exclude:
             clauses.append("NOT " + _HAS_TAG)
-            args.append(tag)
+            args.append(_tag_pattern(tag))
         if self.favourite is not None:
             clauses.append("favourite = ?")
             args.append(int(self.favourite))
@@ -68,6 +70,11 @@ def check_tag_list(field_name: str, tags: Any) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise InvalidParams(f"{field_name} must be a list of tags", field=field_name)
     return [tag.strip() for tag in tags if tag.strip()]
+
+
+def _tag_pattern(tag: str) -> str:
+    """The LIKE pattern of a tag as an element of the stored JSON list (json.dumps, ASCII)."""
+    return "%" + _escape(json.dumps(tag)) + "%"
 
 
 def _escape(text: str) -> str:

@@ -38,7 +38,9 @@ _SELECT = "SELECT id, name, description, system_prompt, settings, " + _LIBRARY
 _BY_ID = _SELECT + "WHERE id = ?"
 _BY_NAME = _SELECT + "WHERE name = ?"
 # A list row reads the start of the description (its first line is all it shows), never the card.
-_ITEMS = f"SELECT id, name, substr(description, 1, {4 * SUMMARY_CHARS}) AS head, " + _LIBRARY
+_HEAD = f"SELECT id, name, substr(description, 1, {4 * SUMMARY_CHARS}) AS head, "
+_ITEMS = _HEAD + _LIBRARY
+_ITEMS_COUNTED = _HEAD + "count(*) OVER () AS matched, " + _LIBRARY
 _INSERT = ("INSERT INTO personas (id, name, description, system_prompt, settings, card, tags, "
            "avatar, thumbnail, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 DeleteHook = Callable[[str], None]
@@ -182,10 +184,16 @@ class PersonaService:
         check_page(offset, limit)
         clause, args = (where or Filter()).where()
         # clause and the ORDER BY are built from fixed text (library.py); values are arguments.
-        rows = self._store.query(f"{_ITEMS}{clause} {order_by(sort, descending)} "
+        # A filtered page counts its matches in the same scan (count(*) OVER ()); the whole
+        # library counts from the primary key, cheaper than a window over every row.
+        select = _ITEMS_COUNTED if clause else _ITEMS
+        rows = self._store.query(f"{select}{clause} {order_by(sort, descending)} "
                                  "LIMIT ? OFFSET ?", (*args, limit, offset))
-        count = f"SELECT count(*) FROM personas {clause}"  # noqa: S608
-        total = int(self._store.query_one(count, args)[0])
+        if rows and clause:
+            total = int(rows[0]["matched"])
+        else:
+            count = f"SELECT count(*) FROM personas {clause}"  # noqa: S608
+            total = int(self._store.query_one(count, args)[0])
         return {"items": [_item(row) for row in rows], "total": total}
 
     def card(self, persona_id: str) -> dict[str, Any]:
