@@ -80,3 +80,23 @@ def test_the_library_s_journey(app_page: Page) -> None:
     confirm.get_by_test_id("persona-confirm-delete").click()
     expect(page.get_by_test_id("persona-row")).to_have_count(1, timeout=SLOW_MS)
     expect(page.get_by_test_id("persona-row").first).to_contain_text("Ada Lovelace")
+
+
+def test_cards_dropped_on_the_window_import(app_page: Page) -> None:
+    page = app_page
+    page.evaluate("location.hash = '#/personas'")
+    expect(page.get_by_test_id("persona-empty")).to_be_visible(timeout=SLOW_MS)
+    card = list((CARDS / "wren-ashdown-v3.png").read_bytes())
+    page.evaluate("""(bytes) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], "wren-ashdown-v3.png"));
+        data.items.add(new File(["not a card"], "notes.txt"));
+        const target = document.querySelector(".personas-page");
+        const init = { dataTransfer: data, bubbles: true, cancelable: true };
+        target.dispatchEvent(new DragEvent("dragover", init));
+        target.dispatchEvent(new DragEvent("drop", init));
+    }""", card)
+    result = page.get_by_test_id("import-result")
+    expect(result).to_contain_text("1 imported, 1 skipped", timeout=SLOW_MS)
+    expect(page.get_by_test_id("persona-row")).to_have_count(1)
+    expect(page.get_by_test_id("persona-row").first).to_contain_text("Wren Ashdown")
