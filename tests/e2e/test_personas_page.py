@@ -54,7 +54,8 @@ def test_the_library_s_journey(app_page: Page) -> None:
     expect(scenario).to_be_visible(timeout=SLOW_MS)
     scenario.fill("A storm over the lighthouse.")
     page.get_by_test_id("persona-save").click()
-    expect(page.get_by_test_id("toast").filter(has_text="is saved")).to_be_visible(timeout=SLOW_MS)
+    saved = page.get_by_test_id("toast").filter(has_text="Wren Ashdown is saved")
+    expect(saved).to_be_visible(timeout=SLOW_MS)
     persona_id = page.evaluate("decodeURIComponent(location.hash.split('/')[2])")
     card = page.evaluate("""async (id) => {
         const { call } = await import("./src/bridge.js");

@@ -35,3 +35,14 @@ test("helpers: tokens, lists, base64, usage", () => {
   assert.equal(usageWords({ memories: 3, plugins: 1 }), "3 memories, 1 enabled plugins' state");
   assert.equal(usageWords({ memories: null }), "memories not counted yet");
 });
+
+test("imports go in batches under the message limit, results merge", async () => {
+  const { importBatches, mergeResults } = await import("../../webui/src/lib/personas.js");
+  const sizes = (batches) => batches.map((b) => b.map((f) => f.size));
+  assert.deepEqual(sizes(importBatches([{ size: 4 }, { size: 4 }, { size: 20 }, { size: 1 }], 10, 5)),
+    [[4, 4], [20], [1]]);
+  assert.equal(importBatches(Array.from({ length: 7 }, () => ({ size: 1 })), 100, 3).length, 3);
+  const one = { items: [{ name: "a" }], imported: 1, skipped: 0 };
+  assert.deepEqual(mergeResults(null, one), one);
+  assert.equal(mergeResults(one, { items: [{ name: "b" }], imported: 0, skipped: 1 }).items.length, 2);
+});

@@ -4,7 +4,7 @@
 import { html, useRef, useState } from "../lib/preact.js";
 import { call, chooseFiles, hasFileDialogs } from "../bridge.js";
 import { useHubEvent } from "../lib/hooks.js";
-import { base64ToBytes, bytesToBase64 } from "../lib/personas.js";
+import { base64ToBytes, bytesToBase64, importBatches, mergeResults } from "../lib/personas.js";
 import { showToast } from "../lib/toast.js";
 
 const THUMBNAIL_PX = 64;
@@ -35,38 +35,65 @@ async function fromDialog({ name, data }) {
   return { name, data, thumbnail: await thumbnailOf(base64ToBytes(data)) };
 }
 
-/** The import's state and actions: {importing, result, importFiles(files), chooseNative()}. */
+/**
+ * The import's state and actions: {importing, result, dismiss, importFiles(files),
+ * chooseNative()}. Files go in batches (lib/personas.js importBatches), each a task; their
+ * results merge as their task.done events come (one that came before its call's reply too).
+ */
 export function useCardImport() {
-  const [task, setTask] = useState(null);
+  const [importing, setImporting] = useState(false);
   const [result, setResult] = useState(null);
-  const pending = useRef(null);
-  useHubEvent("task.done", async ({ data }) => {
-    if (!pending.current || data?.id !== pending.current) return;
-    pending.current = null;
-    setTask(null);
-    const view = data.result ? data : await call("task.get", { id: data.id });
-    if (view.state !== "done") {
-      showToast({ kind: "error", title: "Import failed", message: view.error?.message ?? view.state });
-      return;
-    }
-    setResult(view.result);
-    const { imported, skipped } = view.result;
+  const run = useRef(null); // {pending: Set, early: Map, sending, result}
+
+  function settle(view) {
+    const current = run.current;
+    current.pending.delete(view.id);
+    if (view.state === "done") current.result = mergeResults(current.result, view.result);
+    else showToast({ kind: "error", title: "Import failed", message: view.error?.message ?? view.state });
+    if (current.result) setResult(current.result);
+    if (!current.sending && current.pending.size === 0) finish(current);
+  }
+  function finish(current) {
+    run.current = null;
+    setImporting(false);
+    if (!current.result) return;
+    const { imported, skipped } = current.result;
     showToast({ kind: skipped ? "info" : "ok", title: "Import finished",
       message: `${imported} imported, ${skipped} skipped.` });
+  }
+  useHubEvent("task.done", ({ data }) => {
+    const current = run.current;
+    if (!current || !data?.id) return;
+    if (current.pending.has(data.id)) settle(data);
+    else current.early.set(data.id, data);
   });
-  async function send(files) {
-    if (!files.length) return;
+  async function send(batches, read) {
+    if (!batches.length || run.current) return;
+    const current = { pending: new Set(), early: new Map(), sending: true, result: null };
+    run.current = current;
+    setImporting(true);
     setResult(null);
-    const { task: id } = await call("persona.import_files", { files });
-    pending.current = id;
-    setTask(id);
+    try {
+      for (const batch of batches) {
+        const files = await Promise.all(batch.map(read));
+        const { task } = await call("persona.import_files", { files });
+        current.pending.add(task);
+        if (current.early.has(task)) settle(current.early.get(task));
+      }
+    } finally {
+      current.sending = false;
+      if (current.pending.size === 0) finish(current);
+    }
   }
   return {
-    importing: task !== null,
+    importing,
     result,
     dismiss: () => setResult(null),
-    importFiles: async (fileList) => send(await Promise.all([...fileList].map(fromFile))),
-    chooseNative: async () => send(await Promise.all((await chooseFiles(CARD_KINDS)).map(fromDialog))),
+    importFiles: (fileList) => send(importBatches([...fileList]), fromFile),
+    chooseNative: async () => {
+      const chosen = (await chooseFiles(CARD_KINDS)).map((f) => ({ ...f, size: f.data.length * 0.75 }));
+      return send(importBatches(chosen), fromDialog);
+    },
   };
 }
 

@@ -134,3 +134,33 @@ export function usageWords(usage) {
   }
   return parts.join(", ");
 }
+
+// One persona.import_files call stays well under the core's 16 MB message limit
+// (base64 adds a third): at most this many bytes of files, or this many files.
+export const BATCH_BYTES = 6 * 1024 * 1024;
+export const BATCH_FILES = 100;
+
+/** Files ({size}) in import batches, in order; a file over the limit goes alone. */
+export function importBatches(files, maxBytes = BATCH_BYTES, maxFiles = BATCH_FILES) {
+  const batches = [];
+  let batch = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (batch.length && (bytes + file.size > maxBytes || batch.length >= maxFiles)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(file);
+    bytes += file.size;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
+}
+
+/** Two import results as one. */
+export function mergeResults(a, b) {
+  if (!a) return b;
+  return { items: [...a.items, ...b.items], imported: a.imported + b.imported,
+    skipped: a.skipped + b.skipped };
+}
