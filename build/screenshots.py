@@ -8,6 +8,7 @@ theme and waits for the page's own content before it takes the picture.
 
 from __future__ import annotations
 
+import base64
 import sys
 import tempfile
 from pathlib import Path
@@ -31,7 +32,9 @@ READY: Final = {
     "dashboard": '[data-testid="chart-rss"]:not([data-points="0"]) canvas',
     "performance": '[data-testid="perf-run-row"]',
     "plugins": '[data-testid="plugin-kill"]',
+    "personas": '[data-testid="persona-row"] img',
 }
+CARD: Final = ROOT / "examples" / "cards" / "wren-ashdown.png"
 MEMORIES: Final = [
     {"text": "Ada takes her tea green, no sugar, every morning.", "importance": 0.8,
      "metadata": {"topic": "food"}},
@@ -49,15 +52,20 @@ TWO_FRAMES: Final = ("() => new Promise((r) => "
 
 
 def seed(page: Page) -> dict[str, str]:
-    """A persona with a few memories and a finished task, through the page's own bridge;
-    the routes' params of the pages that show them ({"memory": "memory/<persona id>"})."""
-    persona = page.evaluate("""async (items) => {
+    """Personas (the example card among them, one with a few memories) and a finished task,
+    through the page's own bridge; the routes' params of the pages that show them
+    ({"memory": "memory/<persona id>"})."""
+    persona = page.evaluate("""async ([items, card]) => {
         const { call } = await import("./src/bridge.js");
-        const ada = await call("persona.create", { name: "Ada", description: "A first persona." });
+        const ada = await call("persona.create", { name: "Ada", description: "A first persona.",
+                                                   tags: ["maths", "victorian"] });
+        await call("persona.create", { name: "Captain Vell", tags: ["fantasy", "sea"],
+                                       description: "Pirate captain of the Gilded Heron." });
+        await call("persona.import_files", { files: [{ name: "wren-ashdown.png", data: card }] });
         await call("memory.add_batch", { persona: ada.id, items });
         await call("perf.run", { only: ["rpc.roundtrip"] });
         return ada.id;
-    }""", MEMORIES)
+    }""", [MEMORIES, base64.b64encode(CARD.read_bytes()).decode("ascii")])
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
     return {"memory": f"memory/{persona}"}
@@ -109,7 +117,22 @@ def shoot(page: Page, out: Path, routes: dict[str, str],
                 path = out / f"performance-report-{theme}.png"
                 page.screenshot(path=path)
                 written.append(path)
+            if page_id == "personas":  # and the editor, open on the example card
+                written.append(shoot_editor(page, out / f"personas-editor-{theme}.png"))
     return written
+
+
+def shoot_editor(page: Page, path: Path) -> Path:
+    """The persona editor, open on the example card."""
+    page.evaluate("location.hash = '#/personas'")
+    page.get_by_role("link", name="Wren Ashdown").click()
+    page.get_by_test_id("field-scenario").wait_for(timeout=WAIT_MS)
+    page.evaluate(TWO_FRAMES)
+    page.screenshot(path=path)
+    page.get_by_role("table", name="Lorebook entries").scroll_into_view_if_needed()
+    page.evaluate(TWO_FRAMES)
+    page.screenshot(path=path.with_name(path.stem + "-lorebook.png"))
+    return path
 
 
 def main(argv: list[str]) -> int:

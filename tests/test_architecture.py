@@ -129,7 +129,7 @@ def test_installs_declare_the_services_they_read() -> None:
     # Spot checks that the signature reader sees what the composition root passes.
     assert declared("memory") == {"personas", "cache", "tasks"}
     assert declared("plugins") == {"store", "personas", "memory", "cache", "monitor"}
-    assert declared("personas") == {"store"}
+    assert declared("personas") == {"store", "tasks"}
     assert declared("cache") == set()
 
 

@@ -171,7 +171,7 @@ class Core:
         perf_methods.install(self, tasks)
         cache = cache_methods.install(self)  # its stage, methods, pressure shed, gauges
         metadata = store.install(self)  # hub.db
-        personas = persona_methods.install(self, metadata)
+        personas = persona_methods.install(self, metadata, tasks)
         memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
         plugin_methods.install(self, metadata, personas, memory, cache=cache,
                                watchlist=watchlist)

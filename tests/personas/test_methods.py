@@ -12,13 +12,13 @@ import pytest
 
 from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.personas.cards import write_card
-from pajamas.personas.png import read_png_card, write_png_card
+from pajamas.personas.png import read_png_card, strip_card, write_png_card
 from pajamas.rpc.client import Client
 from tests.conftest import RunningCore, core_env
 from tests.personas.conftest import EXAMPLE_CARDS, FORMS, SHIPPED, card_in, shipped_blob
 
 PERSONA_KEYS = {"id", "name", "description", "system_prompt", "settings", "created_at",
-                "updated_at"}
+                "updated_at", "tags", "favourite", "memory_count", "last_used_at", "thumbnail"}
 
 
 def test_create_get_update_list_delete(client: Client) -> None:
@@ -109,3 +109,11 @@ def test_iter_items_walks_every_page_of_a_list(client: Client) -> None:
         client.call("persona.create", {"name": name})
     walked = [p["name"] for p in client.iter_items("persona.list", page=3)]
     assert sorted(walked) == sorted(names)  # 3 pages of 3, 3 and 1, nothing twice
+
+
+def test_a_png_card_s_image_survives_the_cli_round_trip(core: RunningCore,
+                                                         tmp_path: Path) -> None:
+    source = EXAMPLE_CARDS / SHIPPED["v2_png"]
+    _pajamas(core, "persona", "import", str(source))
+    _pajamas(core, "persona", "export", "Wren Ashdown", "-o", str(tmp_path / "out.png"))
+    assert strip_card((tmp_path / "out.png").read_bytes()) == strip_card(source.read_bytes())

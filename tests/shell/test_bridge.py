@@ -98,9 +98,10 @@ def test_calls_from_many_threads_reuse_the_pool_sockets(bridge: Bridge) -> None:
     assert me.num_fds() - before < 10
 
 
-def test_only_call_and_the_file_dialog_are_exposed_to_the_page(bridge: Bridge) -> None:
+def test_only_call_and_the_file_dialogs_are_exposed_to_the_page(bridge: Bridge) -> None:
     # pywebview exposes every public attribute of the js_api object to JavaScript.
-    assert [name for name in dir(bridge) if not name.startswith("_")] == ["call", "choose_paths"]
+    exposed = [name for name in dir(bridge) if not name.startswith("_")]
+    assert exposed == ["call", "choose_files", "choose_paths", "save_file"]
 
 
 def test_shutting_the_pool_down_releases_calls_in_flight(patient_core: RunningCore) -> None:
@@ -126,3 +127,9 @@ def test_shutting_the_pool_down_releases_calls_in_flight(patient_core: RunningCo
     assert stop(patient_core.process) == 0  # which ends the held call
     assert pool.wait_idle(PATIENCE_S)
     client.close()
+
+
+def test_a_bridge_without_dialogs_says_to_use_the_file_input(bridge: Bridge) -> None:
+    envelope = dict(bridge.choose_files(["Cards (*.png)"]))
+    assert envelope["ok"] is False
+    assert "file input" in envelope["error"]["message"]  # type: ignore[index]

@@ -140,3 +140,25 @@ export async function choosePaths({ kind = "file", multiple = false, types = [] 
     return fail(method, error, false);
   }
 }
+
+// The shell's native file dialogs (pywebview's create_file_dialog), when it offers them.
+
+/** Whether the shell offers native open and save dialogs. */
+export function hasFileDialogs() {
+  return typeof window.pywebview?.api?.choose_files === "function";
+}
+
+/**
+ * Opens the native dialog to choose files; resolves to [{name, data}] (data: base64), [] when
+ * the person cancels. `kinds`: the dialog's file types, e.g. ["Character cards (*.png;*.json)"].
+ */
+export async function chooseFiles(kinds = []) {
+  await ready();
+  return unwrapEnvelope(await window.pywebview.api.choose_files(kinds), "shell.choose_files");
+}
+
+/** Opens the native save dialog and writes the bytes (base64) there: {path}, or null if cancelled. */
+export async function saveFile(name, data) {
+  await ready();
+  return unwrapEnvelope(await window.pywebview.api.save_file(name, data), "shell.save_file");
+}

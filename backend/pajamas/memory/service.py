@@ -162,6 +162,7 @@ class MemoryService:
                         keep_s=settings.memory_keep_versions_s)
         return MemoryStore(deps.folder, embeddings, require=self._require,
                            weights=weights, clock=deps.clock, on_change=self._changed,
+                           on_count=deps.personas.get().set_memory_count,
                            upkeep=Upkeep(policy, self._submit_compaction))
 
     def _early_adds(self) -> EarlyAdds:

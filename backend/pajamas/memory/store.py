@@ -56,12 +56,14 @@ class MemoryStore:
                  require: Callable[[str], None], weights: Weights | None = None,
                  clock: Callable[[], float] = time.time,
                  on_change: Callable[[str], None] = lambda persona: None,
+                 on_count: Callable[[str, int], None] = lambda persona, count: None,
                  upkeep: Upkeep | None = None) -> None:
         import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
 
         root.mkdir(parents=True, exist_ok=True)
         self.root, self.embeddings, self.weights = root, embeddings, weights or Weights()
         self._require, self._clock, self._on_change = require, clock, on_change
+        self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
         with lancedb_errors("opening the memory folder", "(all)"):
             self._db = lancedb.connect(str(root))
@@ -130,6 +132,7 @@ class MemoryStore:
         writer = self._writer(persona)
         self.get(persona, memory_id)
         writer.call(lambda table: table.delete([memory_id]))
+        self._count(persona, writer)
         self._on_change(persona)
 
     def drop(self, persona: str) -> None:
@@ -293,10 +296,18 @@ class MemoryStore:
         writer = self._writers.get(persona)
         if writer is None:
             return
+        self._count(persona, writer)
         try:
             self.upkeep.wrote(persona, writer)
         except HubError as exc:  # e.g. Busy while the core stops: the next write tries again
             log.warning("could not start compacting the memory of %s: %s", persona, exc)
+
+    def _count(self, persona: str, writer: Writer) -> None:
+        """Tell on_count how many memories persona has: the in-memory index's size, no read."""
+        try:
+            self._on_count(persona, len(writer.table.vectors))
+        except HubError as exc:  # the persona is being deleted: nothing to count
+            log.warning("could not record the memory count of %s: %s", persona, exc)
 
     def _table(self, persona: str) -> MemoryTable:
         """persona's table, with every acknowledged add in it."""

@@ -6,6 +6,7 @@ These commands talk to the home's core, starting one for the command's duration 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,22 +56,27 @@ def export_command(args: argparse.Namespace, home: Path, settings: Settings) -> 
     """Write the persona's card (named by name or id) to the output file."""
     from pajamas.launcher import find_persona  # noqa: PLC0415
 
+    as_png = args.output.suffix.lower() == ".png"
     with _client(home, settings) as client:
         persona = find_persona(client, args.persona)
-        card = client.call("persona.export", {"id": persona["id"]})["card"]
-    write_card_file(args.output, card)
+        exported = client.call("persona.export", {"id": persona["id"],
+                                                  "format": "png" if as_png else "json"})
+    if as_png:  # the core's PNG card: the persona's avatar carrying the card
+        args.output.write_bytes(base64.b64decode(exported["png"]))
+    else:
+        write_card_file(args.output, exported["card"])
     print(f"exported {persona['name']} to {args.output}")
     return 0
 
 
-def read_card_file(path: Path) -> dict[str, Any]:
-    """The card in a .png or JSON file."""
+def read_card_file(path: Path) -> dict[str, Any] | bytes:
+    """The card in a .png (its bytes: the core keeps the image as the avatar) or JSON file."""
     from pajamas.errors import InvalidParams  # noqa: PLC0415
-    from pajamas.personas.png import is_png, read_png_card  # noqa: PLC0415
+    from pajamas.personas.png import is_png  # noqa: PLC0415
 
     blob = path.read_bytes()
     if is_png(blob):
-        return read_png_card(blob)
+        return blob
     try:
         card = json.loads(blob)
     except ValueError as exc:

@@ -11,8 +11,13 @@ MAX_NAME: Final = 100
 MAX_TEXT: Final = 1_000_000  # a card's description or prompt; far beyond any real one
 
 
+MAX_TAGS: Final = 100
+MAX_TAG: Final = 60
+SUMMARY_CHARS: Final = 140  # a list row's one-line description
+
+
 class Persona(TypedDict):
-    """{"id", "name", "description", "system_prompt", "settings", "created_at", "updated_at"}."""
+    """A persona as persona.get returns it: its fields and the library's (PersonaItem's)."""
 
     id: str
     name: str
@@ -21,6 +26,49 @@ class Persona(TypedDict):
     settings: dict[str, Any]
     created_at: float
     updated_at: float
+    tags: list[str]
+    favourite: bool
+    memory_count: int | None
+    last_used_at: float | None
+    thumbnail: str | None
+
+
+class PersonaItem(TypedDict):
+    """A row of persona.list: light fields only, never the card (a page holds 200 of them)."""
+
+    id: str
+    name: str
+    summary: str
+    tags: list[str]
+    favourite: bool
+    memory_count: int | None
+    last_used_at: float | None
+    created_at: float
+    updated_at: float
+    thumbnail: str | None
+
+
+def check_tags(tags: Any) -> list[str]:
+    """The tags, trimmed, without duplicates (any case) or empties; `InvalidParams` if not text."""
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise InvalidParams("tags must be a list of text", field="tags")
+    kept: dict[str, str] = {}
+    for tag in (tag.strip() for tag in tags):
+        if len(tag) > MAX_TAG:
+            raise InvalidParams(f"a tag has at most {MAX_TAG} characters: {tag!r:.70}",
+                                field="tags")
+        if tag:
+            kept.setdefault(tag.casefold(), tag)
+    if len(kept) > MAX_TAGS:
+        raise InvalidParams(f"a persona has at most {MAX_TAGS} tags, not {len(kept)}",
+                            field="tags")
+    return list(kept.values())
+
+
+def summary(description: str) -> str:
+    """The first line of a description with text, cut to a list row's length."""
+    line = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    return line if len(line) <= SUMMARY_CHARS else line[:SUMMARY_CHARS - 1].rstrip() + "…"
 
 
 def check_name(name: str) -> str:

@@ -38,28 +38,46 @@ def read_png_card(blob: bytes) -> dict[str, Any]:
                         field="card")
 
 
-def write_png_card(card: dict[str, Any]) -> bytes:
-    """A PNG image carrying card in a `chara` tEXt chunk."""
+def write_png_card(card: dict[str, Any], image: bytes | None = None) -> bytes:
+    """A PNG image carrying card in a `chara` tEXt chunk: image (a PNG, its own card chunks
+    left out) when given, else a plain square."""
     payload = base64.b64encode(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+    text = _chunk(b"tEXt", b"chara\0" + payload)
+    if image is not None and is_png(image):
+        chunks = list(_chunks(strip_card(image)))
+        head = b"".join(_chunk(kind, body) for kind, body in chunks if kind != b"IEND")
+        return SIGNATURE + head + text + _chunk(b"IEND", b"")
     header = struct.pack(">IIBBBBB", IMAGE_SIZE, IMAGE_SIZE, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return b"".join((SIGNATURE, _chunk(b"IHDR", header), _chunk(b"tEXt", b"chara\0" + payload),
+    return b"".join((SIGNATURE, _chunk(b"IHDR", header), text,
                      _chunk(b"IDAT", zlib.compress(_pixels(card))), _chunk(b"IEND", b"")))
 
 
-def _text_chunks(blob: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """(keyword, text) of every tEXt chunk, in file order."""
+def strip_card(blob: bytes) -> bytes:
+    """The PNG without its card chunks: the avatar image alone."""
+    kept = (_chunk(kind, body) for kind, body in _chunks(blob)
+            if not (kind == b"tEXt" and body.split(b"\0", 1)[0] in CARD_KEYS))
+    return SIGNATURE + b"".join(kept)
+
+
+def _chunks(blob: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, body) of every chunk, in file order, up to IEND."""
     if not is_png(blob):
         raise InvalidParams("not a PNG file (its signature is wrong)", field="card")
     at = len(SIGNATURE)
     while at + 8 <= len(blob):
         length, kind = struct.unpack(">I4s", blob[at:at + 8])
-        body = blob[at + 8:at + 8 + length]
-        if kind == b"tEXt" and b"\0" in body:
-            keyword, text = body.split(b"\0", 1)
-            yield keyword, text
+        yield kind, blob[at + 8:at + 8 + length]
         if kind == b"IEND":
             return
         at += 12 + length  # length, type, body, CRC
+
+
+def _text_chunks(blob: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(keyword, text) of every tEXt chunk, in file order."""
+    for kind, body in _chunks(blob):
+        if kind == b"tEXt" and b"\0" in body:
+            keyword, text = body.split(b"\0", 1)
+            yield keyword, text
 
 
 def _decode(key: bytes, text: bytes) -> dict[str, Any]:

@@ -15,17 +15,37 @@ from collections.abc import Callable
 from typing import Any, final
 
 from pajamas.errors import Conflict, NotFound
-from pajamas.personas.model import Persona, check_name, check_page, check_text, encode_map
+from pajamas.personas.avatars import AVATAR_BYTES, image_bytes, thumbnail_of
+from pajamas.personas.library import Filter, order_by
+from pajamas.personas.model import (
+    SUMMARY_CHARS,
+    Persona,
+    PersonaItem,
+    check_name,
+    check_page,
+    check_tags,
+    check_text,
+    encode_map,
+    summary,
+)
 from pajamas.store.metadata import MetadataStore
 
-_SELECT = ("SELECT id, name, description, system_prompt, settings, created_at, updated_at "
-           "FROM personas ")
+Publish = Callable[[str, Any], None]
+
+_LIBRARY = ("tags, favourite, memory_count, last_used_at, thumbnail, created_at, updated_at "
+            "FROM personas ")
+_SELECT = "SELECT id, name, description, system_prompt, settings, " + _LIBRARY
 _BY_ID = _SELECT + "WHERE id = ?"
 _BY_NAME = _SELECT + "WHERE name = ?"
-_PAGE = _SELECT + "ORDER BY name, id LIMIT ? OFFSET ?"
-_INSERT = ("INSERT INTO personas (id, name, description, system_prompt, settings, card, "
-           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+# A list row reads the start of the description (its first line is all it shows), never the card.
+_HEAD = f"SELECT id, name, substr(description, 1, {4 * SUMMARY_CHARS}) AS head, "
+_ITEMS = _HEAD + _LIBRARY
+_ITEMS_COUNTED = _HEAD + "count(*) OVER () AS matched, " + _LIBRARY
+_INSERT = ("INSERT INTO personas (id, name, description, system_prompt, settings, card, tags, "
+           "avatar, thumbnail, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 DeleteHook = Callable[[str], None]
+#: How much of a kind (conversations, plugins…) a persona has, for the delete's warning.
+UsageCount = Callable[[str], int]
 
 
 @final
@@ -33,24 +53,35 @@ class PersonaService:
     """Create, read, update, delete and list personas."""
 
     def __init__(self, store: MetadataStore, *, clock: Callable[[], float] = time.time,
-                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+                 publish: Publish = lambda topic, data: None) -> None:
         self._store, self._clock, self._new_id = store, clock, new_id
+        self._publish = publish
         self._on_delete: list[DeleteHook] = []
+        self._usage: dict[str, UsageCount] = {}
+
+    def add_usage(self, kind: str, count: UsageCount) -> None:
+        """Count what of kind a persona owns (its deletion takes it too), for persona.usage."""
+        self._usage[kind] = count
 
     def on_delete(self, hook: DeleteHook) -> None:
         """Call hook(persona_id) before a persona is deleted (to delete what it owns)."""
         self._on_delete.append(hook)
 
     def create(self, name: str, *, description: str = "", system_prompt: str = "",
-               settings: dict[str, Any] | None = None,
-               card: dict[str, Any] | None = None) -> Persona:
+               settings: dict[str, Any] | None = None, card: dict[str, Any] | None = None,
+               tags: list[str] | None = None, avatar: str | bytes | None = None,
+               thumbnail: str | bytes | None = None) -> Persona:
         """A new persona; `Conflict` if the name is taken."""
         now, persona_id, name = self._clock(), self._new_id(), check_name(name)
+        image = image_bytes("avatar", avatar, most=AVATAR_BYTES) if avatar else None
         row = (persona_id, name, check_text("description", description),
                check_text("system_prompt", system_prompt), encode_map("settings", settings or {}),
-               encode_map("card", card or {}), now, now)
+               encode_map("card", card or {}), json.dumps(check_tags(tags or [])), image,
+               thumbnail_of(image, thumbnail), now, now)
         with _unique_name(name), self._store.transaction() as db:
             db.execute(_INSERT, row)
+        self._changed(persona_id, "created")
         return self.get(persona_id)
 
     def get(self, persona_id: str) -> Persona:
@@ -77,7 +108,9 @@ class PersonaService:
             raise _not_found(persona_id)
 
     def update(self, persona_id: str, **fields: Any) -> Persona:
-        """The persona with the given fields (name, description, system_prompt, settings) set."""
+        """The persona with the given fields set: name, description, system_prompt, settings,
+        tags, favourite, card (the fields it keeps beyond its own), avatar ("" removes it),
+        thumbnail."""
         changes = _checked_changes(fields)
         if changes:
             assignments = ", ".join(f"{column} = ?" for column in changes)
@@ -88,7 +121,53 @@ class PersonaService:
                 cursor = db.execute(sql, args)
             if cursor.rowcount == 0:
                 raise _not_found(persona_id)
+            self._changed(persona_id, "updated")
         return self.get(persona_id)
+
+    def set_memory_count(self, persona_id: str, count: int) -> None:
+        """Record how many memories the persona has (the memory store says, after a write);
+        it counts as a use of the persona."""
+        with self._store.transaction() as db:
+            cursor = db.execute("UPDATE personas SET memory_count = ?, last_used_at = ? "
+                                "WHERE id = ? AND memory_count IS NOT ?",
+                                (count, self._clock(), persona_id, count))
+        if cursor.rowcount:
+            self._changed(persona_id, "memories")
+
+    def touch(self, persona_id: str) -> None:
+        """Record that the persona was used now (a chat, a memory written)."""
+        with self._store.transaction() as db:
+            db.execute("UPDATE personas SET last_used_at = ? WHERE id = ?",
+                       (self._clock(), persona_id))
+        self._changed(persona_id, "used")
+
+    def usage(self, persona_id: str) -> dict[str, int | None]:
+        """What the persona owns, which its deletion takes: memories and each counted kind."""
+        rows = self._store.query("SELECT memory_count FROM personas WHERE id = ?", (persona_id,))
+        if not rows:
+            raise _not_found(persona_id)
+        counts: dict[str, int | None] = {"memories": rows[0]["memory_count"]}
+        return counts | {kind: count(persona_id) for kind, count in self._usage.items()}
+
+    def avatar(self, persona_id: str) -> bytes | None:
+        """The persona's avatar image, if it has one."""
+        rows = self._store.query("SELECT avatar FROM personas WHERE id = ?", (persona_id,))
+        if not rows:
+            raise _not_found(persona_id)
+        blob: bytes | None = rows[0]["avatar"]
+        return blob
+
+    def tags(self, *, offset: int = 0, limit: int = 200) -> dict[str, Any]:
+        """Every tag in use with how many personas have it, most used first."""
+        check_page(offset, limit)
+        rows = self._store.query(
+            "SELECT json_each.value AS tag, count(*) AS n FROM personas, json_each(personas.tags) "
+            "GROUP BY json_each.value COLLATE NOCASE ORDER BY n DESC, tag COLLATE NOCASE")
+        items = [{"tag": row["tag"], "count": row["n"]} for row in rows]
+        return {"items": items[offset:offset + limit], "total": len(items)}
+
+    def _changed(self, persona_id: str, change: str) -> None:
+        self._publish("persona.changed", {"id": persona_id, "change": change})
 
     def delete(self, persona_id: str) -> None:
         """Delete the persona and everything it owns (through the delete hooks)."""
@@ -97,13 +176,25 @@ class PersonaService:
             hook(persona_id)
         with self._store.transaction() as db:
             db.execute("DELETE FROM personas WHERE id = ?", (persona_id,))
+        self._changed(persona_id, "deleted")
 
-    def list(self, *, offset: int = 0, limit: int = 50) -> dict[str, Any]:
-        """A page of personas by name: {"items", "total"}."""
+    def list(self, *, offset: int = 0, limit: int = 50, sort: str = "name",
+             descending: bool | None = None, where: Filter | None = None) -> dict[str, Any]:
+        """A page of the library: {"items": [PersonaItem], "total"} (total: those that match)."""
         check_page(offset, limit)
-        rows = self._store.query(_PAGE, (limit, offset))
-        total = int(self._store.query_one("SELECT count(*) FROM personas")[0])
-        return {"items": [_persona(row) for row in rows], "total": total}
+        clause, args = (where or Filter()).where()
+        # clause and the ORDER BY are built from fixed text (library.py); values are arguments.
+        # A filtered page counts its matches in the same scan (count(*) OVER ()); the whole
+        # library counts from the primary key, cheaper than a window over every row.
+        select = _ITEMS_COUNTED if clause else _ITEMS
+        rows = self._store.query(f"{select}{clause} {order_by(sort, descending)} "
+                                 "LIMIT ? OFFSET ?", (*args, limit, offset))
+        if rows and clause:
+            total = int(rows[0]["matched"])
+        else:
+            count = f"SELECT count(*) FROM personas {clause}"  # noqa: S608
+            total = int(self._store.query_one(count, args)[0])
+        return {"items": [_item(row) for row in rows], "total": total}
 
     def card(self, persona_id: str) -> dict[str, Any]:
         """The card fields the persona keeps beyond its own (for export)."""
@@ -121,8 +212,19 @@ def _checked_changes(fields: dict[str, Any]) -> dict[str, Any]:
         "description": lambda text: check_text("description", text),
         "system_prompt": lambda text: check_text("system_prompt", text),
         "settings": lambda value: encode_map("settings", value),
+        "tags": lambda value: json.dumps(check_tags(value)),
+        "favourite": lambda value: int(bool(value)),
+        "card": lambda value: encode_map("card", value),
+        "thumbnail": lambda value: thumbnail_of(None, value),
     }
-    return {name: checks[name](value) for name, value in fields.items() if value is not None}
+    changes = {name: checks[name](value) for name, value in fields.items()
+               if value is not None and name in checks}
+    avatar = fields.get("avatar")
+    if avatar is not None:  # "" removes it; a new avatar brings its thumbnail, unless one came
+        image = image_bytes("avatar", avatar, most=AVATAR_BYTES) if avatar else None
+        changes["avatar"] = image
+        changes["thumbnail"] = thumbnail_of(image, fields.get("thumbnail"))
+    return changes
 
 
 class _unique_name:  # noqa: N801  (a border, used like `with _unique_name(name):`)
@@ -143,7 +245,19 @@ class _unique_name:  # noqa: N801  (a border, used like `with _unique_name(name)
 def _persona(row: sqlite3.Row) -> Persona:
     return Persona(id=row["id"], name=row["name"], description=row["description"],
                    system_prompt=row["system_prompt"], settings=json.loads(row["settings"]),
-                   created_at=row["created_at"], updated_at=row["updated_at"])
+                   created_at=row["created_at"], updated_at=row["updated_at"],
+                   tags=json.loads(row["tags"]), favourite=bool(row["favourite"]),
+                   memory_count=row["memory_count"], last_used_at=row["last_used_at"],
+                   thumbnail=row["thumbnail"])
+
+
+def _item(row: sqlite3.Row) -> PersonaItem:
+    return PersonaItem(id=row["id"], name=row["name"], summary=summary(row["head"]),
+                       tags=json.loads(row["tags"]), favourite=bool(row["favourite"]),
+                       memory_count=row["memory_count"], last_used_at=row["last_used_at"],
+                       created_at=row["created_at"], updated_at=row["updated_at"],
+                       thumbnail=row["thumbnail"])
+
 
 
 def _not_found(persona_id: str) -> NotFound:

@@ -72,8 +72,10 @@ def _runtime(ctx: Context, registry: PluginRegistry, personas: PersonaService,
 def _registry(ctx: Context, store: MetadataStore, personas: PersonaService) -> PluginRegistry:
     from pajamas.plugins.registry import PluginRegistry, default_quotas  # noqa: PLC0415
 
-    return PluginRegistry(store, ctx.home, default_quotas(ctx.settings),
-                          require_persona=personas.require, clock=ctx.clock)
+    registry = PluginRegistry(store, ctx.home, default_quotas(ctx.settings),
+                              require_persona=personas.require, clock=ctx.clock)
+    personas.add_usage("plugins", lambda persona: len(registry.enabled(persona)))
+    return registry
 
 
 def register(registry: Registry, plugins: Slot[PluginRegistry],

@@ -8,7 +8,8 @@ outcome into the envelope `webui/src/bridge.js` expects, never an exception::
     {"ok": false, "error": {"code", "message", "data"}}     code: a docs/protocol.md error code
 
 A `HubError` (raised by the client for an error reply, or because no core answers) keeps its
-code; anything else is a bug in the shell and becomes `internal`.
+code; anything else is a bug in the shell and becomes `internal`.  Besides `call`, the page
+gets the native file dialogs (`choose_files`, `save_file`: dialogs.py), answered the same way.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError, Executor
 from typing import Any, Literal, TypedDict, final
 
-from pajamas.errors import HubError, Internal, WireError
+from pajamas.errors import HubError, Internal, InvalidParams, WireError
 from pajamas.rpc.client import Client
 from pajamas.shell.dialogs import FileDialogs
 
@@ -70,6 +71,25 @@ class Bridge:
         except (RuntimeError, CancelledError):  # the pool was shut down: the window is closing
             return error_envelope(Internal(f"cannot call {method}: the window is closing"))
 
+    def choose_files(self, kinds: list[str] | None = None) -> Envelope:
+        """The native open dialog: {"ok", "result": [{"name", "data" (base64)}]}."""
+        return self._dialog("choose files", lambda d: d.open_files(list(kinds or [])))
+
+    def save_file(self, name: str, data: str) -> Envelope:
+        """The native save dialog, writing data (base64): {"ok", "result": {"path"} or null}."""
+        return self._dialog("save a file", lambda d: d.save_file(name, data))
+
+    def _dialog(self, doing: str, run: Callable[[FileDialogs], Any]) -> Envelope:
+        if self._dialogs.window is None:
+            return error_envelope(InvalidParams(
+                f"this window cannot {doing}: it has no native dialogs; use the file input",
+                field="dialog"))
+        try:
+            return OkEnvelope(ok=True, result=run(self._dialogs))
+        except HubError as exc:
+            return error_envelope(exc)
+        except (OSError, ValueError) as exc:
+            return error_envelope(InvalidParams(f"could not {doing}: {exc}", field="dialog"))
 
     def choose_paths(self, kind: str = "file", multiple: bool = False,
                      file_types: list[str] | None = None) -> Envelope:

@@ -70,6 +70,22 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         PRIMARY KEY (persona, plugin)
     );
     """,
+    # 3 -> 4: what the persona library lists without opening a card (pajamas.personas):
+    # tags (moved out of `card`: one copy), a favourite flag, the memory count the memory
+    # store last reported (null until it has), when it was last used, the avatar image and a
+    # small thumbnail (a data: URL of at most a few KB, what a page of the list carries).
+    """
+    ALTER TABLE personas ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE personas ADD COLUMN favourite INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE personas ADD COLUMN memory_count INTEGER;
+    ALTER TABLE personas ADD COLUMN last_used_at REAL;
+    ALTER TABLE personas ADD COLUMN avatar BLOB;
+    ALTER TABLE personas ADD COLUMN thumbnail TEXT;
+    UPDATE personas SET tags = json_extract(card, '$.tags'), card = json_remove(card, '$.tags')
+        WHERE json_type(card, '$.tags') = 'array';
+    CREATE INDEX personas_last_used ON personas (last_used_at);
+    CREATE INDEX personas_memories ON personas (memory_count);
+    """,
 )
 
 

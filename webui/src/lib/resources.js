@@ -23,7 +23,10 @@ export function createPluginStore(call, query = "", options = {}) {
   });
 }
 
-/** Personas by name (persona.list); the core publishes no persona events yet: call invalidate. */
+/** The persona library (persona.list: light rows, `params` its search, sort and filters);
+ * refetched on persona.changed. */
 export function createPersonaStore(call, options = {}) {
-  return createListStore({ call, method: "persona.list", pageSize: 200, ...options });
+  return createListStore({
+    call, method: "persona.list", pageSize: 100, topics: ["persona.changed"], ...options,
+  });
 }
