@@ -24,6 +24,7 @@ from typing import Any, Final, final
 
 from pajamas import debug, heap, store
 from pajamas.cache import methods as cache_methods
+from pajamas.chat import methods as chat_methods
 from pajamas.config import Settings
 from pajamas.context import Check, Gauge, Shed
 from pajamas.memory import methods as memory_methods
@@ -171,6 +172,7 @@ class Core:
         personas = persona_methods.install(self, metadata)
         memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
         plugin_methods.install(self, metadata, personas, memory, watchlist)
+        chat_methods.install(self, metadata, personas, memory, watchlist)
         if self._settings.debug_methods:
             debug.register(self._registry, self.stopping)
 

@@ -1,0 +1,257 @@
+"""`ChatService`: conversations answered by providers, with the card and memory in the prompt.
+
+It joins the parts: the stores (conversations.py, providers.py), the prompt (prompt.py), the
+replies' threads (replies.py), the embedded server (embedded.py) and the memory loop: each
+user message and finished reply becomes a memory of the persona (chat_memory), with the
+conversation as its `thread` in the metadata and the previous turn as its `context`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, final
+
+from pajamas.chat.client import ProviderClient, Request
+from pajamas.chat.conversations import Conversations
+from pajamas.chat.model import Conversation, Message, Provider, Usage, check_text
+from pajamas.chat.prompt import Card, Prompt, Recalled, Turn, build
+from pajamas.chat.replies import Prepared, Replies, Reply
+from pajamas.chat.tokens import TokenCounter, estimate
+from pajamas.errors import Conflict, HubError, InvalidParams
+
+if TYPE_CHECKING:
+    from pajamas.chat.embedded import EmbeddedServer
+    from pajamas.chat.providers import Providers
+    from pajamas.config import Settings
+    from pajamas.memory.methods import MemoryService
+    from pajamas.personas.service import PersonaService
+    from pajamas.stages import Slot
+
+log = logging.getLogger(__name__)
+RECALL_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ChatDeps:
+    """What the chat reads: settings, the personas, memory (when up), its stores and parts."""
+
+    settings: Settings
+    personas: PersonaService
+    memory: Slot[MemoryService]
+    conversations: Conversations
+    providers: Providers
+    embedded: EmbeddedServer
+    replies: Replies
+
+
+@final
+class ChatService:
+    """Conversations, replies and prompts."""
+
+    def __init__(self, deps: ChatDeps) -> None:
+        self._deps = deps
+        self.conversations, self.providers = deps.conversations, deps.providers
+        self.replies = deps.replies
+        self._clients: dict[tuple[str, str, str | None], ProviderClient] = {}
+        self._counters: dict[str, TokenCounter] = {}
+        self._lock = threading.Lock()
+
+    # -- conversations ------------------------------------------------------------------
+
+    def create(self, persona: str, title: str | None, provider: str | None) -> Conversation:
+        """A new conversation, opening with the card's first_mes (alternate greetings as its
+        swipes)."""
+        found = self._deps.personas.get(persona)
+        if provider is not None:
+            self.providers.get(provider)
+        card = self._deps.personas.card(persona)
+        conversation = self.conversations.create(persona, title or f"Chat with {found['name']}",
+                                                 provider)
+        greetings = [g for g in [card.get("first_mes"), *(card.get("alternate_greetings") or [])]
+                     if isinstance(g, str) and g.strip()]
+        if greetings:
+            self.conversations.add(conversation["id"], "assistant", greetings)
+        return self.conversations.get(conversation["id"])
+
+    def send(self, conversation: str, text: str) -> dict[str, Any]:
+        """Add the user's message and start the reply: {"message", "reply"}."""
+        check_text(text)
+        self.conversations.get(conversation)
+        if self.replies.running(conversation):
+            raise Conflict("a reply is being written in this conversation; wait for its "
+                           "chat.done or chat.stop it", conversation=conversation)
+        message = self.conversations.add(conversation, "user", [text])
+        reply_message = self.conversations.add(conversation, "assistant", [""])
+        self._reply(conversation, reply_message["id"], [""], 0, message)
+        return {"message": message, "reply": reply_message["id"]}
+
+    def regenerate(self, conversation: str) -> dict[str, Any]:
+        """Write a new swipe of the last reply: {"reply"}."""
+        last = self.conversations.last(conversation)
+        if last is None or last["role"] != "assistant":
+            raise InvalidParams("the conversation's last message is not a reply; chat.send "
+                                "a message first", field="conversation")
+        swipes = [*last["swipes"], ""]
+        before = self._history(conversation, before=last["id"])
+        user = next((m for m in reversed(before) if m["role"] == "user"), None)
+        self._reply(conversation, last["id"], swipes, len(swipes) - 1, user)
+        return {"reply": last["id"]}
+
+    def _reply(self, conversation: str, message: str, swipes: list[str], swipe: int,
+               user: Message | None) -> None:
+        reply = self.replies.claim(conversation, message)
+        try:
+            self.conversations.set_swipes(conversation, message, swipes, swipe)
+        except HubError:
+            self.replies.release(reply)
+            raise
+
+        def store(done: Reply, text: str, memories: list[str], usage: Usage) -> None:
+            current = self.conversations.message(conversation, message)["swipes"]
+            current[swipe] = text
+            self.conversations.set_swipes(conversation, message, current, swipe,
+                                          memories=memories, usage=usage)
+            if text and user is not None:
+                self._remember(conversation, user, done.message, text)
+
+        self.replies.start(reply, lambda: self._prepare(conversation, message), store)
+
+    def edit(self, conversation: str, message: str, text: str) -> Message:
+        """The message with its shown text replaced."""
+        check_text(text)
+        found = self.conversations.message(conversation, message)
+        swipes = found["swipes"]
+        swipes[found["swipe"]] = text
+        return self.conversations.set_swipes(conversation, message, swipes, found["swipe"])
+
+    def swipe(self, conversation: str, message: str, swipe: int) -> Message:
+        """The message showing another of its alternatives."""
+        found = self.conversations.message(conversation, message)
+        return self.conversations.set_swipes(conversation, message, found["swipes"], swipe)
+
+    def prompt(self, conversation: str, text: str | None = None) -> Prompt:
+        """The prompt the next reply would get (with text as the user's next message)."""
+        history = self._history(conversation)
+        turns = [Turn(m["id"], m["role"], m["text"]) for m in history if m["text"]]
+        if text:
+            turns.append(Turn("", "user", text))
+        provider = self.provider_of(conversation)
+        counter = self._counter(provider) if provider["base_url"] else None
+        return self._build(conversation, turns, provider, counter)
+
+    def provider_models(self, provider_id: str) -> list[str]:
+        """The models a provider's server offers (the embedded server is started first)."""
+        provider = self.providers.get(provider_id)
+        if provider["embedded"]:
+            provider = {**provider, "base_url": self._deps.embedded.ensure()}
+        return self._client(provider).models()
+
+    def provider_of(self, conversation: str) -> Provider:
+        """The conversation's provider (the default when it names none)."""
+        chosen = self.conversations.get(conversation)["provider"]
+        return self.providers.get(chosen) if chosen else self.providers.default()
+
+    def close(self) -> None:
+        """Stop the replies and the embedded server, close the clients."""
+        self.replies.stop_all()
+        self._deps.embedded.stop()
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+
+    # -- a reply ------------------------------------------------------------------------
+
+    def _prepare(self, conversation: str, message: str) -> Prepared:
+        """On the reply's thread: the provider ready, the prompt built."""
+        provider = self.provider_of(conversation)
+        if provider["embedded"]:
+            provider = {**provider, "base_url": self._deps.embedded.ensure()}
+        history = self._history(conversation, before=message)
+        turns = [Turn(m["id"], m["role"], m["text"]) for m in history if m["text"]]
+        built = self._build(conversation, turns, provider, self._counter(provider))
+        settings = self._deps.settings
+        request = Request(built.messages, provider["model"], settings.chat_max_tokens,
+                          settings.chat_temperature)
+        return Prepared(self._client(provider), request, built.memories, built.tokens)
+
+    def _build(self, conversation: str, turns: list[Turn], provider: Provider,
+               counter: TokenCounter | None) -> Prompt:
+        settings = self._deps.settings
+        persona_id = self.conversations.get(conversation)["persona"]
+        persona = self._deps.personas.get(persona_id)
+        card = Card.of(persona["name"], settings.chat_user_name, persona["system_prompt"],
+                       persona["description"], self._deps.personas.card(persona_id))
+        budget = provider["context_tokens"] - settings.chat_max_tokens
+        recalled = self._recall(persona_id, turns)
+        return build(card, turns, recalled, budget=budget,
+                     memory_share=settings.chat_memory_share,
+                     count=counter.count if counter is not None else estimate)
+
+    def _history(self, conversation: str, before: str | None = None) -> list[Message]:
+        items: list[Message] = self.conversations.messages(conversation)["items"]
+        if before is not None:
+            ids = [m["id"] for m in items]
+            items = items[:ids.index(before)] if before in ids else items
+        return items
+
+    def _client(self, provider: Provider) -> ProviderClient:
+        key = (provider["id"], provider["base_url"], self.providers.key(provider["id"]))
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = ProviderClient(
+                    provider["id"], provider["base_url"], key[2],
+                    stall_s=self._deps.settings.chat_stall_s)
+            return self._clients[key]
+
+    def _counter(self, provider: Provider) -> TokenCounter:
+        root = provider["base_url"].removesuffix("/v1")
+        with self._lock:
+            if root not in self._counters:
+                self._counters[root] = TokenCounter(
+                    root, api_key=self.providers.key(provider["id"]))
+            return self._counters[root]
+
+    # -- memory in the loop -------------------------------------------------------------
+
+    def _recall(self, persona: str, turns: list[Turn]) -> list[Recalled]:
+        """The persona's memories best for the last message, without those of the history."""
+        memory = self._deps.memory.peek()
+        query = next((t.text for t in reversed(turns) if t.role == "user"), "")
+        if memory is None or not query or not self._deps.settings.chat_memory \
+                or self._deps.settings.chat_memory_share <= 0:
+            return []
+        shown = {t.id for t in turns}
+        try:
+            found = memory.search(persona, query, mode="hybrid", offset=0, limit=RECALL_LIMIT)
+        except HubError as exc:  # a prompt without memories beats no reply
+            log.warning("no memories for the prompt: %s", exc.message)
+            return []
+        return [Recalled(m["id"], m["text"], m["created_at"]) for m in found["items"]
+                if m["metadata"].get("message") not in shown]
+
+    def _remember(self, conversation: str, user: Message, reply: str, text: str) -> None:
+        """Keep the user's message and the reply as memories of the persona."""
+        memory = self._deps.memory.peek()
+        if memory is None or not self._deps.settings.chat_memory:
+            return
+        from pajamas.memory.model import check_new  # noqa: PLC0415
+
+        persona = self.conversations.get(conversation)["persona"]
+        name = self._deps.personas.get(persona)["name"]
+        user_name = self._deps.settings.chat_user_name
+        said = f"{user_name}: {user['text']}"
+        items = [check_new(said, _meta(conversation, user["id"], "user", user["created_at"]),
+                           None),
+                 check_new(f"{name}: {text}", _meta(conversation, reply, "assistant",
+                                                    user["created_at"]), None, context=said)]
+        try:
+            memory.add(persona, items)
+        except HubError as exc:
+            log.warning("the chat turn was not remembered: %s", exc.message)
+
+
+def _meta(conversation: str, message: str, role: str, at: float) -> dict[str, Any]:
+    return {"thread": conversation, "message": message, "role": role, "time": at,
+            "source": "chat"}
