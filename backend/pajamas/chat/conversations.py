@@ -53,7 +53,7 @@ class Conversations:
                            conversation=conversation)
         return _conversation(rows[0])
 
-    def extra(self, conversation: str) -> dict[str, Any]:
+    def header(self, conversation: str) -> dict[str, Any]:
         """What an imported chat file carried beyond the hub's fields."""
         rows = self._store.query("SELECT extra FROM conversations WHERE id = ?", (conversation,))
         return dict(json.loads(rows[0]["extra"])) if rows else {}
@@ -99,6 +99,22 @@ class Conversations:
             self._touch(db, conversation)
         return self.message(conversation, message_id)
 
+    def add_many(self, conversation: str,
+                 rows: list[tuple[Role, list[str], int, float, dict[str, Any]]]) -> None:
+        """Append messages (role, swipes, swipe, time, extra) in one transaction (an import)."""
+        with self._store.transaction() as db:
+            db.executemany("INSERT INTO messages (id, conversation, seq, role, swipes, swipe, "
+                           "extra, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(self._new_id(), conversation, seq, role, json.dumps(swipes),
+                             swipe, json.dumps(extra), at)
+                            for seq, (role, swipes, swipe, at, extra) in enumerate(rows, 1)])
+
+    def extras(self, conversation: str) -> dict[str, dict[str, Any]]:
+        """The extra fields of every message of the conversation, by message id."""
+        rows = self._store.query("SELECT id, extra FROM messages WHERE conversation = ?",
+                                 (conversation,))
+        return {row["id"]: json.loads(row["extra"]) for row in rows}
+
     def message(self, conversation: str, message: str) -> Message:
         """One message of the conversation; `NotFound` if it has none with that id."""
         rows = self._store.query(_MSG + "WHERE id = ? AND conversation = ?",
@@ -108,11 +124,6 @@ class Conversations:
                            "chat.messages lists them", conversation=conversation,
                            message_id=message)
         return _message(rows[0])
-
-    def message_extra(self, message: str) -> dict[str, Any]:
-        """What an imported message carried beyond the hub's fields."""
-        rows = self._store.query("SELECT extra FROM messages WHERE id = ?", (message,))
-        return dict(json.loads(rows[0]["extra"])) if rows else {}
 
     def messages(self, conversation: str, offset: int = 0,
                  limit: int = -1) -> dict[str, Any]:

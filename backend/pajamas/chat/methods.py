@@ -220,9 +220,25 @@ def _register_replies(registry: Registry, chat: Slot[ChatService]) -> None:
         """
         return chat.get().prompt(conversation, text).view()
 
-    for name, func in (("send", send), ("stop", stop), ("regenerate", regenerate),
-                       ("swipe", swipe), ("edit", edit), ("delete_message", delete_message),
-                       ("prompt", prompt)):
+    def export(conversation: str) -> dict[str, Any]:
+        """Export a conversation as a SillyTavern chat file: {"jsonl": str}.
+
+        A header line {"user_name", "character_name", "create_date", "chat_metadata"}, then
+        one message a line {"name", "is_user", "send_date", "mes", "swipes", "swipe_id", …};
+        an imported chat gives back the fields the hub does not model.
+        """
+        return {"jsonl": chat.get().export_chat(conversation)}
+
+    def import_(persona: str, jsonl: str) -> Conversation:
+        """Import a SillyTavern chat file (JSONL, old or new form) as a conversation; returns it.
+
+        Unknown fields are kept for export; a broken file is invalid_params naming its line.
+        """
+        return chat.get().import_chat(persona, jsonl)
+
+    for name, func in (("export", export), ("import", import_), ("send", send), ("stop", stop),
+                       ("regenerate", regenerate), ("swipe", swipe), ("edit", edit),
+                       ("delete_message", delete_message), ("prompt", prompt)):
         registry.add(f"chat.{name}", func)
 
 

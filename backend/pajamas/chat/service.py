@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, final
 
@@ -140,6 +141,41 @@ class ChatService:
         provider = self.provider_of(conversation)
         counter = self._counter(provider) if provider["base_url"] else None
         return self._build(conversation, turns, provider, counter)
+
+    def import_chat(self, persona: str, jsonl: str) -> Conversation:
+        """A new conversation from a SillyTavern chat file."""
+        from pajamas.chat.sillytavern import parse, read_time  # noqa: PLC0415
+
+        found = self._deps.personas.get(persona)
+        chat = parse(jsonl)
+        now = time.time()
+        began = read_time(chat.header.get("create_date")) or now
+        title = f"{chat.header.get('character_name') or found['name']} (imported)"
+        conversation = self.conversations.create(persona, title, None, extra=chat.header,
+                                                 at=began)
+        self.conversations.add_many(conversation["id"], [
+            (line.role, line.swipes, line.swipe,  # type: ignore[misc]  # roles are checked
+             line.at if line.at is not None else began, line.extra) for line in chat.lines])
+        return self.conversations.get(conversation["id"])
+
+    def export_chat(self, conversation: str) -> str:
+        """The conversation as a SillyTavern chat file."""
+        from pajamas.chat import sillytavern  # noqa: PLC0415
+
+        found = self.conversations.get(conversation)
+        name = self._deps.personas.get(found["persona"])["name"]
+        user = self._deps.settings.chat_user_name
+        header = self.conversations.header(conversation) or {
+            "user_name": user, "character_name": name,
+            "create_date": sillytavern.create_date(found["created_at"]), "chat_metadata": {}}
+        extras = self.conversations.extras(conversation)
+        lines = []
+        for message in self.conversations.messages(conversation)["items"]:
+            kept = extras.get(message["id"]) or {
+                "name": {"user": user, "assistant": name}.get(message["role"], "System")}
+            lines.append(sillytavern.ChatLine(message["role"], message["swipes"],
+                                              message["swipe"], message["created_at"], kept))
+        return sillytavern.render(sillytavern.ChatFile(header, lines))
 
     def provider_models(self, provider_id: str) -> list[str]:
         """The models a provider's server offers (the embedded server is started first)."""
