@@ -51,8 +51,9 @@ class Reply:
     parts: list[str] = field(default_factory=list)
 
 
-#: Stores the finished text: (reply, text, memories, usage) -> None.
-Store = Callable[[Reply, str, list[str], Usage], None]
+#: Stores the finished text: (reply, text, memories, usage) -> what to do once chat.done is
+#: sent (keeping the turn in memory, which may wait for the embedding model), or None.
+Store = Callable[[Reply, str, list[str], Usage], Callable[[], None] | None]
 
 
 @final
@@ -150,8 +151,9 @@ class Replies:
         text = "".join(reply.parts)
         usage = self._usage(text, prepared, finish, timing)
         memories = prepared.memories if prepared is not None else []
+        then = None
         try:
-            store(reply, text, memories, usage)
+            then = store(reply, text, memories, usage)
         except HubError as exc:
             log.warning("reply %s could not be stored: %s", reply.message, exc.message)
             reason, error = "error", f"the reply could not be stored: {exc.message}"
@@ -162,6 +164,8 @@ class Replies:
         if error is not None:
             done["error"] = error
         self._publish("chat.done", done)
+        if then is not None and reason != "error":
+            then()
 
     def _usage(self, text: str, prepared: Prepared | None, finish: Finish | None,
                timing: _Timing) -> Usage:

@@ -23,6 +23,8 @@ from pajamas.chat.tokens import TokenCounter, estimate
 from pajamas.errors import Conflict, HubError, InvalidParams
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pajamas.chat.embedded import EmbeddedServer
     from pajamas.chat.providers import Providers
     from pajamas.config import Settings
@@ -109,13 +111,15 @@ class ChatService:
             self.replies.release(reply)
             raise
 
-        def store(done: Reply, text: str, memories: list[str], usage: Usage) -> None:
+        def store(done: Reply, text: str, memories: list[str],
+                  usage: Usage) -> Callable[[], None] | None:
             current = self.conversations.message(conversation, message)["swipes"]
             current[swipe] = text
             self.conversations.set_swipes(conversation, message, current, swipe,
                                           memories=memories, usage=usage)
-            if text and user is not None:
-                self._remember(conversation, user, done.message, text)
+            if not text or user is None:
+                return None
+            return lambda: self._remember(conversation, user, done.message, text)
 
         self.replies.start(reply, lambda: self._prepare(conversation, message), store)
 
@@ -278,10 +282,14 @@ class ChatService:
         name = self._deps.personas.get(persona)["name"]
         user_name = self._deps.settings.chat_user_name
         said = f"{user_name}: {user['text']}"
+        before = self._history(conversation, before=user["id"])
+        last = before[-1] if before and before[-1]["text"] else None
+        previous = None if last is None else (
+            f"{name if last['role'] == 'assistant' else user_name}: {last['text']}")
         items = [check_new(said, _meta(conversation, user["id"], "user", user["created_at"]),
-                           None),
+                           None, context=previous),
                  check_new(f"{name}: {text}", _meta(conversation, reply, "assistant",
-                                                    user["created_at"]), None, context=said)]
+                                                    time.time()), None, context=said)]
         try:
             memory.add(persona, items)
         except HubError as exc:
