@@ -31,12 +31,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class Prepared:
     """What a reply needs once its prompt is built: the client and the request, the memory
-    ids the prompt shows and its tokens."""
+    ids the prompt shows, its tokens, and how to count the reply's."""
 
     client: ProviderClient
     request: Request
     memories: list[str]
     prompt_tokens: int
+    count: Callable[[str], int] | None = None  # the provider's tokenizer, for servers that
+    # do not report usage while streaming (llama-cpp-python's)
 
 
 @dataclass
@@ -171,7 +173,9 @@ class Replies:
                timing: _Timing) -> Usage:
         completion = finish.completion_tokens if finish and finish.completion_tokens else None
         prompt = finish.prompt_tokens if finish and finish.prompt_tokens else None
-        completion = completion if completion is not None else self._count(text)
+        if completion is None:
+            count = prepared.count if prepared is not None and prepared.count else self._count
+            completion = count(text)
         if prompt is None:
             prompt = prepared.prompt_tokens if prepared is not None else 0
         ttft = None if timing.first is None else (timing.first - timing.began) * 1000.0

@@ -210,11 +210,13 @@ class ChatService:
             provider = {**provider, "base_url": self._deps.embedded.ensure()}
         history = self._history(conversation, before=message)
         turns = [Turn(m["id"], m["role"], m["text"]) for m in history if m["text"]]
-        built = self._build(conversation, turns, provider, self._counter(provider))
+        counter = self._counter(provider)
+        built = self._build(conversation, turns, provider, counter)
         settings = self._deps.settings
         request = Request(built.messages, provider["model"], settings.chat_max_tokens,
                           settings.chat_temperature)
-        return Prepared(self._client(provider), request, built.memories, built.tokens)
+        return Prepared(self._client(provider), request, built.memories, built.tokens,
+                        counter.count)
 
     def _build(self, conversation: str, turns: list[Turn], provider: Provider,
                counter: TokenCounter | None) -> Prompt:
