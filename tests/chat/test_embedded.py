@@ -97,3 +97,21 @@ def test_the_embedded_model_streams_stops_and_is_watched(embedded_core: RunningC
         client.close()
     assert launcher.stop_core(embedded_core.process) == 0
     assert not psutil.pid_exists(restarted["pid"])  # stopped with the core
+
+
+def test_the_embedded_server_stops_when_idle_and_starts_again_on_use(home: Path) -> None:
+    core = start(home, PAJAMAS_CHAT_MEMORY="0", PAJAMAS_CHAT_EMBEDDED_IDLE_S="1",
+                 PAJAMAS_REQUEST_TIMEOUT_S="60")
+    try:
+        events = Events(core)
+        with core.client(timeout=60) as client:
+            tested = client.call("provider.test", {"id": "embedded"})
+            assert tested["ok"] is True, tested
+            assert stage(events, "done")["stage"] == "embedded"
+            stage(events, "stopped")  # idle for a second
+            assert client.call("provider.list")["items"][0]["base_url"] == ""
+            assert client.call("provider.test", {"id": "embedded"})["ok"] is True
+            assert stage(events, "done")["stage"] == "embedded"
+        events.close()
+    finally:
+        assert launcher.stop_core(core.process) == 0

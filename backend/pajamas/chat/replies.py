@@ -39,6 +39,7 @@ class Prepared:
     prompt_tokens: int
     count: Callable[[str], int] | None = None  # the provider's tokenizer, for servers that
     # do not report usage while streaming (llama-cpp-python's)
+    release: Callable[[], None] | None = None  # called once the reply ended (embedded.py)
 
 
 @dataclass
@@ -161,6 +162,8 @@ class Replies:
             reason, error = "error", f"the reply could not be stored: {exc.message}"
         finally:
             self.release(reply)
+            if prepared is not None and prepared.release is not None:
+                prepared.release()
         done = Done(conversation=reply.conversation, message=reply.message, text=text,
                     finish_reason=reason, usage=usage)
         if error is not None:

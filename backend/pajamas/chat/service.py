@@ -184,9 +184,14 @@ class ChatService:
     def provider_models(self, provider_id: str) -> list[str]:
         """The models a provider's server offers (the embedded server is started first)."""
         provider = self.providers.get(provider_id)
-        if provider["embedded"]:
-            provider = {**provider, "base_url": self._deps.embedded.ensure()}
-        return self._client(provider).models()
+        if not provider["embedded"]:
+            return self._client(provider).models()
+        embedded = self._deps.embedded
+        provider = {**provider, "base_url": embedded.acquire()}
+        try:
+            return self._client(provider).models()
+        finally:
+            embedded.release()
 
     def provider_of(self, conversation: str) -> Provider:
         """The conversation's provider (the default when it names none)."""
@@ -206,8 +211,19 @@ class ChatService:
     def _prepare(self, conversation: str, message: str) -> Prepared:
         """On the reply's thread: the provider ready, the prompt built."""
         provider = self.provider_of(conversation)
-        if provider["embedded"]:
-            provider = {**provider, "base_url": self._deps.embedded.ensure()}
+        if not provider["embedded"]:
+            return self._prepare_for(conversation, message, provider)
+        embedded = self._deps.embedded
+        provider = {**provider, "base_url": embedded.acquire()}
+        try:
+            prepared = self._prepare_for(conversation, message, provider)
+        except BaseException:
+            embedded.release()
+            raise
+        prepared.release = embedded.release
+        return prepared
+
+    def _prepare_for(self, conversation: str, message: str, provider: Provider) -> Prepared:
         history = self._history(conversation, before=message)
         turns = [Turn(m["id"], m["role"], m["text"]) for m in history if m["text"]]
         counter = self._counter(provider)
