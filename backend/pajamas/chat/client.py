@@ -10,7 +10,9 @@ can act on.  `close_stream` ends a stream from another thread (chat.stop), even 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -98,6 +100,13 @@ class ProviderClient:
             chunks = self._streams.pop(key, None)
         if chunks is None:
             return False
+        # Closing the response alone does not wake a thread blocked reading its socket (a
+        # silent server): shutting the socket down does, at once.
+        stream = chunks.response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         chunks.close()
         return True
 
