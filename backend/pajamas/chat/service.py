@@ -205,6 +205,8 @@ class ChatService:
         with self._lock:
             for client in self._clients.values():
                 client.close()
+            for counter in self._counters.values():
+                counter.close()
 
     # -- a reply ------------------------------------------------------------------------
 

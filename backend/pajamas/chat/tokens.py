@@ -15,7 +15,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Final, final
+from typing import Any, Final, final
 
 log = logging.getLogger(__name__)
 MESSAGE_OVERHEAD: Final = 4  # <|im_start|>role\n … <|im_end|>\n
@@ -37,6 +37,7 @@ class TokenCounter:
         self._ways: list[tuple[str, str]] | None = None if root else []
         self._cache: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
+        self._http: Any = None  # an httpx2.Client, kept alive: a prompt asks many times
 
     @property
     def exact(self) -> bool | None:
@@ -59,17 +60,23 @@ class TokenCounter:
                 self._cache.popitem(last=False)
         return n
 
+    def close(self) -> None:
+        """Close the connection to the server."""
+        if self._http is not None:
+            self._http.close()
+
     def _ask(self, text: str) -> int | None:
         if self._ways == []:
             return None
         import httpx2  # noqa: PLC0415
 
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        if self._http is None:
+            headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+            self._http = httpx2.Client(headers=headers, timeout=TIMEOUT_S)
         for path, field in self._ways or [("/tokenize", "content"),
                                           ("/extras/tokenize", "input")]:
             try:
-                answer = httpx2.post(f"{self._root}{path}", json={field: text},
-                                     headers=headers, timeout=TIMEOUT_S)
+                answer = self._http.post(f"{self._root}{path}", json={field: text})
                 tokens = answer.json()["tokens"] if answer.status_code == 200 else None
             except (httpx2.HTTPError, ValueError, KeyError, TypeError):
                 tokens = None
