@@ -35,6 +35,13 @@ def test_conversations_are_listed_renamed_and_deleted(chat: Client, persona: str
     assert listed["total"] == 2 and [c["id"] for c in listed["items"]] == [two["id"], one["id"]]
     renamed = chat.call("chat.update", {"conversation": one["id"], "title": "first"})
     assert renamed["title"] == "first"
+    chat.call("provider.add", {"id": "other", "base_url": "http://127.0.0.1:9/v1"})
+    moved = chat.call("chat.update", {"conversation": one["id"], "provider": "other"})
+    assert moved["provider"] == "other" and moved["title"] == "first"
+    with pytest.raises(NotFound):
+        chat.call("chat.update", {"conversation": one["id"], "provider": "nowhere"})
+    back = chat.call("chat.update", {"conversation": one["id"], "provider": ""})
+    assert back["provider"] is None
     assert chat.call("chat.get", {"conversation": one["id"]})["title"] == "first"
     assert chat.call("chat.delete", {"conversation": one["id"]}) == {"deleted": True}
     with pytest.raises(NotFound):

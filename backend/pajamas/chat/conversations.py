@@ -68,13 +68,14 @@ class Conversations:
 
     def update(self, conversation: str, *, title: str | None,
                provider: str | None) -> Conversation:
-        """The conversation with a new title or provider."""
+        """The conversation with a new title or provider (None: kept; provider "": the
+        default)."""
         current = self.get(conversation)
+        chosen = current["provider"] if provider is None else provider or None
         with self._store.transaction() as db:
             db.execute("UPDATE conversations SET title = ?, provider = ?, updated_at = ? "
                        "WHERE id = ?", (title if title is not None else current["title"],
-                                        provider if provider is not None
-                                        else current["provider"], self._clock(), conversation))
+                                        chosen, self._clock(), conversation))
         return self.get(conversation)
 
     def delete(self, conversation: str) -> None:

@@ -145,9 +145,12 @@ def _register_conversations(registry: Registry, chat: Slot[ChatService]) -> None
 
     def update(conversation: str, title: str | None = None,
                provider: str | None = None) -> Conversation:
-        """Change a conversation's title or provider; returns it."""
+        """Change a conversation's title or provider; returns it.
+
+        A provider of "" goes back to the default provider.
+        """
         service = chat.get()
-        if provider is not None:
+        if provider:
             service.providers.get(provider)
         return service.conversations.update(conversation, title=title, provider=provider)
 

@@ -69,13 +69,14 @@ class Replies:
         self._running: dict[str, Reply] = {}
         self._keys = itertools.count(1)
 
-    def claim(self, conversation: str, message: str) -> Reply:
-        """Reserve the conversation for a reply; `Conflict` while another one is written."""
+    def claim(self, conversation: str) -> Reply:
+        """Reserve the conversation for a reply (its message is set next); `Conflict` while
+        another one is written."""
         with self._lock:
             if conversation in self._running:
                 raise Conflict("a reply is being written in this conversation; wait for its "
                                "chat.done or chat.stop it", conversation=conversation)
-            reply = Reply(conversation, message, next(self._keys))
+            reply = Reply(conversation, "", next(self._keys))
             self._running[conversation] = reply
             return reply
 

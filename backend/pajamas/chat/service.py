@@ -20,7 +20,7 @@ from pajamas.chat.model import Conversation, Message, Provider, Usage, check_tex
 from pajamas.chat.prompt import Card, Prompt, Recalled, Turn, build
 from pajamas.chat.replies import Prepared, Replies, Reply
 from pajamas.chat.tokens import TokenCounter, estimate
-from pajamas.errors import Conflict, HubError, InvalidParams
+from pajamas.errors import HubError, InvalidParams
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,34 +82,38 @@ class ChatService:
         """Add the user's message and start the reply: {"message", "reply"}."""
         check_text(text)
         self.conversations.get(conversation)
-        if self.replies.running(conversation):
-            raise Conflict("a reply is being written in this conversation; wait for its "
-                           "chat.done or chat.stop it", conversation=conversation)
-        message = self.conversations.add(conversation, "user", [text])
-        reply_message = self.conversations.add(conversation, "assistant", [""])
-        self._reply(conversation, reply_message["id"], [""], 0, message)
-        return {"message": message, "reply": reply_message["id"]}
+        reply = self.replies.claim(conversation)  # first: a second send adds nothing
+        try:
+            message = self.conversations.add(conversation, "user", [text])
+            reply.message = self.conversations.add(conversation, "assistant", [""])["id"]
+        except BaseException:
+            self.replies.release(reply)
+            raise
+        self._write(reply, [""], 0, message)
+        return {"message": message, "reply": reply.message}
 
     def regenerate(self, conversation: str) -> dict[str, Any]:
         """Write a new swipe of the last reply: {"reply"}."""
-        last = self.conversations.last(conversation)
-        if last is None or last["role"] != "assistant":
-            raise InvalidParams("the conversation's last message is not a reply; chat.send "
-                                "a message first", field="conversation")
-        swipes = [*last["swipes"], ""]
-        before = self._history(conversation, before=last["id"])
-        user = next((m for m in reversed(before) if m["role"] == "user"), None)
-        self._reply(conversation, last["id"], swipes, len(swipes) - 1, user)
-        return {"reply": last["id"]}
-
-    def _reply(self, conversation: str, message: str, swipes: list[str], swipe: int,
-               user: Message | None) -> None:
-        reply = self.replies.claim(conversation, message)
+        reply = self.replies.claim(conversation)
         try:
-            self.conversations.set_swipes(conversation, message, swipes, swipe)
-        except HubError:
+            last = self.conversations.last(conversation)
+            if last is None or last["role"] != "assistant":
+                raise InvalidParams("the conversation's last message is not a reply; "
+                                    "chat.send a message first", field="conversation")
+            swipes = [*last["swipes"], ""]
+            reply.message = last["id"]
+            self.conversations.set_swipes(conversation, last["id"], swipes, len(swipes) - 1)
+        except BaseException:
             self.replies.release(reply)
             raise
+        before = self._history(conversation, before=last["id"])
+        user = next((m for m in reversed(before) if m["role"] == "user"), None)
+        self._write(reply, swipes, len(swipes) - 1, user)
+        return {"reply": last["id"]}
+
+    def _write(self, reply: Reply, swipes: list[str], swipe: int, user: Message | None) -> None:
+        """Start writing the claimed reply into swipes[swipe] of its message."""
+        conversation, message = reply.conversation, reply.message
 
         def store(done: Reply, text: str, memories: list[str],
                   usage: Usage) -> Callable[[], None] | None:
