@@ -24,8 +24,9 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def memory_core(home: Path, model_dir: Path) -> Iterator[RunningCore]:
+    # A longer shutdown than the tests' default: this core closes a memory store too.
     running = start(home, PAJAMAS_EMBEDDING_MODEL_DIR=str(model_dir),
-                    PAJAMAS_REQUEST_TIMEOUT_S="30")
+                    PAJAMAS_REQUEST_TIMEOUT_S="30", PAJAMAS_SHUTDOWN_TIMEOUT_S="15")
     yield running
     assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
 

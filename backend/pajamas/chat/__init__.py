@@ -15,4 +15,5 @@
     prompt.py         the prompt: card, lorebook, memories, examples, history, within a budget
     lorebook.py       which lorebook entries a prompt gets
     tokens.py         token counts: the server's /tokenize, else a documented estimate
+    sillytavern.py    SillyTavern's chat files (JSONL), read and written
 """

@@ -132,12 +132,16 @@ def _register_conversations(registry: Registry, chat: Slot[ChatService]) -> None
         that message's swipes.  A conversation is {"id", "persona", "title", "provider",
         "created_at", "updated_at", "messages"}; `provider` null means the default provider.
         """
-        return chat.get().create(persona, title, provider)
+        service = chat.get()
+        service.warm()
+        return service.create(persona, title, provider)
 
     def list_(persona: str, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         """List a persona's conversations, most recent first: {"items", "total"}."""
         check_page(offset, limit)
-        return chat.get().conversations.page(persona, offset, limit)
+        service = chat.get()
+        service.warm()
+        return service.conversations.page(persona, offset, limit)
 
     def get(conversation: str) -> Conversation:
         """Return one conversation; not_found if there is none with that id."""
