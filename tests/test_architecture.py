@@ -32,8 +32,8 @@ INFRASTRUCTURE = frozenset({"errors", "config", "context", "stages", "rpc", "bor
 #: what each library may use in turn.
 LIBRARIES = {"memory": frozenset({"embedding"}), "embedding": frozenset({"cache"})}
 #: The features the core installs, each by `<feature>.methods.install` (store: its __init__).
-FEATURES = ("cache", "memory", "monitor", "personas", "plugins", "store", "tasks", "perf",
-            "settings")
+FEATURES = ("cache", "chat", "memory", "monitor", "personas", "plugins", "store", "tasks",
+            "perf", "settings")
 #: Client-side modules inside feature packages: the CLI and what only it uses.
 CLIENT_SIDE = frozenset({"commands.py", "follow.py", "report.py"})
 

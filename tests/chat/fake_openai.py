@@ -1,0 +1,129 @@
+"""A small OpenAI-compatible server on 127.0.0.1, well-behaved or misbehaving on purpose.
+
+`mode` says how `POST /v1/chat/completions` answers: "ok" streams `words` then a finish and
+a usage chunk; "hold" streams the first word, then only SSE comments until `release` is set;
+"401" and "500" refuse; "cut" closes the connection after two words; "malformed" sends a
+chunk that is not JSON; "stall" sends one word, then nothing at all.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeOpenAI:
+    """The server, its behaviour, and the requests it received."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.words = ["Hello", " there", ",", " friend", "."]
+        self.requests: list[dict[str, Any]] = []
+        self.release = threading.Event()
+        self.tokenize = False
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def chunk(content: str | None, finish: str | None = None) -> dict[str, Any]:
+    delta = {} if content is None else {"role": "assistant", "content": content}
+    return {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0,
+            "model": "fake", "choices": [{"index": 0, "delta": delta,
+                                          "finish_reason": finish}]}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path == "/v1/models":
+            self._json(200, {"object": "list", "data": [
+                {"id": "fake-model", "object": "model", "created": 0, "owned_by": "test"}]})
+        else:
+            self._json(404, {"error": {"message": "not found"}})
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.path == "/tokenize" and self.fake.tokenize:
+            self._json(200, {"tokens": list(range(len(body["content"].split())))})
+            return
+        if self.path != "/v1/chat/completions":
+            self._json(404, {"error": {"message": "not found"}})
+            return
+        self.fake.requests.append(body)
+        mode = self.fake.mode
+        if mode == "401":
+            self._json(401, {"error": {"message": "Incorrect API key provided"}})
+        elif mode == "500":
+            self._json(500, {"error": {"message": "model crashed"}})
+        else:
+            self._stream(mode)
+
+    def _stream(self, mode: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        words = self.fake.words
+        if mode == "ok":
+            for word in words:
+                self._event(chunk(word))
+            self._event(chunk(None, "stop"))
+            self._event({**chunk(None), "choices": [], "usage": {
+                "prompt_tokens": 42, "completion_tokens": len(words), "total_tokens": 99}})
+            self._send(b"data: [DONE]\n\n")
+            self._send(b"")
+        elif mode == "hold":
+            self._event(chunk(words[0]))
+            while not self.fake.release.wait(0.05):
+                self._send(b": keep-alive\n\n")
+            self._event(chunk(None, "stop"))
+            self._send(b"data: [DONE]\n\n")
+            self._send(b"")
+        elif mode == "cut":
+            self._event(chunk(words[0]))
+            self._event(chunk(words[1]))
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.close()
+        elif mode == "malformed":
+            self._event(chunk(words[0]))
+            self._send(b'data: {"choices": [{"delta": {"content": "x"\n\n')
+            self._send(b"data: [DONE]\n\n")
+            self._send(b"")
+        elif mode == "stall":
+            self._event(chunk(words[0]))
+            self.fake.release.wait()
+
+    def _event(self, data: dict[str, Any]) -> None:
+        self._send(b"data: " + json.dumps(data).encode() + b"\n\n")
+
+    def _send(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _json(self, status: int, data: dict[str, Any]) -> None:
+        body = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
