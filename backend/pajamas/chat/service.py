@@ -303,6 +303,11 @@ class ChatService:
             return []
         shown = {t.id for t in turns}
         try:
+            if not memory.embeddings().model.ready:
+                # Its first load (an export on a fresh home) must not delay a reply: this
+                # prompt goes without memories while the model loads in the background.
+                log.info("the embedding model is still loading: a prompt without memories")
+                return []
             found = memory.search(persona, query, mode="hybrid", offset=0, limit=RECALL_LIMIT)
         except HubError as exc:  # a prompt without memories beats no reply
             log.warning("no memories for the prompt: %s", exc.message)
