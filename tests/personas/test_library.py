@@ -114,3 +114,10 @@ def test_changes_are_published(core: RunningCore, client: Client) -> None:
         events.close()
     assert seen == [("persona.changed", {"id": ada["id"], "change": change})
                     for change in ("created", "updated", "deleted")]
+
+
+def test_a_summary_reads_the_card_macros_as_a_chat_shows_them() -> None:
+    from pajamas.personas.model import summary
+
+    assert summary("\n{{char}} keeps the light; {{USER}} visits.\nMore.", "Wren") == (
+        "Wren keeps the light; User visits.")

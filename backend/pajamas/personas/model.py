@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final, TypedDict
 
 from pajamas.errors import InvalidParams
@@ -65,9 +66,13 @@ def check_tags(tags: Any) -> list[str]:
     return list(kept.values())
 
 
-def summary(description: str) -> str:
-    """The first line of a description with text, cut to a list row's length."""
+def summary(description: str, name: str = "") -> str:
+    """The first line of a description with text, cut to a list row's length; the card
+    macros {{char}} and {{user}} read as the persona's name and "User", as a chat shows them."""
     line = next((line.strip() for line in description.splitlines() if line.strip()), "")
+    if name:
+        line = re.sub(r"\{\{char\}\}", lambda _: name, line, flags=re.IGNORECASE)
+    line = re.sub(r"\{\{user\}\}", "User", line, flags=re.IGNORECASE)
     return line if len(line) <= SUMMARY_CHARS else line[:SUMMARY_CHARS - 1].rstrip() + "…"
 
 

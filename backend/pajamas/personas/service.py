@@ -252,7 +252,7 @@ def _persona(row: sqlite3.Row) -> Persona:
 
 
 def _item(row: sqlite3.Row) -> PersonaItem:
-    return PersonaItem(id=row["id"], name=row["name"], summary=summary(row["head"]),
+    return PersonaItem(id=row["id"], name=row["name"], summary=summary(row["head"], row["name"]),
                        tags=json.loads(row["tags"]), favourite=bool(row["favourite"]),
                        memory_count=row["memory_count"], last_used_at=row["last_used_at"],
                        created_at=row["created_at"], updated_at=row["updated_at"],
