@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
-
-from pajamas.perf.driven_app import HubApp
-from tests.e2e.conftest import _close_and_check
 
 pytestmark = pytest.mark.e2e
 
@@ -17,16 +11,9 @@ SLOW_MS = 30_000
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[HubApp]:
-    """The app with an RSS ceiling of 1 MB, so every process raises a "high" alert at once."""
-    app = HubApp.launch(tmp_path / "home", PAJAMAS_ALERT_RSS_MB="1")
-    try:
-        app.wait_for_cdp()
-        yield app
-    except BaseException:
-        app.kill_leftovers()
-        raise
-    _close_and_check(app)
+def hub_settings() -> dict[str, str]:
+    """An RSS ceiling of 1 MB, so every process raises a "high" alert at once."""
+    return {"PAJAMAS_ALERT_RSS_MB": "1"}
 
 
 def test_live_charts_update_and_alerts_show(app_page: Page) -> None:

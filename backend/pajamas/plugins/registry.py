@@ -9,6 +9,7 @@ one transaction; `verify` re-hashes the folder and refuses a plugin whose files 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
 import json
 import shutil
@@ -16,7 +17,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final, final
@@ -61,31 +62,30 @@ class PluginRegistry:
 
     def install(self, source: Path) -> Plugin:
         """Check and copy the plugin at source (folder or .zip), recording its file hashes."""
+        with self._unpacked(source) as (staging, found), self._install_lock:
+            self._place(staging, found)
+        return self.get(found.name)
+
+    @contextlib.contextmanager
+    def _unpacked(self, source: Path) -> Iterator[tuple[Path, Manifest]]:
+        """The plugin at source unpacked into a staging folder, and its checked manifest;
+        the folder is removed afterwards."""
         if not source.exists():
             raise InvalidParams(f"{source} does not exist", field="path")
         staging = self.folder / STAGING / uuid.uuid4().hex
         try:
             archive.unpack(source, staging, self._limits)
-            found = self._read_manifest(staging)
-            with self._install_lock:
-                self._place(staging, found)
+            yield staging, self._read_manifest(staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return self.get(found.name)
 
     def inspect(self, source: Path) -> dict[str, Any]:
         """The manifest of the plugin at source, checked as install checks it, installing nothing.
 
         A plugin map without `installed_at`, plus `installed`: whether one of its name is.
         """
-        if not source.exists():
-            raise InvalidParams(f"{source} does not exist", field="path")
-        staging = self.folder / STAGING / uuid.uuid4().hex
-        try:
-            archive.unpack(source, staging, self._limits)
-            found = self._read_manifest(staging)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with self._unpacked(source) as (_, found):
+            pass
         installed = bool(self._store.query("SELECT 1 FROM plugins WHERE name = ?",
                                            (found.name,)))
         shown = found.to_map()
