@@ -7,6 +7,8 @@ before it serves.
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,7 +90,15 @@ def _perf_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _window(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     from pajamas.shell.window import run_window  # noqa: PLC0415  (Qt loads only here)
 
-    return run_window(home, settings)
+    code = run_window(home, settings)
+    # The window, its core and its sockets are closed by now.  Qt's and pywebview's daemon
+    # threads may still hold zmq sockets, and the interpreter's exit would terminate the zmq
+    # context under them: libzmq aborts when a socket closes while another thread waits on it
+    # ("Assertion failed: pfd.revents & POLLIN", zeromq/libzmq#4644).  So leave at once.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _core(args: argparse.Namespace, home: Path, settings: Settings) -> int:

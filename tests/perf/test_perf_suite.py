@@ -56,7 +56,7 @@ def test_busy_roundtrip_dead_core_and_stop_record_their_samples() -> None:
 def test_the_window_side_benchmarks_record_their_samples() -> None:
     record = runner.run(["shell"], scale=SCALE)
     assert [(b["name"], b["error"], b["n"]) for b in record["benchmarks"]] == [
-        ("shell.stopped_core_call", None, 50), ("shell.pool_shutdown", None, 10)]
+        ("shell.reconnect_call", None, 3), ("shell.pool_shutdown", None, 10)]
 
 
 def test_the_command_lists_benchmarks_and_refuses_unknown_names(tmp_path: Path) -> None:
