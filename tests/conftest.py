@@ -167,6 +167,40 @@ def client(core: RunningCore) -> Iterator[Client]:
         yield c
 
 
+# The model export (torch, then int8 quantization) runs in the set-up of the first test that
+# needs it when this machine has none yet: minutes of CPU on a busy machine (4 min at a load of
+# 17 on 2 cores), past the suite's 120 s guard for one test.  That test alone gets a guard that
+# allows for it.
+EXPORT_GUARD_S: Final = 900
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give the first test that needs the exported model the time to export it."""
+    first = next((item for item in items if "model_dir" in getattr(item, "fixturenames", ())),
+                 None)
+    if first is not None:
+        first.add_marker(pytest.mark.timeout(EXPORT_GUARD_S))
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The shipped all-MiniLM-L6-v2 exported to ONNX: the machine's one export, which the perf
+    suite and the window's tests use too (made here, once, if this machine has none)."""
+    from pajamas.perf.benchmarks.memory import model_folder
+
+    return model_folder()
+
+
+def exported_model() -> dict[str, str]:
+    """PAJAMAS_EMBEDDING_MODEL_DIR for a test core when the machine's export exists, so its
+    memory calls do not export the model again (else nothing: the core exports its own)."""
+    from pajamas.embedding.export import is_exported
+    from pajamas.perf.benchmarks.memory import MODEL_FOLDER
+
+    return {"PAJAMAS_EMBEDDING_MODEL_DIR": str(MODEL_FOLDER)} if is_exported(MODEL_FOLDER) else {}
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data, for tests marked `shared_data` (deselected by default; see pyproject)."""

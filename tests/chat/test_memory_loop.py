@@ -8,18 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pajamas import launcher
-from pajamas.embedding.export import export
 from pajamas.rpc.client import Subscriber
 from tests.chat.conftest import CARD, Events
 from tests.chat.fake_openai import FakeOpenAI
-from tests.conftest import RunningCore, start
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped all-MiniLM-L6-v2 exported to ONNX (torch runs here, once)."""
-    return export(tmp_path_factory.mktemp("chat-model") / "onnx")
+from tests.conftest import RunningCore, start, stop
 
 
 @pytest.fixture
@@ -28,7 +20,7 @@ def memory_core(home: Path, model_dir: Path) -> Iterator[RunningCore]:
     running = start(home, PAJAMAS_EMBEDDING_MODEL_DIR=str(model_dir),
                     PAJAMAS_REQUEST_TIMEOUT_S="30", PAJAMAS_SHUTDOWN_TIMEOUT_S="15")
     yield running
-    assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+    assert stop(running.process) == 0, (home / "logs" / "core.out").read_text()
 
 
 def test_turns_are_remembered_and_recalled_in_another_conversation(

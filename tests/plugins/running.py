@@ -21,7 +21,7 @@ from typing import Any
 import psutil
 
 from pajamas.rpc.client import Client
-from tests.conftest import PATIENCE_S, RunningCore, start, stop
+from tests.conftest import PATIENCE_S, RunningCore, exported_model, start, stop
 from tests.plugins.conftest import ROOT
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -46,7 +46,7 @@ def fresh_sample() -> tuple[str, dict[str, int]]:
 @contextmanager
 def plugin_core(home: Path, **extra: str) -> Iterator[RunningCore]:
     """A real core for home with room for plugin calls, stopped (exit 0 checked) at the end."""
-    running = start(home, **{**PLUGIN_SETTINGS, **extra})
+    running = start(home, **{**PLUGIN_SETTINGS, **exported_model(), **extra})
     try:
         yield running
     finally:
