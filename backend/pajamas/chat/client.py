@@ -168,7 +168,7 @@ def provider_errors(provider: str, base_url: str, *, streaming: bool = False) ->
             raise _cut(provider, _cause(exc)) from None
         raise ProviderFailed(
             f"could not connect to provider {provider!r} at {base_url} ({_cause(exc)}); is the "
-            "server running? Check its base_url with provider.test",
+            "server running? Check its base_url, then test the provider",
             provider=provider, status=None, body="") from None
     except httpx2.TimeoutException:
         raise _stalled(provider, base_url) from None
@@ -186,7 +186,7 @@ def _refused(provider: str, exc: openai.APIStatusError) -> ProviderFailed:
     status = exc.status_code
     body = _body(exc)
     if status in (401, 403):
-        hint = "it refused the API key: set the right one with provider.update"
+        hint = "it refused the API key: set the right one in the provider's settings"
     elif status == 404:
         hint = "the model or the URL is unknown to it: check base_url and model"
     elif status == 429:

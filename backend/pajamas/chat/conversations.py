@@ -49,7 +49,7 @@ class Conversations:
         """One conversation; `NotFound` if there is none with that id."""
         rows = self._store.query(_CONV + "WHERE c.id = ?", (conversation,))
         if not rows:
-            raise NotFound(f"no conversation {conversation!r}; chat.list shows a persona's",
+            raise NotFound(f"no conversation {conversation!r}; a persona's chats list its own",
                            conversation=conversation)
         return _conversation(rows[0])
 
@@ -122,7 +122,7 @@ class Conversations:
                                  (message, conversation))
         if not rows:
             raise NotFound(f"conversation {conversation!r} has no message {message!r}; "
-                           "chat.messages lists them", conversation=conversation,
+                           "the conversation's messages list them", conversation=conversation,
                            message_id=message)
         return _message(rows[0])
 

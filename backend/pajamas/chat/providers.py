@@ -46,7 +46,7 @@ class Providers:
             return self._embedded()
         rows = self._store.query(_SELECT + "WHERE id = ?", (provider,))
         if not rows:
-            raise NotFound(f"no provider {provider!r}; provider.list shows them",
+            raise NotFound(f"no provider {provider!r}; the list of providers shows them",
                            provider=provider)
         return self._provider(rows[0])
 
@@ -70,8 +70,8 @@ class Providers:
                 db.execute("INSERT INTO providers (id, base_url, model, context_tokens, "
                            "is_default, created_at) VALUES (?, ?, ?, ?, ?, ?)", row)
         except sqlite3.IntegrityError:
-            raise Conflict(f"a provider {provider!r} exists already; provider.update changes "
-                           "it", provider=provider) from None
+            raise Conflict(f"a provider {provider!r} exists already; update that one "
+                           "instead", provider=provider) from None
         self._keys.set(provider, api_key)
         return self.get(provider)
 
@@ -100,7 +100,7 @@ class Providers:
             db.execute("UPDATE conversations SET provider = NULL WHERE provider = ?",
                        (provider,))
         if not gone:
-            raise NotFound(f"no provider {provider!r}; provider.list shows them",
+            raise NotFound(f"no provider {provider!r}; the list of providers shows them",
                            provider=provider)
         self._keys.set(provider, None)
 

@@ -74,8 +74,8 @@ class Replies:
         another one is written."""
         with self._lock:
             if conversation in self._running:
-                raise Conflict("a reply is being written in this conversation; wait for its "
-                               "chat.done or chat.stop it", conversation=conversation)
+                raise Conflict("a reply is being written in this conversation; wait for it "
+                               "to finish, or stop it", conversation=conversation)
             reply = Reply(conversation, "", next(self._keys))
             self._running[conversation] = reply
             return reply

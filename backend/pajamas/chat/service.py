@@ -100,7 +100,7 @@ class ChatService:
             last = self.conversations.last(conversation)
             if last is None or last["role"] != "assistant":
                 raise InvalidParams("the conversation's last message is not a reply; "
-                                    "chat.send a message first", field="conversation")
+                                    "send a message first", field="conversation")
             swipes = [*last["swipes"], ""]
             reply.message = last["id"]
             self.conversations.set_swipes(conversation, last["id"], swipes, len(swipes) - 1)

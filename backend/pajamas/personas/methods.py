@@ -197,7 +197,7 @@ def _register_cards(registry: Registry, personas: Slot[PersonaService],
         ("imported" or "skipped"), "persona"?, "reason"?}], "imported", "skipped"}.
         """
         if tasks is None:
-            raise InvalidParams("this core imports files one at a time (persona.import)",
+            raise InvalidParams("this core cannot import many files at once: it has no tasks",
                                 field="files")
         checked = card_files(files)
         task = tasks.get().submit("persona.import", lambda t: import_files(
