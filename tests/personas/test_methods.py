@@ -14,7 +14,7 @@ from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.personas.cards import write_card
 from pajamas.personas.png import read_png_card, strip_card, write_png_card
 from pajamas.rpc.client import Client
-from tests.conftest import RunningCore, core_env
+from tests.conftest import RunningCore, core_env, serving
 from tests.personas.conftest import EXAMPLE_CARDS, FORMS, SHIPPED, card_in, shipped_blob
 
 PERSONA_KEYS = {"id", "name", "description", "system_prompt", "settings", "created_at",
@@ -86,12 +86,15 @@ def test_the_cli_imports_the_example_card_and_exports_json_and_png(core: Running
 
 
 @pytest.mark.shared_data
-def test_the_cli_imports_a_png_another_tool_wrote(core: RunningCore, tmp_path: Path,
+def test_the_cli_imports_a_png_another_tool_wrote(home: Path, tmp_path: Path,
                                                  seraphina_png: bytes) -> None:
     source = tmp_path / "in.png"
     source.write_bytes(seraphina_png)
-    assert "imported Seraphina" in _pajamas(core, "persona", "import", str(source))
-    _pajamas(core, "persona", "export", "seraphina", "-o", str(tmp_path / "out.json"))
+    # The card comes with its image (530 KB): over the tests' small message limit, far under
+    # the default 16 MiB.
+    with serving(home, PAJAMAS_MAX_MESSAGE_BYTES=str(16 * 1024 * 1024)) as core:
+        assert "imported Seraphina" in _pajamas(core, "persona", "import", str(source))
+        _pajamas(core, "persona", "export", "seraphina", "-o", str(tmp_path / "out.json"))
     original = read_png_card(seraphina_png)["data"]
     assert json.loads((tmp_path / "out.json").read_text())["data"] == original
 
