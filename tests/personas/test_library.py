@@ -4,15 +4,14 @@ the whole card read and written, many files imported as a task, and persona.chan
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any
 
 import pytest
 
 from pajamas.errors import InvalidParams
 from pajamas.personas.png import read_png_card, write_png_card
-from pajamas.rpc.client import Client, Subscriber
-from tests.conftest import RunningCore
+from pajamas.rpc.client import Client
+from tests.conftest import PATIENCE_S, RunningCore
 from tests.memory.stores import finished
 from tests.personas.conftest import SHIPPED, shipped_blob
 
@@ -103,13 +102,16 @@ def test_many_files_import_as_a_task_with_a_result_per_file(client: Client) -> N
 
 
 def test_changes_are_published(core: RunningCore, client: Client) -> None:
-    events = Subscriber(core.info, ("persona.",))
+    events = core.subscribe("persona.")  # live: its first event came through
     try:
-        time.sleep(0.2)  # let the subscription reach the core first
         ada = client.call("persona.create", {"name": "Ada"})
         client.call("persona.update", {"id": ada["id"], "tags": ["a"]})
         client.call("persona.delete", {"id": ada["id"]})
-        seen = [(e.topic, e.data) for e in iter(lambda: events.receive(timeout=1.0), None)]
+        seen: list[tuple[str, Any]] = []
+        while not seen or seen[-1][1].get("change") != "deleted":  # the last one published
+            event = events.receive(timeout=PATIENCE_S)
+            assert event is not None, f"timed out; got {seen}"
+            seen.append((event.topic, event.data))
     finally:
         events.close()
     assert seen == [("persona.changed", {"id": ada["id"], "change": change})
