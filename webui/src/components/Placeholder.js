@@ -1,8 +1,11 @@
 // A page that is not built yet: what it will do, so the nav entry is never a dead end.
 import { html } from "../lib/preact.js";
 
-/** Props: title, summary, coming (a list of what the page will offer), params (the route's). */
-export function Placeholder({ title, summary, coming, params = {} }) {
+/**
+ * Props: title, summary, coming (a list of what the page will offer), meanwhile (how to do it
+ * until then), params (the route's).
+ */
+export function Placeholder({ title, summary, coming, meanwhile, params = {} }) {
   const named = Object.entries(params);
   return html`
     <div class="page" data-testid="placeholder-page">
@@ -18,7 +21,7 @@ export function Placeholder({ title, summary, coming, params = {} }) {
           <p class="muted" data-testid="placeholder-params">
             Opened for ${named.map(([k, v]) => `${k} ${v}`).join(", ")}.
           </p>`}
-        <p class="muted">Until then, the <code>pajamas</code> command line does all of it.</p>
+        ${meanwhile && html`<p class="muted">${meanwhile}</p>`}
       </section>
     </div>`;
 }

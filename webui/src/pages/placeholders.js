@@ -4,8 +4,9 @@ import { html } from "../lib/preact.js";
 import { Placeholder } from "../components/Placeholder.js";
 
 /** A page component that shows what is coming. */
-export function placeholderPage(title, summary, coming) {
+export function placeholderPage(title, summary, coming, meanwhile = null) {
   return function PlaceholderPage({ params }) {
-    return html`<${Placeholder} title=${title} summary=${summary} coming=${coming} params=${params} />`;
+    return html`<${Placeholder} title=${title} summary=${summary} coming=${coming}
+                        meanwhile=${meanwhile} params=${params} />`;
   };
 }
