@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pajamas import launcher
-from pajamas.errors import CoreNotRunning, HubTimeout
+from pajamas.errors import CoreNotRunning, HubTimeout, TooLarge
 from pajamas.rpc import connection
 from pajamas.rpc.client import Client
 from tests.conftest import HELD_S, PATIENCE_S, PATIENT, RunningCore, core_env, start, stop
@@ -155,3 +155,13 @@ def test_a_live_core_that_is_slow_gives_a_client_timeout(patient_core: RunningCo
         with pytest.raises(HubTimeout):
             client.call("debug.echo", {"value": "late"}, timeout=0)
         assert client.call("system.ping", timeout=PATIENCE_S)["pong"] is True
+
+
+def test_a_request_too_large_to_read_fails_its_call_not_its_wait(client: Client) -> None:
+    # The core cannot read the id of a request over its limit, so its refusal carries none:
+    # the client ties it to the one request it has pending, which fails with the core's words
+    # (before this, the call waited out its whole time-out and blamed the core).
+    with pytest.raises(TooLarge) as caught:
+        client.call("debug.echo", {"value": "x" * 70_000})
+    assert caught.value.message.startswith("the request is ")
+    assert client.call("debug.echo", {"value": "fits"})["value"] == "fits"

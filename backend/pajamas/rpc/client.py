@@ -147,8 +147,22 @@ class Client:
             state.pending.discard(reply.id)
             state.stash[reply.id] = reply
         elif reply is not None and reply.id is None and reply.error is not None:
-            log.warning("the core rejected a message: %s", reply.error["message"])
+            self._rejected(state, reply)
         return True
+
+    @staticmethod
+    def _rejected(state: _ThreadState, reply: Reply) -> None:
+        """A rejection the core could not tie to an id (a request too large to read, say).
+
+        Each thread has its own socket, so the rejected message is one this thread sent: with
+        one request pending it is that one, which fails now instead of at its time-out.
+        """
+        assert reply.error is not None
+        if len(state.pending) == 1:
+            rid = state.pending.pop()
+            state.stash[rid] = Reply(rid, error=reply.error)
+        else:
+            log.warning("the core rejected a message: %s", reply.error["message"])
 
     def _check(self, frames: list[bytes]) -> Reply | None:
         if len(frames) != 2:
