@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pajamas.perf.benchmarks import (
     cache,
+    chat,
     maintenance,
     memory,
     memory_scale,
@@ -20,4 +21,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins)
+           plugins, chat)
