@@ -17,8 +17,9 @@ from pajamas.perf.benchmarks import (
     rpc,
     shell,
     startup,
+    ui,
     window,
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat)
+           plugins, chat, ui)
