@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
 import psutil
@@ -267,19 +268,25 @@ def _watch(cdp: Any, renderers: list[psutil.Process], seconds: int,
 
 
 def _renderers(window: Window) -> list[psutil.Process]:
-    """The window's Chromium renderer processes (Qt WebEngine's, below the app)."""
+    """The window's Chromium renderers: Qt WebEngine processes forked by its zygote (they keep
+    the zygote's command line, so they are told apart by their parent)."""
     window.app.remember_processes()
     found = []
     for pid in window.app.seen:
         try:
             proc = psutil.Process(pid)
-            if "--type=renderer" in proc.cmdline():
+            parent = proc.parent()
+            if parent is not None and _webengine(proc) and _webengine(parent):
                 found.append(proc)
         except psutil.Error:
             continue
     if not found:
         raise RuntimeError("no renderer process found below the app")
     return found
+
+
+def _webengine(proc: psutil.Process) -> bool:
+    return Path(proc.cmdline()[0]).name == "QtWebEngineProcess" if proc.cmdline() else False
 
 
 def _cpu(procs: list[psutil.Process]) -> float:
