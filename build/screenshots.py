@@ -17,7 +17,7 @@ from typing import Final
 from playwright.sync_api import Page, sync_playwright
 
 from pajamas.perf.benchmarks.memory import model_folder
-from pajamas.perf.driven_app import START_TIMEOUT_S, HubApp, find_page
+from pajamas.perf.driven_app import HubApp, attach
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 OUT: Final = ROOT / "docs" / "screenshots"
@@ -150,10 +150,7 @@ def main(argv: list[str]) -> int:
         try:
             app.wait_for_cdp()
             with sync_playwright() as playwright:
-                browser = playwright.chromium.connect_over_cdp(
-                    app.cdp_url, no_defaults=True, timeout=START_TIMEOUT_S * 1000)
-                page = find_page(browser, app)
-                page.wait_for_load_state("load")
+                _browser, page = attach(playwright, app)
                 routes = seed(page)
                 seed_plugins(page)
                 for path in shoot(page, OUT, routes, pages):

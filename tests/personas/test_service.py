@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pajamas.errors import Conflict, InvalidParams, NotFound
+from pajamas.personas.library import Filter
 from pajamas.personas.service import PersonaService
 from pajamas.store.metadata import MetadataStore
 
@@ -85,3 +86,19 @@ def test_list_pages_by_name(service: PersonaService) -> None:
     assert [p["name"] for p in page["items"]] == ["b"] and page["total"] == 3
     with pytest.raises(InvalidParams):
         service.list(limit=0)
+
+
+@pytest.mark.parametrize(("offset", "limit", "shown", "total"), [
+    (0, 2, ["Bea", "Cal"], 3),  # a full page: the total is counted
+    (2, 2, ["Dee"], 3),  # the last page: its rows tell the total
+    (0, 5, ["Bea", "Cal", "Dee"], 3),
+    (5, 2, [], 3),  # past the end: counted
+])
+def test_a_search_page_tells_the_total_of_every_match(service: PersonaService, offset: int,
+                                                      limit: int, shown: list[str],
+                                                      total: int) -> None:
+    for name in ("Ada", "Bea", "Cal", "Dee"):
+        service.create(name, description="a sailor" if name != "Ada" else "a painter")
+    page = service.list(offset=offset, limit=limit, where=Filter(query="sailor"))
+    assert [p["name"] for p in page["items"]] == shown and page["total"] == total
+    assert service.list(where=Filter(query="nobody"))["total"] == 0

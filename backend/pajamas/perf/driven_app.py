@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Playwright
 
 from pajamas.errors import HubTimeout, Internal
 from pajamas.rpc import connection
@@ -214,6 +214,15 @@ def describe(procs: list[psutil.Process]) -> str:
         except psutil.Error:
             lines.append(f"{proc.pid}: (gone)")
     return "\n".join(lines)
+
+
+def attach(playwright: Playwright, hub: HubApp) -> tuple[Browser, Page]:
+    """Playwright attached to the window's own Chromium, and the window's page, loaded."""
+    browser = playwright.chromium.connect_over_cdp(hub.cdp_url, no_defaults=True,
+                                                   timeout=START_TIMEOUT_S * 1000)
+    page = find_page(browser, hub)
+    page.wait_for_load_state("load")
+    return browser, page
 
 
 def find_page(browser: Browser, hub: HubApp, timeout: float = START_TIMEOUT_S) -> Page:

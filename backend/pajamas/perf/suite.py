@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pajamas.perf.benchmarks import (
     cache,
+    chat,
     maintenance,
     memory,
     memory_scale,
@@ -16,8 +17,9 @@ from pajamas.perf.benchmarks import (
     rpc,
     shell,
     startup,
+    ui,
     window,
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins)
+           plugins, chat, ui)

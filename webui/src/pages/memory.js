@@ -22,7 +22,10 @@ import { MemoryMaintenance } from "../components/MemoryMaintenance.js";
 
 const ROW_HEIGHT = 68;
 const UNDO_MS = 6000;
-const SEARCH_DELAY_MS = 80;
+// Typing waits this long before it searches: enough to coalesce key repeat (about 33 ms) and a
+// fast burst of keys into one search, short enough that results can paint within 60 ms of the
+// last keystroke (ui.memory_search); a search overtaken by the next one is dropped.
+const SEARCH_DELAY_MS = 30;
 
 export function MemoryPage({ params }) {
   const persona = params?.persona;

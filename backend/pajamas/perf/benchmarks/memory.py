@@ -16,7 +16,7 @@ import functools
 import json
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +62,14 @@ def model_folder() -> Path:
 
 
 @contextmanager
-def memory_core(workdir: Path) -> Iterator[Client]:
-    """A throwaway core whose settings point at the shared export."""
+def memory_core(workdir: Path, settings: Mapping[str, str] | None = None) -> Iterator[Client]:
+    """A throwaway core whose settings point at the shared export (plus settings given as
+    PAJAMAS_* variables)."""
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
     (home / "settings.toml").write_text(f'embedding_model_dir = "{model_folder()}"\n'
                                         f"request_timeout_s = {LONG_S}\n", encoding="utf-8")
-    with throwaway_core(workdir) as client:
+    with throwaway_core(workdir, settings=settings) as client:
         yield client
 
 

@@ -38,14 +38,13 @@ def window_status(ctx: Context) -> Measurement:
 
 def _measure(playwright: Any, home: Path) -> float:
     """Seconds from launch to version and RSS on screen."""
-    from pajamas.perf.driven_app import HubApp, find_page  # noqa: PLC0415
+    from pajamas.perf.driven_app import HubApp, attach  # noqa: PLC0415
 
     started = time.time()
     app = HubApp.launch(home)
     try:
         app.wait_for_cdp()
-        browser = playwright.chromium.connect_over_cdp(app.cdp_url, no_defaults=True)
-        page = find_page(browser, app)
+        browser, page = attach(playwright, app)
         page.wait_for_function(READY, polling="raf", timeout=60_000)
         shown_at: float = page.evaluate("Date.now()") / 1000
         browser.close()
