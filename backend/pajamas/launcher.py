@@ -22,6 +22,10 @@ from pajamas.rpc import connection
 from pajamas.rpc.client import Client, connect
 
 EXIT_ALREADY_RUNNING: Final = 3
+# How long a stopping core may take before it is killed.  It takes under a second on a quiet
+# machine; on one whose cores are busy, stopping its plugin hosts and their template took
+# over 6 s, and a kill leaves its connection file behind for the next start to clean up.
+STOP_GRACE_S: Final = 30.0
 
 
 @dataclass
@@ -31,7 +35,7 @@ class CoreHandle:
     client: Client
     process: subprocess.Popen[bytes] | None
 
-    def close(self, timeout: float = 6.0) -> None:
+    def close(self, timeout: float = STOP_GRACE_S) -> None:
         """Close the client and stop the core if it was started here."""
         self.client.close()
         if self.process is not None:
@@ -120,7 +124,7 @@ def wait_ready(home: Path, process: subprocess.Popen[bytes], timeout: float) -> 
     raise HubTimeout(f"the core did not start within {timeout:g} s; see {home / 'logs'}")
 
 
-def stop_core(process: subprocess.Popen[bytes], timeout: float = 6.0) -> int:
+def stop_core(process: subprocess.Popen[bytes], timeout: float = STOP_GRACE_S) -> int:
     """SIGTERM the core, wait for its clean exit, kill it if it overruns; its exit code."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
