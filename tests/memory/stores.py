@@ -11,6 +11,7 @@ from typing import Any
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
 from pajamas.memory.model import NewMemory
+from pajamas.memory.schema import ADDED
 from pajamas.memory.store import MemoryStore
 from tests.conftest import start, stop
 
@@ -73,3 +74,10 @@ def memory_core(home: Path, model_dir: Path) -> Iterator[Any]:
             yield client
     finally:
         assert stop(core.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+def before_threads(shape: Any) -> Any:
+    """shape as tables made before memories had a thread and a time (`at`) were."""
+    for name in ADDED:
+        shape = shape.remove(shape.get_field_index(name))
+    return shape

@@ -135,8 +135,8 @@ def test_deletes_and_updates_are_seen_with_lists(index: VectorIndex,
     assert index.layout()["changed"] == 1
     assert index.search(query, 1, Bounds())[0] == (f"m{far}", pytest.approx(1.0))
     assert index.facts([f"m{far}", "m7"]) == {
-        f"m{far}": {"importance": pytest.approx(0.9), "created_at": float(far)},
-        "m7": {"importance": 0.5, "created_at": 7.0}}
+        f"m{far}": {"importance": pytest.approx(0.9), "at": float(far)},
+        "m7": {"importance": 0.5, "at": 7.0}}
     index.remove({f"m{far}"})
     assert index.search(query, 1, Bounds())[0][0] != f"m{far}"
     index.remove({f"m{n}" for n in range(ROWS)})

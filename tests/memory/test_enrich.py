@@ -10,10 +10,10 @@ import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import InvalidParams
-from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text
+from pajamas.memory.enrich import SEARCH_TEXT, context_of, day, search_text
 from pajamas.memory.model import NewMemory, check_new
 from pajamas.memory.schema import schema
-from tests.memory.stores import opened
+from tests.memory.stores import before_threads, opened
 
 A = "persona-a"
 TURN = "Yes, every Sunday with my grandmother!"
@@ -64,13 +64,13 @@ def test_an_update_keeps_the_context_with_the_new_text(
         store.update(A, memory_id, text="Yes, on Saturdays now")
         assert found(store, "church") == ["Yes, on Saturdays now"]
         assert found(store, "grandmother") == []
-        row = store._table(A).rows([memory_id], ["id", "text", SEARCH_TEXT])[memory_id]
-        assert row[SEARCH_TEXT] == f"{CONTEXT}\nYes, on Saturdays now"
+        row = store._table(A).rows([memory_id], ["id", "at", SEARCH_TEXT])[memory_id]
+        assert row[SEARCH_TEXT] == f"{CONTEXT}\n[{day(row['at'])}] Yes, on Saturdays now"
 
 
 def test_a_table_made_before_contexts_is_searched_and_written_as_before(
         tmp_path: Path, embeddings: EmbeddingService) -> None:
-    shape = schema(embeddings.model_id, embeddings.dimension)
+    shape = before_threads(schema(embeddings.model_id, embeddings.dimension))
     vector = embeddings.embed(["Caroline adopted a dog"])
     lancedb.connect(str(tmp_path)).create_table(A, data=pa.table({
         "id": ["m1"], "text": ["Caroline adopted a dog"], "metadata": ["{}"],

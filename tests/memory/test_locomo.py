@@ -28,21 +28,20 @@ def conversations(shared_data: Path) -> list[dict[str, Any]]:
 def test_every_turn_is_read_with_a_normal_dia_id(conversations: list[dict[str, Any]]) -> None:
     read = [turn for conversation in conversations for turn in turns(conversation)]
     assert len(read) == 5_882
-    assert read[0].dia_id == "D1:1" and read[0].text.startswith("[8 May, 2023] Caroline: ")
+    assert read[0].dia_id == "D1:1" and read[0].text.startswith("Caroline: ")
     assert any("[shares a photo: " in turn.text for turn in read)
 
 
 @pytest.mark.shared_data
-def test_a_turn_has_the_two_turns_before_it_in_its_session_as_context(
+def test_a_turn_is_stored_plainly_with_its_session_and_the_session_s_date(
         conversations: list[dict[str, Any]]) -> None:
-    first = conversations[0]["conversation"]
-    said = [f"{t['speaker']}: {t['text']}" for t in first["session_1"][:3]]
     read = list(turns(conversations[0]))
-    assert [t.context for t in read[:4]] == ["", said[0], f"{said[0]} {said[1]}",
-                                             f"{said[1]} {said[2]}"]
-    session_2 = next(n for n, t in enumerate(read) if t.dia_id == "D2:1")
-    assert read[session_2].context == ""  # a session starts afresh
-    assert all("[" not in t.context[:1] for t in read)  # contexts carry no dates
+    assert (read[0].thread, read[0].at) == ("session-1", 1683554160.0)  # 1:56 pm, 8 May 2023
+    session_2 = next(t for t in read if t.dia_id == "D2:1")
+    assert session_2.thread == "session-2" and session_2.at is not None
+    assert session_2.at > read[0].at
+    every = [t for conversation in conversations for t in turns(conversation)]
+    assert all(t.at is not None for t in every)  # every session's date is read
 
 
 def test_malformed_evidence_ids_are_read_leniently() -> None:

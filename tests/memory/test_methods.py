@@ -46,7 +46,8 @@ def test_add_search_stats_through_the_core(mclient: Client) -> None:
     found = mclient.call("memory.search", {"persona": persona, "query": "first program"})
     assert found["items"][0]["id"] == first["id"] and found["total"] == 3
     assert set(found["items"][0]) >= {"id", "persona", "text", "metadata", "importance",
-                                      "created_at", "updated_at", "accessed_at", "score"}
+                                      "thread", "at", "created_at", "updated_at",
+                                      "accessed_at", "score"}
     stats = mclient.call("memory.stats", {"persona": persona})
     assert stats["count"] == 3 and stats["indexed"]["fts"] and stats["embedder_ready"]
     context = mclient.call("memory.context", {"persona": persona, "query": "Ada",

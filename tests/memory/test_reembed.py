@@ -10,7 +10,7 @@ import pytest
 
 from pajamas.errors import Conflict, NotFound
 from pajamas.memory.schema import schema
-from tests.memory.stores import finished, memory_core
+from tests.memory.stores import before_threads, finished, memory_core
 
 FAKE_DIMENSION = 8
 
@@ -27,7 +27,7 @@ def old_table(home: Path, persona: str) -> None:
         "accessed_at": [10.0, 20.0, 30.0], "model": ["fake-model"] * 3,
         "vector": pa.FixedSizeListArray.from_arrays(
             pa.array([0.1] * 3 * FAKE_DIMENSION, pa.float32()), FAKE_DIMENSION),
-    }, schema=schema("fake-model", FAKE_DIMENSION))
+    }, schema=before_threads(schema("fake-model", FAKE_DIMENSION)))
     db.create_table(persona, data=rows)
 
 

@@ -150,10 +150,10 @@ def test_memories_are_there_after_reopening(tmp_path: Path, store: MemoryStore,
 
 def test_context_fits_the_budget_newest_first_among_equals(
         embeddings: EmbeddingService) -> None:
-    items = [{"text": "old news", "score": 1.0, "created_at": 1.0},
-             {"text": "new news", "score": 1.0, "created_at": 2.0},
-             {"text": "a rather long memory " * 20, "score": 0.9, "created_at": 3.0},
-             {"text": "small", "score": 0.5, "created_at": 4.0}]
+    items = [{"text": "old news", "score": 1.0, "at": 1.0},
+             {"text": "new news", "score": 1.0, "at": 2.0},
+             {"text": "a rather long memory " * 20, "score": 0.9, "at": 3.0},
+             {"text": "small", "score": 0.5, "at": 4.0}]
     packed = pack(items, 12, embeddings.count_tokens)
     assert packed["text"] == "- new news\n- old news\n- small"
     assert packed["tokens"] == embeddings.count_tokens(packed["text"]) <= 12

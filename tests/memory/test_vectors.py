@@ -17,6 +17,7 @@ from pajamas.memory.schema import schema
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
 from pajamas.memory.vectors import Bounds, VectorIndex
+from tests.memory.stores import before_threads
 
 P = "persona-v"
 TEXTS = ["Melanie went camping with her kids", "Caroline signed up for a pottery class",
@@ -67,15 +68,15 @@ def test_update_and_remove_change_what_is_found() -> None:
     index.update("m5", vector=vectors[9], importance=0.9)
     assert {i for i, _ in index.search(vectors[9], 2, Bounds())} == {"m5", "m9"}
     assert index.facts(["m5", "nope"]) == {"m5": {"importance": pytest.approx(0.9),
-                                                  "created_at": 5.0}}
+                                                  "at": 5.0}}
     index.remove({"m2", "m5"})
     assert len(index) == 28 and "m2" not in {i for i, _ in index.search(vectors[2], 28,
                                                                           Bounds())}
     index.append(["new"], vectors[2:3], np.array([99.0]), np.array([0.1], np.float32))
     assert index.search(vectors[2], 1, Bounds())[0][0] == "new"
     assert index.facts(["new", "m3"]) == {"new": {"importance": pytest.approx(0.1),
-                                                  "created_at": 99.0},
-                                          "m3": {"importance": 0.5, "created_at": 3.0}}
+                                                  "at": 99.0},
+                                          "m3": {"importance": 0.5, "at": 3.0}}
 
 
 @pytest.fixture
@@ -88,12 +89,12 @@ def store(tmp_path: Path, embeddings: EmbeddingService) -> Iterator[MemoryStore]
 
 def assert_in_step(table: MemoryTable) -> None:
     """The in-memory index holds exactly the table's rows, vectors and facts."""
-    scanned = table.scan(["id", "vector", "importance", "created_at"]).to_pylist()
+    scanned = table.scan(["id", "vector", "importance", "at"]).to_pylist()
     assert table.vectors.count(Bounds()) == len(scanned) == table.count()
     facts = table.vectors.facts([row["id"] for row in scanned])
     for row in scanned:
         assert facts[row["id"]] == {"importance": pytest.approx(row["importance"]),
-                                    "created_at": row["created_at"]}
+                                    "at": row["at"]}
         nearest = table.vector_search(np.array(row["vector"], np.float32), 1, Bounds())
         assert nearest[0][0] == row["id"] and nearest[0][1] == pytest.approx(1.0, abs=1e-5)
 
@@ -137,7 +138,7 @@ def test_a_reopened_store_loads_the_vectors(tmp_path: Path, store: MemoryStore,
 def test_a_large_table_opens_in_batches_and_is_laid_out_in_lists(tmp_path: Path) -> None:
     rows, dimension = 30_000, 8  # past Policy.min_rows: the open starts a layout
     vectors = np.random.default_rng(3).normal(size=(rows, dimension)).astype(np.float32)
-    shape = schema("test-model", dimension)
+    shape = before_threads(schema("test-model", dimension))  # `at` comes from created_at
     db = lancedb.connect(str(tmp_path))
     db.create_table(P, schema=shape).add(pa.table({
         "id": [f"m{n}" for n in range(rows)], "text": ["t"] * rows, "metadata": ["{}"] * rows,

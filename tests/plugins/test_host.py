@@ -46,7 +46,8 @@ def test_memory_calls_follow_the_permissions_and_stay_in_the_persona(
         assert memory["importance"] == pytest.approx(0.7)
         found = call(client, ada, "reader", "find", {"query": "cat"})["result"]
         assert [m["id"] for m in found] == [saved["result"]]
-        assert set(found[0]) == {"id", "text", "metadata", "importance", "created_at", "score"}
+        assert set(found[0]) == {"id", "text", "metadata", "importance", "thread", "at",
+                                 "created_at", "score"}
         assert call(client, bob, "writer", "find", {"query": "cat"})["result"] == []
         with pytest.raises(Forbidden, match="memory_write") as caught:
             call(client, ada, "reader", "save", {"text": "nope"})

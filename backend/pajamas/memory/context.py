@@ -17,7 +17,7 @@ def pack(items: list[dict[str, Any]], max_tokens: int,
 
     Each item is the memory plus "tokens", the tokens of its own line.
     """
-    ordered = sorted(items, key=lambda m: (-m["score"], -m["created_at"]))
+    ordered = sorted(items, key=lambda m: (-m["score"], -m["at"]))
     lines: list[str] = []
     chosen: list[dict[str, Any]] = []
     used = 0

@@ -7,29 +7,45 @@ still shows (and embeds) only its own text.  On LoCoMo, indexing each turn with 
 before it in its session lifted text recall@10 from 0.63 to 0.72 and hybrid from 0.66 to 0.74
 (both halves of the data set alike).  Tables made before the column existed keep indexing
 `text` and are searched as before.
+
+The hub builds that context itself for a memory given a `thread` and no context: the
+`CONTEXT_TURNS` memories added before it to its thread (threads.py).  The text line also
+carries the date of `at` ("[8 May 2023] text", UTC), so that words of a date find it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
 SEARCH_TEXT: Final = "search_text"
 TEXT: Final = "text"
+CONTEXT_TURNS: Final = 2  # a thread's memories before a memory that are its context
+_DAY_TAG: Final = re.compile(r"\[[^\]\n]*\] $")  # what `search_text` puts before the text
 
 
-def search_text(text: str, context: str | None) -> str:
-    """The text full-text search indexes: context, a line break, then text."""
-    return f"{context}\n{text}" if context else text
+def day(at: float) -> str:
+    """The date of at as full-text search indexes it: "8 May 2023" (UTC)."""
+    moment = datetime.fromtimestamp(at, UTC)
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def search_text(text: str, context: str | None, when: str | None = None) -> str:
+    """The text full-text search indexes: context, a line break, then "[when] text"."""
+    line = f"[{when}] {text}" if when else text
+    return f"{context}\n{line}" if context else line
 
 
 def context_of(indexed: str | None, text: str) -> str | None:
     """The context a memory was indexed with (None when it had none)."""
-    if not indexed or indexed == text or not indexed.endswith("\n" + text):
+    if not indexed or not indexed.endswith(text):
         return None
-    return indexed[:-len(text) - 1]
+    head = _DAY_TAG.sub("", indexed[:-len(text)])
+    return head[:-1] or None if head.endswith("\n") else None
 
 
 def searchable(schema: pa.Schema) -> pa.Schema:
@@ -47,11 +63,19 @@ def fts_column(schema: pa.Schema) -> str:
 
 def with_search_text(columns: dict[str, Any], schema: pa.Schema,
                      contexts: Sequence[str | None] | None = None) -> dict[str, Any]:
-    """columns plus the search_text column, when schema has it and columns do not."""
+    """columns plus the search_text column, when schema has it and columns do not (each
+    text with its context and, when columns have `at`, its date)."""
     if SEARCH_TEXT not in schema.names or SEARCH_TEXT in columns:
         return columns
-    texts = columns[TEXT]
-    texts = texts.to_pylist() if isinstance(texts, pa.ChunkedArray | pa.Array) else texts
+    texts = _values(columns[TEXT])
     given = contexts or [None] * len(texts)
-    return columns | {SEARCH_TEXT: [search_text(t, c) for t, c in zip(texts, given,
-                                                                       strict=True)]}
+    whens = ([day(at) for at in _values(columns["at"])] if "at" in columns
+             else [None] * len(texts))
+    return columns | {SEARCH_TEXT: [search_text(t, c, w) for t, c, w in zip(
+        texts, given, whens, strict=True)]}
+
+
+def _values(column: Any) -> list[Any]:
+    values: list[Any] = (column.to_pylist() if isinstance(column, pa.ChunkedArray | pa.Array)
+                         else column)
+    return values

@@ -40,7 +40,7 @@ def fuse(rankings: Sequence[tuple[Ranked, float]], k: float) -> Ranked:
 
 def reweigh(ranked: Ranked, rows: dict[str, dict[str, float]], weights: Weights,
             now: float) -> Ranked:
-    """ranked with importance and recency applied (rows hold importance and created_at)."""
+    """ranked with importance and recency applied (rows hold importance and `at`)."""
     if weights.importance == 0 and weights.recency == 0:
         return ranked
     rescored = [(memory_id, score * _factor(rows[memory_id], weights, now))
@@ -49,7 +49,7 @@ def reweigh(ranked: Ranked, rows: dict[str, dict[str, float]], weights: Weights,
 
 
 def _factor(row: dict[str, float], weights: Weights, now: float) -> float:
-    age_days = max(0.0, now - row["created_at"]) / DAY_S
+    age_days = max(0.0, now - row["at"]) / DAY_S
     decay = 0.5 ** (age_days / weights.half_life_days)
     return float((1 + weights.importance * row["importance"])
                  * ((1 - weights.recency) + weights.recency * decay))

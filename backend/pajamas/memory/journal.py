@@ -13,7 +13,8 @@ A journal file is a sequence of records, one per acknowledged add (or add_batch)
     8       n     payload: msgpack {"created_at", "model", "dimension", "vectors", "rows"}
 
 `vectors` holds the rows' float32 vectors one after the other (little-endian); each row is
-{"id", "text", "metadata" (JSON, as the table keeps it), "importance", "context"}.  A kill -9
+{"id", "text", "metadata" (JSON, as the table keeps it), "importance", "context", "thread",
+"at"} (records written before thread and at existed have neither: none, and created_at).  A kill -9
 during an append leaves a torn record at the end: `replay` reads every whole record before
 it, and the next append cuts the tail off first.  Writers serialise their calls (`early.py`).
 """
@@ -25,7 +26,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final, TypedDict, final
+from typing import IO, Final, NotRequired, TypedDict, final
 
 import msgpack
 import numpy as np
@@ -47,6 +48,8 @@ class JournalRow(TypedDict):
     metadata: str
     importance: float
     context: str | None
+    thread: NotRequired[str | None]
+    at: NotRequired[float | None]
 
 
 @dataclass(frozen=True)
@@ -235,5 +238,6 @@ def _rows_of(items: list[NewMemory], ids: list[str]) -> list[JournalRow]:
     """The journal rows of checked new memories with their ids."""
     return [JournalRow(id=memory_id, text=item["text"],
                        metadata=encode_metadata(item["metadata"]),
-                       importance=float(item["importance"]), context=item.get("context"))
+                       importance=float(item["importance"]), context=item.get("context"),
+                       thread=item.get("thread"), at=item.get("at"))
             for memory_id, item in zip(ids, items, strict=True)]

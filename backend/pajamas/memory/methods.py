@@ -7,11 +7,11 @@ maintenance.py.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pajamas.errors import InvalidParams
 from pajamas.memory.deps import MemoryDeps
-from pajamas.memory.model import Memory, check_new
+from pajamas.memory.model import Memory, check_new, check_thread
 from pajamas.memory.service import MemoryService
 from pajamas.rpc.methods import Registry
 from pajamas.stages import Slot
@@ -55,27 +55,32 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
     def store() -> MemoryStore:
         return memory.get().store()
 
-    def add(persona: str, text: str, metadata: dict[str, Any] | None = None,
-            importance: float | None = None, context: str | None = None) -> dict[str, Any]:
+    def add(persona: str, text: str, *, metadata: dict[str, Any] | None = None,
+            importance: float | None = None, context: str | None = None,
+            thread: str | None = None, at: float | None = None) -> dict[str, Any]:
         """Add one memory to a persona: {"id"}, once it is on disk.
 
         `importance` is 0..1 (default 0.5); `metadata` any map. The text is embedded with
-        all-MiniLM-L6-v2 (the first call waits for the model to load).  `context` is what
-        came before it (say, the previous turns of a chat): text search finds the memory by
-        it too, but it is never returned (a chat turn's meaning depends on the turns before).
+        all-MiniLM-L6-v2 (the first call waits for the model to load).  `thread` names what
+        it belongs to (a conversation, a session, a document: any text) and `at` is when it
+        happened (seconds since 1970; default now): text search finds a memory by its date
+        and by the memories before it in its thread (a chat turn's meaning depends on the
+        turns before), which the hub keeps for it.  `context` gives that text yourself:
+        text search finds the memory by it too, but it is never returned.
         "On disk" means written and fsynced to the persona's journal
         (`<home>/memory/journal/`); the table commits it right after (or, while the memory
         store is still opening after a start, as it opens), and every read waits for that
         commit: a kill -9 of the core after the reply loses nothing.
         """
-        new = check_new(text, metadata, importance, context=context)
+        new = check_new(text, metadata, importance, context=context, thread=thread, at=at)
         return {"id": memory.get().add(persona, [new])[0]}
 
     def add_batch(persona: str, items: list[Any]) -> dict[str, Any]:
         """Add many memories in one write: {"ids"}, in the order of `items`, once on disk.
 
-        Each item is {"text", "metadata"?, "importance"?, "context"?} (as in memory.add,
-        which says what "on disk" means); all are added, or none.
+        Each item is {"text", "metadata"?, "importance"?, "context"?, "thread"?, "at"?} (as in
+        memory.add, which says what "on disk" means); all are added, or none.  Items of one
+        thread are its turns in their order.
         """
         return {"ids": memory.get().add(persona, _checked_items(items))}
 
@@ -105,14 +110,15 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
                mode: Literal["hybrid", "vector", "text"] = "hybrid",
                since: float | None = None, until: float | None = None,
                filter: dict[str, Any] | None = None, as_of: float | None = None,
-               include_superseded: bool = False) -> dict[str, Any]:
+               include_superseded: bool = False, thread: str | None = None) -> dict[str, Any]:
         """Search a persona's memory: {"items": [memory + "score"], "total"}, best first.
 
         `mode` "vector" ranks by meaning (cosine), "text" by words (BM25, LanceDB's full-text
         index), "hybrid" (default) fuses both by reciprocal rank.  `since`/`until` bound
-        created_at (since ≤ t < until); `filter` keeps memories whose metadata has every
-        key with an equal value.  Settings memory_importance_weight and
-        memory_recency_weight may weigh importance and age into the score.
+        `at` (since ≤ at < until); `thread` keeps one thread's memories; `filter` keeps
+        memories whose metadata has every key with an equal value.  Settings
+        memory_importance_weight and memory_recency_weight may weigh importance and age into
+        the score.
         Superseded memories (see memory.supersede, memory.consolidate) are left out, unless
         `include_superseded`; `as_of` (a time) returns what was valid then: made at or before
         it and not yet superseded (`until` alone also judges supersession at `until`).
@@ -122,21 +128,24 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         check_page(offset, limit)
         if not query.strip():
             raise InvalidParams("query is empty", field="query")
+        check_thread(thread)
         return memory.get().search(persona, query, mode=mode, offset=offset, limit=limit,
                                    since=since, until=until, wanted=filter, as_of=as_of,
-                                   include_superseded=include_superseded)
+                                   include_superseded=include_superseded, thread=thread)
 
-    def context(persona: str, query: str, max_tokens: int) -> dict[str, Any]:
+    def context(persona: str, query: str, max_tokens: int,
+                thread: str | None = None) -> dict[str, Any]:
         """Pack the memories best for `query` into `max_tokens` tokens of the model's tokenizer.
 
         {"text": one "- memory" line each, "items" (each with "tokens", its line's), "tokens":
-        tokens used}; newest first among equal scores.
+        tokens used}; newest first among equal scores; `thread` keeps one thread's memories.
         """
         from pajamas.memory.context import pack  # noqa: PLC0415
 
         if max_tokens < 1:
             raise InvalidParams("max_tokens must be 1 or more", field="max_tokens")
-        found = store().search(persona, query, mode="hybrid", offset=0, limit=50)
+        found = store().search(persona, query, mode="hybrid", offset=0, limit=50,
+                               thread=check_thread(thread))
         return pack(found["items"], max_tokens, store().embeddings.count_tokens)
 
     def stats(persona: str) -> dict[str, Any]:
@@ -175,16 +184,19 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         registry.add(f"memory.{name}", func)
 
 
+ITEM_FIELDS: Final = frozenset({"text", "metadata", "importance", "context", "thread", "at"})
+
+
 def _checked_items(items: list[Any]) -> list[Any]:
     if not items:
         raise InvalidParams("items is empty", field="items")
     checked = []
     for n, item in enumerate(items):
-        if not isinstance(item, dict) or set(item) - {"text", "metadata", "importance",
-                                                      "context"}:
+        if not isinstance(item, dict) or set(item) - ITEM_FIELDS:
             raise InvalidParams(f"items[{n}] must be a map of text, metadata?, importance?, "
-                                "context?", field=f"items[{n}]")
+                                "context?, thread?, at?", field=f"items[{n}]")
         checked.append(check_new(item.get("text"), item.get("metadata"),
                                  item.get("importance"), where=f"items[{n}].",
-                                 context=item.get("context")))
+                                 context=item.get("context"), thread=item.get("thread"),
+                                 at=item.get("at")))
     return checked

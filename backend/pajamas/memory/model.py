@@ -9,11 +9,15 @@ from typing import Any, Final, NotRequired, TypedDict
 from pajamas.errors import InvalidParams
 
 MAX_TEXT: Final = 100_000
+MAX_THREAD: Final = 256
 
 
 class Memory(TypedDict):
-    """{"id", "persona", "text", "metadata", "importance", "created_at", "updated_at",
-    "accessed_at"}.
+    """{"id", "persona", "text", "metadata", "importance", "thread", "at", "created_at",
+    "updated_at", "accessed_at"}.
+
+    `thread` is the conversation, session or document the memory belongs to (None: none);
+    `at` is when it happened (default: when it was added), which since/until bound.
 
     `accessed_at` is set by add and update only: a search that wrote to the table would make a
     fragment per query (see the issue's compaction figures).
@@ -24,27 +28,50 @@ class Memory(TypedDict):
     text: str
     metadata: dict[str, Any]
     importance: float
+    thread: str | None
+    at: float
     created_at: float
     updated_at: float
     accessed_at: float
 
 
 class NewMemory(TypedDict):
-    """What an add gives: the text, its metadata and importance, checked, and its context
-    (what came before it: full-text indexed with the memory, never shown; see enrich.py)."""
+    """What an add gives: the text, its metadata and importance, checked, its context
+    (what came before it: full-text indexed with the memory, never shown; see enrich.py),
+    its thread and when it happened (None: now)."""
 
     text: str
     metadata: dict[str, Any]
     importance: float
     context: NotRequired[str | None]
+    thread: NotRequired[str | None]
+    at: NotRequired[float | None]
 
 
 def check_new(text: Any, metadata: Any, importance: Any, *, where: str = "",
-              context: Any = None) -> NewMemory:
+              context: Any = None, thread: Any = None, at: Any = None) -> NewMemory:
     """The checked fields of a memory to add; `InvalidParams` names the bad one."""
     return NewMemory(text=check_text(text, where), metadata=check_metadata(metadata, where),
                      importance=check_importance(importance, where),
-                     context=check_context(context, where))
+                     context=check_context(context, where), thread=check_thread(thread, where),
+                     at=check_at(at, where))
+
+
+def check_thread(thread: Any, where: str = "") -> str | None:
+    """None, or a non-empty str of at most MAX_THREAD characters."""
+    if thread is not None and (not isinstance(thread, str) or not thread
+                               or len(thread) > MAX_THREAD):
+        raise InvalidParams(f"a memory's thread is a non-empty str of at most {MAX_THREAD} "
+                            f"characters, not {thread!r:.60}", field=where + "thread")
+    return thread
+
+
+def check_at(at: Any, where: str = "") -> float | None:
+    """None, or a time in seconds since 1970 (0 or more, finite)."""
+    if at is not None and (type(at) not in (int, float) or not math.isfinite(at) or at < 0):
+        raise InvalidParams(f"at is a time in seconds since 1970, not {at!r:.60}",
+                            field=where + "at")
+    return None if at is None else float(at)
 
 
 def check_context(context: Any, where: str = "") -> str | None:

@@ -22,7 +22,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from pajamas.borders import lancedb_errors
 from pajamas.errors import Conflict
 from pajamas.memory.enrich import SEARCH_TEXT, fts_column, searchable, with_search_text
-from pajamas.memory.schema import COLUMNS, ModelChanged, check_model, schema
+from pajamas.memory.schema import COLUMNS, ModelChanged, check_model, schema, with_added
 from pajamas.memory.table import table_exists
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ def _reembed(store: MemoryStore, persona: str, progress: Progress) -> int:
     with lancedb_errors("reading its memories", persona):
         source = db.open_table(persona)
         kept = [SEARCH_TEXT] if SEARCH_TEXT in source.schema.names else []
-        rows = source.search().select(list(COLUMNS) + kept).limit(None).to_arrow()
+        present = [name for name in COLUMNS if name in source.schema.names]
+        rows = with_added(source.search().select(present + kept).limit(None).to_arrow())
         target = searchable(schema(embeddings.model_id, embeddings.dimension))
         staging = db.create_table(persona + STAGING, schema=target, mode="overwrite")
     for start in range(0, rows.num_rows, BATCH):

@@ -31,7 +31,7 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     refuses them, keep the journal and log why."""
     try:
         writer = store.writer(persona)  # NotFound: the persona is gone, ModelChanged, ...
-        tables = [_table_rows(store, record, writer.table.arrow_schema)
+        tables = [_table_rows(store, persona, record, writer.table.arrow_schema)
                   for record in journals.of(persona).replay()]
         rows = _missing(writer.table, tables)
         if rows.num_rows:
@@ -47,16 +47,18 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     store.attach_journal(persona)  # its writer was opened while the journal held the rows
 
 
-def _table_rows(store: MemoryStore, record: Record, schema: pa.Schema) -> pa.Table:
+def _table_rows(store: MemoryStore, persona: str, record: Record,
+                schema: pa.Schema) -> pa.Table:
     """record as rows of persona's table; `Conflict` if another model embedded them."""
     model = store.embeddings.model_id
     if record.model != model:
         raise Conflict(f"journaled memories were embedded with {record.model}, not {model}; "
                        "set the embedding model back to replay them", model=record.model,
                        expected=model)
-    items = [NewMemory(text=row["text"], metadata=json.loads(row["metadata"]),
-                       importance=row["importance"], context=row["context"])
-             for row in record.rows]
+    items = store.threads.fill(persona, [
+        NewMemory(text=row["text"], metadata=json.loads(row["metadata"]),
+                  importance=row["importance"], context=row["context"],
+                  thread=row.get("thread"), at=row.get("at")) for row in record.rows])
     return store.new_rows([row["id"] for row in record.rows], items,
                           pa.array(record.vectors.ravel()), now=record.created_at,
                           model_id=record.model, schema=schema)

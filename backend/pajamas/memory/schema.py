@@ -2,6 +2,8 @@
 
 The schema's metadata holds the model id and the dimension the vectors were made with: a
 table opened with another model is detected (`ModelChanged`) instead of mixing vector spaces.
+`thread` ("" for none) and `at` (when it happened) came later: `evolve` adds them to a table
+made before, with no thread and `at` = `created_at`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ if TYPE_CHECKING:
 
 MODEL_KEY: Final = b"pajamas.model"
 DIMENSION_KEY: Final = b"pajamas.dimension"
-COLUMNS: Final = ("id", "text", "metadata", "importance", "created_at", "updated_at",
-                  "accessed_at", "model")
+COLUMNS: Final = ("id", "text", "metadata", "importance", "thread", "at", "created_at",
+                  "updated_at", "accessed_at", "model")
+# What `evolve` gives a table made before these columns: an SQL expression for each.
+ADDED: Final = {"thread": "''", "at": "created_at"}
 
 
 class ModelChanged(Conflict):
@@ -32,12 +36,28 @@ def schema(model_id: str, dimension: int) -> pa.Schema:
         pa.field("text", pa.string(), nullable=False),
         pa.field("metadata", pa.string(), nullable=False),  # JSON
         pa.field("importance", pa.float32(), nullable=False),
+        pa.field("thread", pa.string(), nullable=False),  # "" when none
+        pa.field("at", pa.float64(), nullable=False),
         pa.field("created_at", pa.float64(), nullable=False),
         pa.field("updated_at", pa.float64(), nullable=False),
         pa.field("accessed_at", pa.float64(), nullable=False),
         pa.field("model", pa.string(), nullable=False),
         pa.field("vector", pa.list_(pa.float32(), dimension), nullable=False),
     ], metadata={MODEL_KEY: model_id.encode(), DIMENSION_KEY: str(dimension).encode()})
+
+
+def missing(names: list[str]) -> dict[str, str]:
+    """The columns `ADDED` that a table with these column names lacks, with their values."""
+    return {name: value for name, value in ADDED.items() if name not in names}
+
+
+def with_added(rows: pa.Table) -> pa.Table:
+    """rows (read from a table made before thread and at) with them, as `evolve` sets them."""
+    if "thread" not in rows.column_names:
+        rows = rows.append_column("thread", pa.array([""] * rows.num_rows, pa.string()))
+    if "at" not in rows.column_names:
+        rows = rows.append_column("at", rows["created_at"])
+    return rows
 
 
 def check_model(recorded: Mapping[bytes, bytes] | None, model_id: str, dimension: int,

@@ -20,7 +20,14 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError, InvalidParams, NotFound
-from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text, with_search_text
+from pajamas.memory.enrich import (
+    CONTEXT_TURNS,
+    SEARCH_TEXT,
+    context_of,
+    day,
+    search_text,
+    with_search_text,
+)
 from pajamas.memory.fusion import Weights, fuse, reweigh
 from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record
 from pajamas.memory.model import (
@@ -36,6 +43,7 @@ from pajamas.memory.pending import Pending
 from pajamas.memory.schema import COLUMNS, schema
 from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
+from pajamas.memory.threads import ThreadTails
 from pajamas.memory.upkeep import Upkeep
 from pajamas.memory.vectors import Bounds, Ranked
 from pajamas.memory.writer import Writer
@@ -72,6 +80,7 @@ class MemoryStore:
         # Hybrid search runs LanceDB's full-text query here while the caller embeds the query
         # and ranks by vector: both release the GIL, so their times overlap.
         self._text_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pajamas-fts")
+        self.threads = ThreadTails(self._last_turns)
 
     # -- writes -------------------------------------------------------------------------
 
@@ -79,6 +88,7 @@ class MemoryStore:
         """Embed and append items; their ids, once they are on disk (in the persona's journal,
         fsynced: the writer commits them to the table next, see pending.py)."""
         writer = self._writer(persona)
+        items = self.threads.fill(persona, items)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = self.embeddings.embed([item["text"] for item in items])
         model_id = self.embeddings.model_id
@@ -102,6 +112,8 @@ class MemoryStore:
             "id": ids, "text": [i["text"] for i in items],
             "metadata": [encode_metadata(i["metadata"]) for i in items],
             "importance": [i["importance"] for i in items],
+            "thread": [i.get("thread") or "" for i in items],
+            "at": [now if i.get("at") is None else i.get("at") for i in items],
             "created_at": [now] * n, "updated_at": [now] * n, "accessed_at": [now] * n,
             "model": [model_id] * n,
             "vector": pa.FixedSizeListArray.from_arrays(floats,
@@ -146,6 +158,7 @@ class MemoryStore:
         with lancedb_errors("deleting its table", persona):
             if table_exists(self._db, persona):
                 self._db.drop_table(persona)
+        self.threads.forget(persona)
         self._on_change(persona)
 
     # -- reads --------------------------------------------------------------------------
@@ -171,7 +184,7 @@ class MemoryStore:
     def search(self, persona: str, query: str, *, mode: Mode, offset: int, limit: int,
                since: float | None = None, until: float | None = None,
                wanted: dict[str, Any] | None = None, as_of: float | None = None,
-               include_superseded: bool = False) -> dict[str, Any]:
+               include_superseded: bool = False, thread: str | None = None) -> dict[str, Any]:
         """The best memories for query: {"items": [memory + "score"], "total"}.
 
         `total` counts every memory that passes the filters for the vector and hybrid modes
@@ -184,9 +197,10 @@ class MemoryStore:
         until = until_as_of(until, as_of)
         hidden = hidden_for(table.superseded, as_of=as_of, until=until,
                             include=include_superseded)
-        bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {}))
+        bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {},
+                                                         thread))
         if bounds.only is not None and not bounds.only:
-            return {"items": [], "total": 0}  # no memory matches the metadata filter
+            return {"items": [], "total": 0}  # no memory matches the filters
         pool = max(MIN_POOL, offset + limit) + len(hidden)
         ranked, total = self._rank(table, query, mode, bounds, pool=pool)
         if hidden:
@@ -236,21 +250,35 @@ class MemoryStore:
         return fuse([(by_vector, w.vector), (by_text.result(), w.text)], w.rrf_k), total
 
     def _matching_ids(self, table: MemoryTable, since: float | None, until: float | None,
-                      wanted: dict[str, Any]) -> set[str] | None:
-        """The ids whose metadata has every wanted value (None: no metadata filter)."""
-        if not wanted:
+                      wanted: dict[str, Any], thread: str | None) -> set[str] | None:
+        """The ids of thread whose metadata has every wanted value (None: no such filter)."""
+        if not wanted and thread is None:
             return None
-        scanned = table.scan(["id", "metadata"], _where(Bounds(since, until)))
+        of_thread = None if thread is None else f"thread = {quote(thread)}"
+        where = " AND ".join(filter(None, [_where(Bounds(since, until)), of_thread]))
+        scanned = table.scan(["id", "metadata"], where or None)
         return {memory_id for memory_id, meta in zip(scanned["id"].to_pylist(),
                                                      scanned["metadata"].to_pylist(), strict=True)
-                if matches(json.loads(meta), wanted)}
+                if not wanted or matches(json.loads(meta), wanted)}
+
+    def _last_turns(self, persona: str, thread: str) -> list[str]:
+        """The texts of thread's last memories, oldest first (the writer's table: no wait).
+
+        Arrow's sort is stable: memories of one time keep the order they were written in.
+        """
+        table = self._writer(persona).table
+        found = table.scan(["text", "at", "created_at"], f"thread = {quote(thread)}")
+        order = found.sort_by([("at", "ascending"), ("created_at", "ascending")])
+        texts: list[str] = order["text"].to_pylist()[-CONTEXT_TURNS:]
+        return texts
 
     def _search_text(self, table: MemoryTable, memory_id: str, text: str) -> dict[str, str]:
         """{search_text: the memory's context with its new text} (empty: no such column)."""
         if SEARCH_TEXT not in table.arrow_schema.names:
             return {}
-        row = table.rows([memory_id], ["id", "text", SEARCH_TEXT])[memory_id]
-        return {SEARCH_TEXT: search_text(text, context_of(row[SEARCH_TEXT], row["text"]))}
+        row = table.rows([memory_id], ["id", "text", "at", SEARCH_TEXT])[memory_id]
+        return {SEARCH_TEXT: search_text(text, context_of(row[SEARCH_TEXT], row["text"]),
+                                         day(row["at"]))}
 
     def _writer(self, persona: str) -> Writer:
         self._require(persona)
@@ -318,9 +346,9 @@ def _where(bounds: Bounds) -> str | None:
     """bounds as an SQL filter (for LanceDB's full-text search)."""
     clauses = []
     if bounds.since is not None:
-        clauses.append(f"created_at >= {float(bounds.since)!r}")
+        clauses.append(f"at >= {float(bounds.since)!r}")
     if bounds.until is not None:
-        clauses.append(f"created_at < {float(bounds.until)!r}")
+        clauses.append(f"at < {float(bounds.until)!r}")
     if bounds.only is not None:
         clauses.append(f"id IN ({', '.join(map(quote, sorted(bounds.only)))})")
     return " AND ".join(clauses) or None
@@ -329,8 +357,8 @@ def _where(bounds: Bounds) -> str | None:
 def _memory(persona: str, row: dict[str, Any]) -> Memory:
     return Memory(id=row["id"], persona=persona, text=row["text"],
                   metadata=json.loads(row["metadata"]), importance=float(row["importance"]),
-                  created_at=row["created_at"], updated_at=row["updated_at"],
-                  accessed_at=row["accessed_at"])
+                  thread=row["thread"] or None, at=row["at"], created_at=row["created_at"],
+                  updated_at=row["updated_at"], accessed_at=row["accessed_at"])
 
 
 def check_page(offset: int, limit: int, *, most: int = 10_000) -> None:

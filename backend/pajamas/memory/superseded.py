@@ -98,7 +98,7 @@ def hidden_for(superseded: Superseded, *, as_of: float | None, until: float | No
 
 
 def until_as_of(until: float | None, as_of: float | None) -> float | None:
-    """until narrowed so that memories made after as_of are left out (created_at ≤ as_of)."""
+    """until narrowed so that memories after as_of are left out (`at` ≤ as_of)."""
     if as_of is None:
         return until
     after = math.nextafter(as_of, math.inf)  # until is exclusive, as_of inclusive

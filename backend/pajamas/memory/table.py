@@ -20,7 +20,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.rowcache import RowCache
 from pajamas.memory.rowids import RowIds
-from pajamas.memory.schema import check_model, schema
+from pajamas.memory.schema import check_model, missing, schema
 from pajamas.memory.superseded import Superseded
 from pajamas.memory.vectors import Bounds, Ranked, VectorIndex
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import lancedb
 
 FTS_COLUMN: Final = "text"
-INDEXED: Final = ["id", "vector", "created_at", "importance"]  # what VectorIndex holds
+INDEXED: Final = ["id", "vector", "at", "importance"]  # what VectorIndex holds
 LOAD_BATCH: Final = 8_192  # rows read at a time into VectorIndex when the table opens
 
 
@@ -57,6 +57,9 @@ class MemoryTable:
             if table_exists(db, persona):
                 table = db.open_table(persona)
                 check_model(table.schema.metadata, model_id, dimension, persona)
+                added = missing(table.schema.names)
+                if added:  # made before thread and at existed: none, and when it was made
+                    table.add_columns(added)
             else:
                 table = db.create_table(persona, schema=searchable(schema(model_id, dimension)))
         return cls(table, persona, dimension)
@@ -222,13 +225,13 @@ class MemoryTable:
         self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
 
     def _index(self, rows: pa.Table) -> list[str]:
-        """Copy rows' ids, vectors, created_at and importance into the in-memory index; the ids."""
+        """Copy rows' ids, vectors, `at` and importance into the in-memory index; the ids."""
         if not rows.num_rows:
             return []
         ids: list[str] = rows["id"].to_pylist()
         flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
         self.vectors.append(ids, np.asarray(flat, np.float32).reshape(-1, self.vectors.dimension),
-                            rows["created_at"].to_numpy(), rows["importance"].to_numpy())
+                            rows["at"].to_numpy(), rows["importance"].to_numpy())
         return ids
 
 

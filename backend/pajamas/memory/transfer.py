@@ -1,13 +1,14 @@
 """Export and import of a persona's memory as JSONL (one memory a line) or Parquet.
 
-A line (or Parquet row) holds every field of a memory: id, text, metadata, importance,
-created_at, updated_at, accessed_at, model, and "vector" when asked for (include_vectors; a
-backup always has them).  Import reads and checks the whole file first and writes nothing if
-any line is bad (the error names the lines); then it writes through the persona's writer in
-batches of BATCH.  Ids and times are kept when given; a line without an id gets a new one.  A
-vector is reused when its line's model is the one loaded and its size fits, else the text is
-embedded again.  An id the persona already has is skipped (on_conflict "skip", the default:
-importing a file twice adds nothing twice) or replaced ("replace": the file's memory wins).
+A line (or Parquet row) holds every field of a memory: id, text, metadata, importance, thread
+(left out when none), at, created_at, updated_at, accessed_at, model, and "vector" when asked
+for (include_vectors; a backup always has them).  Import reads and checks the whole file
+first and writes nothing if any line is bad (the error names the lines); then it writes
+through the persona's writer in batches of BATCH.  Ids and times are kept when given (`at`
+defaults to created_at); a line without an id gets a new one.  A vector is reused when its
+line's model is the one loaded and its size fits, else the text is embedded again.  An id the
+persona already has is skipped (on_conflict "skip", the default: importing a file twice adds
+nothing twice) or replaced ("replace": the file's memory wins).
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.errors import InvalidParams
 from pajamas.memory.enrich import SEARCH_TEXT, context_of, with_search_text
-from pajamas.memory.model import check_importance, check_metadata, check_text, encode_metadata
+from pajamas.memory.model import (
+    check_importance,
+    check_metadata,
+    check_text,
+    check_thread,
+    encode_metadata,
+)
 from pajamas.memory.schema import COLUMNS
 
 if TYPE_CHECKING:
@@ -120,6 +127,8 @@ def _write_jsonl(data: pa.Table, path: Path, progress: Progress) -> None:
                 row["metadata"] = json.loads(row["metadata"])
                 if row.get("context", "") is None:
                     del row["context"]
+                if not row["thread"]:
+                    del row["thread"]
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             progress(min(1.0, (start + BATCH) / data.num_rows), "writing")
 
@@ -138,6 +147,8 @@ class Record:
     model: str | None
     vector: npt.NDArray[np.float32] | None
     context: str | None = None  # what full-text search indexes before the text (enrich.py)
+    thread: str | None = None
+    at: float | None = None  # when it happened (None: created_at)
 
 
 def read(path: Path, now: float) -> list[Record]:
@@ -221,7 +232,9 @@ def check_record(raw: Any, now: float) -> Record:
                   metadata=check_metadata(metadata), importance=check_importance(
                       raw.get("importance")), times=(created, updated, accessed),
                   model=_optional_str(raw, "model"), vector=_vector(raw.get("vector")),
-                  context=_optional_str(raw, "context"))
+                  context=_optional_str(raw, "context"),
+                  thread=check_thread(_optional_str(raw, "thread") or None),
+                  at=_time(raw, "at", created))
 
 
 def _id(value: Any) -> str:
@@ -306,6 +319,8 @@ def to_rows(records: list[Record], embeddings: EmbeddingService,
         "id": [r.id for r in records], "text": [r.text for r in records],
         "metadata": [encode_metadata(r.metadata) for r in records],
         "importance": [r.importance for r in records],
+        "thread": [r.thread or "" for r in records],
+        "at": [r.times[0] if r.at is None else r.at for r in records],
         "created_at": [r.times[0] for r in records], "updated_at": [r.times[1] for r in records],
         "accessed_at": [r.times[2] for r in records],
         "model": [embeddings.model_id] * len(records),

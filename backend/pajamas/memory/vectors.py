@@ -40,7 +40,7 @@ BUILD_ATTEMPTS: Final = 3  # layouts thrown away because deletes or updates race
 
 @dataclass(frozen=True)
 class Bounds:
-    """Which rows a search may return: created_at in [since, until), and id in only."""
+    """Which rows a search may return: `at` in [since, until), and id in only."""
 
     since: float | None = None
     until: float | None = None
@@ -60,7 +60,7 @@ class _View:
 
 @final
 class VectorIndex:
-    """Unit-length vectors, their ids, created_at and importance, by row."""
+    """Unit-length vectors, their ids, `at` (when each happened) and importance, by row."""
 
     def __init__(self, dimension: int, policy: Policy | None = None, *,
                  background: bool = True) -> None:
@@ -158,11 +158,11 @@ class VectorIndex:
         return view.size if mask is None else int(np.count_nonzero(mask))
 
     def facts(self, memory_ids: Collection[str]) -> dict[str, dict[str, float]]:
-        """{"importance", "created_at"} of the rows with these ids (those present)."""
+        """{"importance", "at"} of the rows with these ids (those present)."""
         view = self._current()
         found = ((i, view.positions.get(i)) for i in memory_ids)
         return {i: {"importance": float(view.importance[row]),
-                    "created_at": float(view.created[row])}
+                    "at": float(view.created[row])}
                 for i, row in found if row is not None and row < view.size}
 
     def layout(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 #: Each operation and the permission it needs.
 NEEDS: Final = {"memory.search": "memory_read", "memory.add": "memory_write"}
 MAX_LIMIT: Final = 100
-_FIELDS: Final = ("id", "text", "metadata", "importance", "created_at", "score")
+_FIELDS: Final = ("id", "text", "metadata", "importance", "thread", "at", "created_at", "score")
 
 
 @final

@@ -1,13 +1,12 @@
 """LoCoMo evidence recall: one memory per dialogue turn, each question searched in each mode.
 
-Used by the `memory.recall` benchmark.  A conversation becomes one persona's memory (a turn
-is "[date] speaker: text", with its shared photo's caption, and its `dia_id` in metadata: the
-date is what an agent knows when it stores a turn, and it lifted hybrid recall@10 from 0.65 to
-0.68 on the first three conversations).  Each turn is added with the two turns before it in
-its session as its `context` (what a chat knows when it stores a turn: full-text indexed with
-it, see memory/enrich.py).  Every question of categories 1-4 is searched by vector, text and
-hybrid, and recall@k is the share of its evidence turns among the top k.  The data set is test
-data (CC BY-NC 4.0), never shipped.
+Used by the `memory.recall` benchmark.  A conversation becomes one persona's memory, added
+the way the protocol tells any client to store a chat: each turn plainly ("speaker: text",
+with its shared photo's caption, and its `dia_id` in metadata), its session as its `thread`
+and the session's date as its `at`, nothing else.  The hub does the rest (memory/enrich.py:
+the date and the thread's previous turns are full-text indexed with each turn).  Every
+question of categories 1-4 is searched by vector, text and hybrid, and recall@k is the share
+of its evidence turns among the top k.  The data set is test data (CC BY-NC 4.0), never shipped.
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 KS: Final = (1, 5, 10)
-CONTEXT_TURNS: Final = 2  # 1: text recall@10 0.70, 2: 0.72 (window embedded too: hybrid lower)
 MODES: Final = ("vector", "text", "hybrid")
 CATEGORIES: Final = (1, 2, 3, 4)
 _DIA: Final = re.compile(r"D(\d+):(\d+)")
@@ -32,7 +31,8 @@ class Turn:
 
     dia_id: str
     text: str
-    context: str = ""
+    thread: str
+    at: float | None  # None: the session has no readable date
 
 
 @dataclass
@@ -49,11 +49,18 @@ def turns(conversation: dict[str, Any]) -> Iterator[Turn]:
     sessions = sorted((int(key.split("_")[1]), value) for key, value in talk.items()
                       if re.fullmatch(r"session_\d+", key))
     for number, session in sessions:
-        date = talk.get(f"session_{number}_date_time", "").split(" on ")[-1]
-        said = [_said(turn) for turn in session]
-        for n, turn in enumerate(session):
-            yield Turn(_normal(turn["dia_id"]) or turn["dia_id"], f"[{date}] {said[n]}",
-                       " ".join(said[max(0, n - CONTEXT_TURNS):n]))
+        at = _time(talk.get(f"session_{number}_date_time", ""))
+        for turn in session:
+            yield Turn(_normal(turn["dia_id"]) or turn["dia_id"], _said(turn),
+                       f"session-{number}", at)
+
+
+def _time(stamp: str) -> float | None:
+    """A session's "1:56 pm on 8 May, 2023" as seconds since 1970 (read as UTC)."""
+    try:
+        return datetime.strptime(stamp, "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC).timestamp()
+    except ValueError:
+        return None
 
 
 def _said(turn: dict[str, Any]) -> str:
@@ -94,7 +101,7 @@ def _one(store: Any, persona: str, conversation: dict[str, Any],
     from pajamas.memory.model import NewMemory  # noqa: PLC0415
 
     store.add(persona, [NewMemory(text=t.text, metadata={"dia_id": t.dia_id}, importance=0.5,
-                                  context=t.context) for t in turns(conversation)])
+                                  thread=t.thread, at=t.at) for t in turns(conversation)])
     for qa in conversation["qa"]:
         wanted = evidence(qa)
         if qa.get("category") not in CATEGORIES or not wanted:
