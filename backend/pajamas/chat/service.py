@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, final
 
+from pajamas.chat import slash
+from pajamas.chat.calls import PluginCalls
 from pajamas.chat.client import ProviderClient, Request
 from pajamas.chat.conversations import Conversations
 from pajamas.chat.model import Conversation, Message, Provider, Usage, check_text
@@ -47,6 +49,7 @@ class ChatDeps:
     providers: Providers
     embedded: EmbeddedServer
     replies: Replies
+    calls: PluginCalls
 
 
 @final
@@ -80,8 +83,12 @@ class ChatService:
         return self.conversations.get(conversation["id"])
 
     def send(self, conversation: str, text: str) -> dict[str, Any]:
-        """Add the user's message and start the reply: {"message", "reply"}."""
+        """Add the user's message and start the reply: {"message", "reply"}; or run the slash
+        command it is: {"message", "reply", "system"} (see slash.py)."""
         check_text(text)
+        if slash.is_command(text):
+            return self._command(conversation, text)
+        text = check_text(slash.literal(text))
         self.conversations.get(conversation)
         reply = self.replies.claim(conversation)  # first: a second send adds nothing
         try:
@@ -92,6 +99,27 @@ class ChatService:
             raise
         self._write(reply, [""], 0, message)
         return {"message": message, "reply": reply.message}
+
+    def _command(self, conversation: str, text: str) -> dict[str, Any]:
+        """Run a slash command: the user's message, then a system message with the outcome."""
+        persona = self.conversations.get(conversation)["persona"]
+        calls = self._deps.calls
+        command = slash.parse(text, calls.enabled(persona), persona=persona,
+                              installed=calls.installed(slash.word(text)))
+        reply = self.replies.claim(conversation)  # no reply is written meanwhile
+        try:
+            message = self.conversations.add(conversation, "user", [text])
+            outcome = calls.call(persona, command.plugin, command.function, command.args)
+            shown = outcome.output() if outcome.ok else \
+                f"{command.plugin} {command.function} failed: {outcome.error}"
+            record = outcome.record("", command.plugin, command.function, command.args,
+                                    "command")
+            system = self.conversations.add(conversation, "system",
+                                            [f"/{command.plugin} {command.function}: {shown}"],
+                                            tools=[record])
+        finally:
+            self.replies.release(reply)
+        return {"message": message, "reply": system["id"], "system": system}
 
     def regenerate(self, conversation: str) -> dict[str, Any]:
         """Write a new swipe of the last reply: {"reply"}."""
