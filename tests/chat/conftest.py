@@ -58,6 +58,13 @@ class Events:
                 return deltas, event.data
         raise AssertionError(f"no chat.done for {message} within {timeout} s")
 
+    def next(self, *topics: str, timeout: float = 60) -> tuple[str, dict[str, Any]]:
+        """The topic and data of the next event of one of topics (others are passed over)."""
+        while (event := self.sub.receive(timeout=timeout)) is not None:
+            if event.topic in topics:
+                return event.topic, dict(event.data)
+        raise AssertionError(f"none of {topics} within {timeout} s")
+
     def first_delta(self, message: str, timeout: float = 60) -> str:
         while (event := self.sub.receive(timeout=timeout)) is not None:
             if event.topic == "chat.delta" and event.data["message"] == message:

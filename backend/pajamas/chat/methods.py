@@ -45,8 +45,10 @@ def _service(ctx: Context, store: MetadataStore, personas: PersonaService,
              memory: Slot[MemoryService], watchlist: Watchlist, *,
              plugins: PluginSlots) -> ChatService:
     from pajamas.chat.calls import PluginCalls  # noqa: PLC0415
+    from pajamas.chat.consent import Consents  # noqa: PLC0415
     from pajamas.chat.conversations import Conversations  # noqa: PLC0415
     from pajamas.chat.embedded import EmbeddedConfig, EmbeddedServer  # noqa: PLC0415
+    from pajamas.chat.grants import ToolGrants  # noqa: PLC0415
     from pajamas.chat.keys import KeyFile  # noqa: PLC0415
     from pajamas.chat.providers import Providers  # noqa: PLC0415
     from pajamas.chat.replies import Replies  # noqa: PLC0415
@@ -66,7 +68,9 @@ def _service(ctx: Context, store: MetadataStore, personas: PersonaService,
                                 conversations=Conversations(store, clock=ctx.clock),
                                 providers=providers, embedded=embedded,
                                 replies=Replies(ctx.publish, estimate),
-                                calls=PluginCalls(plugins)))
+                                calls=PluginCalls(plugins),
+                                grants=ToolGrants(store, clock=ctx.clock),
+                                consents=Consents(ctx.publish), publish=ctx.publish))
 
 
 def register(registry: Registry, chat: Slot[ChatService]) -> None:
@@ -74,6 +78,7 @@ def register(registry: Registry, chat: Slot[ChatService]) -> None:
     _register_providers(registry, chat)
     _register_conversations(registry, chat)
     _register_replies(registry, chat)
+    _register_tools(registry, chat)
 
 
 def _register_providers(registry: Registry, chat: Slot[ChatService]) -> None:
@@ -266,6 +271,49 @@ def _register_replies(registry: Registry, chat: Slot[ChatService]) -> None:
     for name, func in (("export", export), ("import", import_), ("send", send), ("stop", stop),
                        ("regenerate", regenerate), ("swipe", swipe), ("edit", edit),
                        ("delete_message", delete_message), ("prompt", prompt)):
+        registry.add(f"chat.{name}", func)
+
+
+def _register_tools(registry: Registry, chat: Slot[ChatService]) -> None:
+    def tool_decide(conversation: str, call: str, decision: str) -> dict[str, Any]:
+        """Answer a model's tool call that waits for the user: {"decided": true}.
+
+        The call is the one a chat.tool_request event named.  decision "once" runs this
+        call; "always" runs it and every later call of the same plugin for the persona
+        without asking (until chat.tool_revoke); "decline" tells the model the user refused.
+        not_found when no such call waits (answered, or stopped).
+        """
+        chat.get().consents.decide(conversation, call, decision)
+        return {"decided": True}
+
+    def tool_pending(conversation: str) -> dict[str, Any]:
+        """List the tool calls of a conversation waiting for a decision: {"items": [request]}.
+
+        Each is as its chat.tool_request event: {"conversation", "message", "call", "plugin",
+        "function", "arguments"}.
+        """
+        return {"items": chat.get().consents.pending(conversation)}
+
+    def tool_grants(persona: str) -> dict[str, Any]:
+        """List the plugins a persona (by id) lets models call without asking: {"items"}.
+
+        Each item is {"plugin", "granted_at"}: the user answered a call "always".
+        """
+        service = chat.get()
+        service.require_persona(persona)
+        return {"items": service.grants.list(persona)}
+
+    def tool_revoke(persona: str, plugin: str) -> dict[str, Any]:
+        """Ask again before a model's next call of the plugin for the persona (by id).
+
+        Returns {"revoked": bool}: false when there was no grant.
+        """
+        service = chat.get()
+        service.require_persona(persona)
+        return {"revoked": service.grants.revoke(persona, plugin)}
+
+    for name, func in (("tool_decide", tool_decide), ("tool_pending", tool_pending),
+                       ("tool_grants", tool_grants), ("tool_revoke", tool_revoke)):
         registry.add(f"chat.{name}", func)
 
 

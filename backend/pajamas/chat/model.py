@@ -95,6 +95,7 @@ class Done(TypedDict):
     finish_reason: FinishReason
     usage: Usage
     error: NotRequired[str]
+    tools: NotRequired[list[ToolRecord]]
 
 
 def check_id(value: str, field: str = "id") -> str:
