@@ -174,10 +174,10 @@ class Core:
         metadata = store.install(self)  # hub.db
         personas = persona_methods.install(self, metadata, tasks)
         memory = memory_methods.install(self, personas, cache, tasks)  # LanceDB on first use
-        plugin_methods.install(self, metadata, personas, memory, cache=cache,
-                               watchlist=watchlist)
+        plugins = plugin_methods.install(self, metadata, personas, memory, cache=cache,
+                                         watchlist=watchlist)
         settings_methods.install(self)  # settings.toml: no stage, no service
-        chat_methods.install(self, metadata, personas, memory, watchlist)
+        chat_methods.install(self, metadata, personas, memory, watchlist, plugins=plugins)
         if self._settings.debug_methods:
             debug.register(self._registry, self.stopping)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from pajamas import launcher
 from pajamas.rpc.client import Client, Subscriber
 from tests.chat.fake_openai import FakeOpenAI
 from tests.conftest import RunningCore, start
+from tests.plugins.running import plugin_core
 
 CARD = {
     "spec": "chara_card_v2", "spec_version": "2.0",
@@ -55,6 +58,13 @@ class Events:
                 return deltas, event.data
         raise AssertionError(f"no chat.done for {message} within {timeout} s")
 
+    def next(self, *topics: str, timeout: float = 60) -> tuple[str, dict[str, Any]]:
+        """The topic and data of the next event of one of topics (others are passed over)."""
+        while (event := self.sub.receive(timeout=timeout)) is not None:
+            if event.topic in topics:
+                return event.topic, dict(event.data)
+        raise AssertionError(f"none of {topics} within {timeout} s")
+
     def first_delta(self, message: str, timeout: float = 60) -> str:
         while (event := self.sub.receive(timeout=timeout)) is not None:
             if event.topic == "chat.delta" and event.data["message"] == message:
@@ -79,6 +89,15 @@ def chat_core(home: Any) -> Iterator[RunningCore]:
                     PAJAMAS_REQUEST_TIMEOUT_S="20")
     yield running
     assert launcher.stop_core(running.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+@contextmanager
+def chat_plugin_core(home: Path) -> Iterator[RunningCore]:
+    """A core for chats that call plugins: room for plugin calls (tests/plugins/running.py),
+    no memory in the chat loop and no model loading in the background."""
+    with plugin_core(home, PAJAMAS_CHAT_MEMORY="0", PAJAMAS_MEMORY_PRELOAD="0",
+                     PAJAMAS_CHAT_STALL_S="5.0") as running:
+        yield running
 
 
 @pytest.fixture

@@ -4,6 +4,11 @@
 a usage chunk; "hold" streams the first word, then only SSE comments until `release` is set;
 "401" and "500" refuse; "cut" closes the connection after two words; "malformed" sends a
 chunk that is not JSON; "stall" sends one word, then nothing at all.
+
+`tool_rounds` makes "ok" answer with tool calls first: each request takes the next round, a
+list of {"id", "name", "arguments"}, and streams them as OpenAI does (the first chunk of a
+call names it, the next ones carry its arguments in pieces; finish_reason "tool_calls");
+once they are used up, requests get `words` again.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()
         self.tokenize = False
+        self.tool_rounds: list[list[dict[str, str]]] = []
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -39,11 +45,28 @@ class FakeOpenAI:
         self.server.server_close()
 
 
-def chunk(content: str | None, finish: str | None = None) -> dict[str, Any]:
-    delta = {} if content is None else {"role": "assistant", "content": content}
+def chunk(content: str | None, finish: str | None = None,
+          delta: dict[str, Any] | None = None) -> dict[str, Any]:
+    if delta is None:
+        delta = {} if content is None else {"role": "assistant", "content": content}
     return {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0,
             "model": "fake", "choices": [{"index": 0, "delta": delta,
                                           "finish_reason": finish}]}
+
+
+def tool_chunks(calls: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A round of tool calls as streamed chunks: a name first, then the arguments in pieces."""
+    chunks = [chunk(None, delta={"role": "assistant", "content": None})]
+    for index, call in enumerate(calls):
+        chunks.append(chunk(None, delta={"tool_calls": [{
+            "index": index, "id": call["id"], "type": "function",
+            "function": {"name": call["name"], "arguments": ""}}]}))
+        text = call["arguments"]
+        for start in range(0, len(text), 7):
+            chunks.append(chunk(None, delta={"tool_calls": [{
+                "index": index, "function": {"arguments": text[start:start + 7]}}]}))
+    chunks.append(chunk(None, "tool_calls"))
+    return chunks
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -83,7 +106,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         words = self.fake.words
-        if mode == "ok":
+        if mode == "ok" and self.fake.tool_rounds:
+            for data in tool_chunks(self.fake.tool_rounds.pop(0)):
+                self._event(data)
+            self._send(b"data: [DONE]\n\n")
+            self._send(b"")
+        elif mode == "ok":
             for word in words:
                 self._event(chunk(word))
             self._event(chunk(None, "stop"))

@@ -25,7 +25,7 @@ def test_providers_are_added_changed_tested_and_removed(chat: Client, fake: Fake
                                        "model": "fake-model", "default": True})
     assert added == {"id": "local", "base_url": fake.base_url, "model": "fake-model",
                      "context_tokens": 8192, "default": True, "embedded": False,
-                     "has_key": False}
+                     "has_key": False, "tools": False}
     listed = {p["id"]: p for p in chat.call("provider.list")["items"]}
     assert listed["embedded"]["default"] is False
     tested = chat.call("provider.test", {"id": "local"})
@@ -34,6 +34,10 @@ def test_providers_are_added_changed_tested_and_removed(chat: Client, fake: Fake
     changed = chat.call("provider.update", {"id": "local", "context_tokens": 2048,
                                             "default": False})
     assert changed["context_tokens"] == 2048 and changed["default"] is False
+    assert chat.call("provider.update", {"id": "local", "tools": True})["tools"] is True
+    assert chat.call("provider.list")["items"][1]["tools"] is True
+    with pytest.raises(InvalidParams):  # the embedded model takes no tool calls
+        chat.call("provider.update", {"id": "embedded", "tools": True})
     with pytest.raises(Conflict):
         chat.call("provider.add", {"id": "local", "base_url": fake.base_url})
     with pytest.raises(InvalidParams) as bad:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pajamas.plugins import params
 from pajamas.plugins.manifest import (
     FUNCTION_KEYS,
     PERMISSIONS,
@@ -25,6 +26,15 @@ def test_every_key_permission_and_quota_is_documented_with_its_range() -> None:
         assert f"setting `plugin_{quota}`" in DOC, quota
     assert Function("f").pure is False
     assert "| `[functions.NAME] pure` | `true` or `false`; default `false`" in DOC
+
+
+def test_every_params_key_and_type_and_the_commands_table_are_documented() -> None:
+    section = DOC.split("### Params: a function's arguments as a schema", 1)[1].split("\n## ")[0]
+    for key in params.KEYS:
+        assert f"| `{key}` |" in section, key
+    for kind in params.TYPES:
+        assert f"`{kind}`" in section, kind
+    assert "| `[commands] SHORT` |" in DOC
 
 
 def test_every_quota_says_what_happens_on_a_breach() -> None:

@@ -49,8 +49,11 @@ def with_(table: str, **keys: object) -> dict[str, dict[str, Any]]:
 def test_the_bundled_manifest_parses() -> None:
     found = parse((TEXT_STATS / "plugin.toml").read_text(), DEFAULTS)
     assert found.name == "text-stats" and found.entry == "main.py" and found.api == 1
-    assert found.functions == {"count": Function("Count the words and sentences in a text.",
-                                                 pure=True)}
+    assert found.functions == {"count": Function(
+        "Count the words and sentences in a text.", pure=True, params={
+            "type": "object", "required": ["text"],
+            "properties": {"text": {"type": "string", "description": "The text to count."}}})}
+    assert found.commands == {"stats": "count"}
     assert found.permissions == Permissions()
     assert found.quotas == Quotas(memory_mb=128, cpu_s=2, wall_s=5, processes=0, open_files=70,
                                   output_kb=900, disk_mb=20)
@@ -129,3 +132,102 @@ def test_a_missing_required_key_is_named() -> None:
 def test_text_that_is_not_toml_is_refused() -> None:
     with pytest.raises(InvalidParams, match="not valid TOML"):
         parse("[plugin\nname = ", DEFAULTS)
+
+
+PARAMS = """\
+[plugin]
+name = "weather"
+version = "1.0.0"
+description = "Weather."
+entry = "main.py"
+api = 1
+
+[functions.forecast]
+description = "The forecast."
+{params}
+"""
+GOOD_PARAMS = """\
+[functions.forecast.params]
+type = "object"
+required = ["city"]
+
+[functions.forecast.params.properties.city]
+type = "string"
+description = "Where."
+
+[functions.forecast.params.properties.unit]
+type = "string"
+enum = ["C", "F"]
+
+[functions.forecast.params.properties.days]
+type = "array"
+items = { type = "integer" }
+
+[functions.forecast.params.properties.where]
+type = "object"
+required = ["lat"]
+properties = { lat = { type = "number" }, lon = { type = "number" } }
+"""
+
+
+def test_a_function_s_params_are_read_as_a_json_schema() -> None:
+    found = parse(PARAMS.format(params=GOOD_PARAMS), DEFAULTS)
+    assert found.functions["forecast"].params == {
+        "type": "object", "required": ["city"], "properties": {
+            "city": {"type": "string", "description": "Where."},
+            "unit": {"type": "string", "enum": ["C", "F"]},
+            "days": {"type": "array", "items": {"type": "integer"}},
+            "where": {"type": "object", "required": ["lat"], "properties": {
+                "lat": {"type": "number"}, "lon": {"type": "number"}}}}}
+    assert found.to_map()["functions"]["forecast"]["params"]["required"] == ["city"]
+
+
+def test_a_manifest_without_params_or_commands_still_loads() -> None:
+    found = parse(PARAMS.format(params=""), DEFAULTS)
+    assert found.functions["forecast"].params is None and found.commands == {}
+    assert "params" not in found.to_map()["functions"]["forecast"]
+    assert found.to_map()["commands"] == {}
+
+
+@pytest.mark.parametrize(("params", "field", "rule"), [
+    ('[functions.forecast.params]\ntype = "array"', "functions.forecast.params.type",
+     'type must be "object"'),
+    ("[functions.forecast.params]\nrequired = []", "functions.forecast.params.type",
+     "type must be one of string, number"),
+    ('[functions.forecast.params]\ntype = "object"\n'
+     '[functions.forecast.params.properties.city]\ntype = "str"',
+     "functions.forecast.params.properties.city.type", "not 'str'"),
+    ('[functions.forecast.params]\ntype = "object"\n'
+     '[functions.forecast.params.properties.city]\ntype = "string"\ndescription = 3',
+     "functions.forecast.params.properties.city.description", "description must be text"),
+    ('[functions.forecast.params]\ntype = "object"\nrequired = ["city"]',
+     "functions.forecast.params.required", "which properties does not declare"),
+    ('[functions.forecast.params]\ntype = "object"\nadditional = true',
+     "functions.forecast.params.additional", "not a known key"),
+    ('[functions.forecast.params]\ntype = "object"\n'
+     '[functions.forecast.params.properties.hub]\ntype = "string"',
+     "functions.forecast.params.properties.hub", "not hub"),
+    ('[functions.forecast.params]\ntype = "object"\n'
+     '[functions.forecast.params.properties.unit]\ntype = "string"\nenum = [1, 2]',
+     "functions.forecast.params.properties.unit.enum", "non-empty list of string"),
+    ('[functions.forecast.params]\ntype = "object"\n'
+     '[functions.forecast.params.properties.city]\ntype = "string"\nitems = {type = "string"}',
+     "functions.forecast.params.properties.city.items", 'only for type "array"'),
+])
+def test_bad_params_are_refused_naming_the_field(params: str, field: str, rule: str) -> None:
+    with pytest.raises(InvalidParams) as caught:
+        parse(PARAMS.format(params=params), DEFAULTS)
+    assert caught.value.field == field, caught.value.message
+    assert rule in caught.value.message, caught.value.message
+    assert caught.value.message.startswith("plugin.toml: [functions.forecast.params")
+
+
+def test_commands_map_short_names_to_declared_functions() -> None:
+    found = parse(PARAMS.format(params='[commands]\nweather = "forecast"\nw = "forecast"'),
+                  DEFAULTS)
+    assert found.commands == {"weather": "forecast", "w": "forecast"}
+    with pytest.raises(InvalidParams, match=r"\[commands\] rain must name a function") as caught:
+        parse(PARAMS.format(params='[commands]\nrain = "rainfall"'), DEFAULTS)
+    assert caught.value.field == "rain"
+    with pytest.raises(InvalidParams, match="must be 1 to 40 characters"):
+        parse(PARAMS.format(params='[commands]\n"Big Rain" = "forecast"'), DEFAULTS)

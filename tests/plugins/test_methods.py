@@ -15,16 +15,17 @@ from tests.conftest import RunningCore, core_env
 from tests.plugins.conftest import write_plugin
 
 PLUGIN_KEYS = {"name", "version", "description", "permissions", "quotas", "functions",
-               "installed_at"}
+               "commands", "installed_at"}
 
 
 def test_install_records_the_plugin_under_the_home(client: Client, home: Path,
                                                    text_stats: Path) -> None:
     plugin = client.call("plugin.install", {"path": str(text_stats)})
     assert set(plugin) == PLUGIN_KEYS
-    assert plugin["functions"] == {"count": {"description":
-                                             "Count the words and sentences in a text.",
-                                             "pure": True}}
+    assert plugin["functions"]["count"]["description"] == \
+        "Count the words and sentences in a text."
+    assert plugin["functions"]["count"]["params"]["required"] == ["text"]
+    assert plugin["commands"] == {"stats": "count"}
     assert plugin["permissions"] == {"network": False, "memory_read": False,
                                      "memory_write": False}
     assert plugin["quotas"]["memory_mb"] == 128 and plugin["quotas"]["disk_mb"] == 16

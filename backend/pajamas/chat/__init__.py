@@ -16,4 +16,9 @@
     lorebook.py       which lorebook entries a prompt gets
     tokens.py         token counts: the server's /tokenize, else a documented estimate
     sillytavern.py    SillyTavern's chat files (JSONL), read and written
+    calls.py          PluginCalls: the persona's enabled plugins, called as plugin.call does
+    slash.py          slash commands: /plugin function {args}, short forms, // to escape
+    tools.py          plugins as a model's tools: offered, decided, run, answered (rounds)
+    consent.py        tool calls waiting for the user's decision (chat.tool_decide)
+    grants.py         the plugins a persona lets models call without asking (metadata database)
 """

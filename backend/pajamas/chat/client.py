@@ -1,8 +1,10 @@
 """`ProviderClient`: one client for every OpenAI-compatible server, on the `openai` package.
 
 It lists the server's models (`GET /v1/models`) and streams a chat completion (`POST
-/v1/chat/completions`, `stream: true`): the package parses the server-sent events.  Each chunk
-is turned into a `Delta`, and the stream ends with one `Finish`.  Every failure of the server
+/v1/chat/completions`, `stream: true`): the package parses the server-sent events into its
+`ChatCompletionChunk` types.  Each chunk's text is turned into a `Delta`; the pieces of tool
+calls (`ChoiceDeltaToolCall`, by index) are gathered, and the stream ends with one `Finish`
+that carries the whole `ToolCall`s.  Every failure of the server
 (refused connection, an HTTP error, a stream cut short, a malformed chunk, silence past
 `stall_s`) becomes `ProviderFailed` at one border, `provider_errors`, with a message a person
 can act on.  `close_stream` ends a stream from another thread (chat.stop), even a silent one.
@@ -24,19 +26,23 @@ from pajamas.errors import ProviderFailed
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 BODY_CHARS = 300  # of a refusing server's answer, in the error
 
 
 @dataclass(frozen=True)
 class Request:
-    """One completion: the prompt's messages and the sampling parameters."""
+    """One completion: the prompt's messages, the sampling parameters, and the tools offered
+    (OpenAI "tools" definitions; `tool_choice` "none" forbids calling them this time)."""
 
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     model: str
     max_tokens: int
     temperature: float | None = None
     stop: list[str] = field(default_factory=list)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    tool_choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,24 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function the model asks to call: the call's id, the tool's name, the arguments as
+    the JSON text the model wrote."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Finish:
-    """The end of a reply: why, and the server's token counts when it gave them."""
+    """The end of a reply: why, the server's token counts when it gave them, and the tool
+    calls the model asks for (none: the reply is done)."""
 
     reason: str
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @final
@@ -128,24 +146,44 @@ def _params(request: Request) -> dict[str, Any]:
         params["temperature"] = request.temperature
     if request.stop:
         params["stop"] = request.stop
+    if request.tools:
+        params["tools"] = request.tools
+        if request.tool_choice:
+            params["tool_choice"] = request.tool_choice
     return params
 
 
 def _events(chunks: Any, provider: str) -> Iterator[Delta | Finish]:
     reason: str | None = None
     prompt = completion = None
+    calls: dict[int, list[str]] = {}  # index -> [id, name, arguments so far]
     for chunk in chunks:
         if chunk.usage is not None:
             prompt, completion = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
         for choice in chunk.choices or ():
             if choice.delta is not None and choice.delta.content:
                 yield Delta(choice.delta.content)
+            if choice.delta is not None:
+                for part in choice.delta.tool_calls or ():
+                    _gather(calls, part)
             reason = choice.finish_reason or reason
     if reason is None:
         raise ProviderFailed(f"provider {provider!r} ended the stream before the reply was "
                              "finished (no finish_reason); the server may have crashed or "
                              "dropped the connection", provider=provider, status=None, body="")
-    yield Finish("length" if reason == "length" else "stop", prompt, completion)
+    yield Finish("length" if reason == "length" else "stop", prompt, completion,
+                 tuple(ToolCall(i or f"call_{n}", name, args)
+                       for n, (i, name, args) in sorted(calls.items()) if name))
+
+
+def _gather(calls: dict[int, list[str]], part: ChoiceDeltaToolCall) -> None:
+    """Add a streamed piece of a tool call: the first names it, the rest add arguments."""
+    found = calls.setdefault(part.index, ["", "", ""])
+    if part.id:
+        found[0] = part.id
+    if part.function is not None:
+        found[1] += part.function.name or ""
+        found[2] += part.function.arguments or ""
 
 
 @contextmanager

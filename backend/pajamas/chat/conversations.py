@@ -13,14 +13,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any, final
 
-from pajamas.chat.model import Conversation, Message, Role, Usage
+from pajamas.chat.model import Conversation, Message, Role, ToolRecord, Usage
 from pajamas.errors import InvalidParams, NotFound
 from pajamas.store.metadata import MetadataStore
 
 _CONV = ("SELECT c.id, c.persona, c.title, c.provider, c.created_at, c.updated_at, "
          "(SELECT count(*) FROM messages m WHERE m.conversation = c.id) AS messages "
          "FROM conversations c ")
-_MSG = ("SELECT id, conversation, role, swipes, swipe, memories, usage, created_at "
+_MSG = ("SELECT id, conversation, role, swipes, swipe, memories, usage, tools, created_at "
         "FROM messages ")
 
 
@@ -87,16 +87,17 @@ class Conversations:
     # -- messages -----------------------------------------------------------------------
 
     def add(self, conversation: str, role: Role, swipes: list[str], *, swipe: int = 0,
-            at: float | None = None, extra: dict[str, Any] | None = None) -> Message:
+            at: float | None = None, extra: dict[str, Any] | None = None,
+            tools: list[ToolRecord] | None = None) -> Message:
         """Append a message; `swipes` its alternatives, `swipe` the one shown."""
         message_id, now = self._new_id(), at if at is not None else self._clock()
         with self._store.transaction() as db:
             seq = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM messages "
                              "WHERE conversation = ?", (conversation,)).fetchone()[0]
             db.execute("INSERT INTO messages (id, conversation, seq, role, swipes, swipe, "
-                       "extra, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       "extra, tools, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (message_id, conversation, seq, role, json.dumps(swipes), swipe,
-                        json.dumps(extra or {}), now))
+                        json.dumps(extra or {}), json.dumps(tools or []), now))
             self._touch(db, conversation)
         return self.message(conversation, message_id)
 
@@ -143,8 +144,10 @@ class Conversations:
         return _message(rows[0]) if rows else None
 
     def set_swipes(self, conversation: str, message: str, swipes: list[str], swipe: int, *,
-                   memories: list[str] | None = None, usage: Usage | None = None) -> Message:
-        """Replace a message's alternatives and choice (and what its reply used and cost)."""
+                   memories: list[str] | None = None, usage: Usage | None = None,
+                   tools: list[ToolRecord] | None = None) -> Message:
+        """Replace a message's alternatives and choice (and what its reply used, cost and
+        called)."""
         if not 0 <= swipe < len(swipes):
             raise InvalidParams(f"swipe must be 0 to {len(swipes) - 1}, not {swipe}",
                                 field="swipe")
@@ -154,6 +157,8 @@ class Conversations:
                 sets, args = sets + ", memories = ?", [*args, json.dumps(memories)]
             if usage is not None:
                 sets, args = sets + ", usage = ?", [*args, json.dumps(usage)]
+            if tools is not None:
+                sets, args = sets + ", tools = ?", [*args, json.dumps(tools)]
             # `sets` is built above from fixed column names only.
             cursor = db.execute(f"UPDATE messages SET {sets} WHERE id = ? AND "  # noqa: S608
                                 "conversation = ?", (*args, message, conversation))
@@ -184,4 +189,5 @@ def _message(row: sqlite3.Row) -> Message:
     return Message(id=row["id"], conversation=row["conversation"], role=row["role"],
                    text=swipes[row["swipe"]], swipes=swipes, swipe=row["swipe"],
                    created_at=row["created_at"], memories=json.loads(row["memories"]),
-                   usage=json.loads(row["usage"]) if row["usage"] else None)
+                   usage=json.loads(row["usage"]) if row["usage"] else None,
+                   tools=json.loads(row["tools"]))

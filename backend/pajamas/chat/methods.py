@@ -21,25 +21,34 @@ if TYPE_CHECKING:
     from pajamas.memory.service import MemoryService
     from pajamas.monitor.watchlist import Watchlist
     from pajamas.personas.service import PersonaService
+    from pajamas.plugins.methods import PluginSlots
     from pajamas.store.metadata import MetadataStore
 
 DEFAULT_CONTEXT_TOKENS = 8192
 
 
 def install(ctx: Context, metadata: Slot[MetadataStore], personas: Slot[PersonaService],
-            memory: Slot[MemoryService], watchlist: Watchlist) -> Slot[ChatService]:
-    """Add the "chat" stage and the provider.* and chat.* methods; the service's slot."""
+            memory: Slot[MemoryService], watchlist: Watchlist, *,
+            plugins: PluginSlots) -> Slot[ChatService]:
+    """Add the "chat" stage and the provider.* and chat.* methods; the service's slot.
+
+    The persona's plugins are called (slash commands, models' tool calls) once they are up.
+    """
     chat = ctx.stages.add("chat", lambda: _service(ctx, metadata.get(), personas.get(), memory,
-                                                   watchlist),
+                                                   watchlist, plugins=plugins),
                           stop=lambda service: service.close(), needs=(metadata, personas))
     register(ctx.registry, chat)
     return chat
 
 
 def _service(ctx: Context, store: MetadataStore, personas: PersonaService,
-             memory: Slot[MemoryService], watchlist: Watchlist) -> ChatService:
+             memory: Slot[MemoryService], watchlist: Watchlist, *,
+             plugins: PluginSlots) -> ChatService:
+    from pajamas.chat.calls import PluginCalls  # noqa: PLC0415
+    from pajamas.chat.consent import Consents  # noqa: PLC0415
     from pajamas.chat.conversations import Conversations  # noqa: PLC0415
     from pajamas.chat.embedded import EmbeddedConfig, EmbeddedServer  # noqa: PLC0415
+    from pajamas.chat.grants import ToolGrants  # noqa: PLC0415
     from pajamas.chat.keys import KeyFile  # noqa: PLC0415
     from pajamas.chat.providers import Providers  # noqa: PLC0415
     from pajamas.chat.replies import Replies  # noqa: PLC0415
@@ -58,7 +67,10 @@ def _service(ctx: Context, store: MetadataStore, personas: PersonaService,
     return ChatService(ChatDeps(settings=settings, personas=personas, memory=memory,
                                 conversations=Conversations(store, clock=ctx.clock),
                                 providers=providers, embedded=embedded,
-                                replies=Replies(ctx.publish, estimate)))
+                                replies=Replies(ctx.publish, estimate),
+                                calls=PluginCalls(plugins),
+                                grants=ToolGrants(store, clock=ctx.clock),
+                                consents=Consents(ctx.publish), publish=ctx.publish))
 
 
 def register(registry: Registry, chat: Slot[ChatService]) -> None:
@@ -66,6 +78,7 @@ def register(registry: Registry, chat: Slot[ChatService]) -> None:
     _register_providers(registry, chat)
     _register_conversations(registry, chat)
     _register_replies(registry, chat)
+    _register_tools(registry, chat)
 
 
 def _register_providers(registry: Registry, chat: Slot[ChatService]) -> None:
@@ -73,31 +86,35 @@ def _register_providers(registry: Registry, chat: Slot[ChatService]) -> None:
         """List the model providers, the embedded one first: {"items": [provider]}.
 
         A provider is {"id", "base_url", "model", "context_tokens", "default", "embedded",
-        "has_key"}; its API key is never returned.
+        "has_key", "tools"}; its API key is never returned.
         """
         return {"items": chat.get().providers.list()}
 
     def add(id: str, base_url: str, *, model: str = "", api_key: str | None = None,
-            context_tokens: int = DEFAULT_CONTEXT_TOKENS, default: bool = False) -> Provider:
+            context_tokens: int = DEFAULT_CONTEXT_TOKENS, default: bool = False,
+            tools: bool = False) -> Provider:
         """Add an OpenAI-compatible server as a provider; returns it.
 
         `base_url` ends with /v1 (llama.cpp "http://127.0.0.1:8080/v1", Ollama
         "http://127.0.0.1:11434/v1", a hosted API's URL); `api_key` is kept in a 0600 file
         under the home, never in settings.toml, never returned; `default` makes it the
-        provider of conversations that name none.
+        provider of conversations that name none; `tools` says the server takes OpenAI tool
+        calls: its replies are then offered the persona's plugins as tools.
         """
         return chat.get().providers.add(id, base_url, model, api_key=api_key,
-                                        context_tokens=context_tokens, default=default)
+                                        context_tokens=context_tokens, default=default,
+                                        tools=tools)
 
     def update(id: str, *, base_url: str | None = None, model: str | None = None,
                api_key: str | None = None, context_tokens: int | None = None,
-               default: bool | None = None) -> Provider:
+               default: bool | None = None, tools: bool | None = None) -> Provider:
         """Change a provider's fields (left out: kept; api_key "": removed); returns it.
 
-        The embedded provider takes only `default`.
+        The embedded provider takes only `default` (it takes no tool calls).
         """
         return chat.get().providers.update(id, base_url=base_url, model=model, api_key=api_key,
-                                           context_tokens=context_tokens, default=default)
+                                           context_tokens=context_tokens, default=default,
+                                           tools=tools)
 
     def remove(id: str) -> dict[str, Any]:
         """Remove a provider and its key: {"removed": true}; its conversations use the default."""
@@ -172,9 +189,11 @@ def _register_conversations(registry: Registry, chat: Slot[ChatService]) -> None
         """List a conversation's messages, oldest first: {"items": [message], "total"}.
 
         A message is {"id", "conversation", "role", "text", "swipes", "swipe", "created_at",
-        "memories", "usage"}: `text` is swipes[swipe]; `memories` the ids of the memories its
-        prompt showed; `usage` {"prompt_tokens", "completion_tokens", "ttft_ms",
-        "tokens_per_s"} for a reply.
+        "memories", "usage", "tools"}: `text` is swipes[swipe]; `memories` the ids of the
+        memories its prompt showed; `usage` {"prompt_tokens", "completion_tokens", "ttft_ms",
+        "tokens_per_s"} for a reply; `tools` the plugin calls it shows (a slash command's
+        system message, a reply's tool calls): [{"call", "plugin", "function", "arguments",
+        "decision", "output", "error", "hint"}].
         """
         check_page(offset, limit)
         return chat.get().conversations.messages(conversation, offset, limit)
@@ -193,6 +212,12 @@ def _register_replies(registry: Registry, chat: Slot[ChatService]) -> None:
         `chat.done` {"conversation", "message", "text", "finish_reason", "usage", "error"?};
         finish_reason is "stop", "length", "cancelled" (chat.stop) or "error" (the provider
         failed: `error` says how).  A conversation writes one reply at a time (conflict).
+
+        A text "/PLUGIN FUNCTION {args}" or "/COMMAND {args}" calls a plugin enabled for the
+        persona instead (as plugin.call does) and stores its outcome as a system message; no
+        reply is written, and the result is {"message", "reply": the system message's id,
+        "system": the system message}.  A command that cannot be read is invalid_params and
+        stores nothing.  Start the text with "//" to send one beginning with "/".
         """
         return chat.get().send(conversation, text)
 
@@ -246,6 +271,49 @@ def _register_replies(registry: Registry, chat: Slot[ChatService]) -> None:
     for name, func in (("export", export), ("import", import_), ("send", send), ("stop", stop),
                        ("regenerate", regenerate), ("swipe", swipe), ("edit", edit),
                        ("delete_message", delete_message), ("prompt", prompt)):
+        registry.add(f"chat.{name}", func)
+
+
+def _register_tools(registry: Registry, chat: Slot[ChatService]) -> None:
+    def tool_decide(conversation: str, call: str, decision: str) -> dict[str, Any]:
+        """Answer a model's tool call that waits for the user: {"decided": true}.
+
+        The call is the one a chat.tool_request event named.  decision "once" runs this
+        call; "always" runs it and every later call of the same plugin for the persona
+        without asking (until chat.tool_revoke); "decline" tells the model the user refused.
+        not_found when no such call waits (answered, or stopped).
+        """
+        chat.get().consents.decide(conversation, call, decision)
+        return {"decided": True}
+
+    def tool_pending(conversation: str) -> dict[str, Any]:
+        """List the tool calls of a conversation waiting for a decision: {"items": [request]}.
+
+        Each is as its chat.tool_request event: {"conversation", "message", "call", "plugin",
+        "function", "arguments"}.
+        """
+        return {"items": chat.get().consents.pending(conversation)}
+
+    def tool_grants(persona: str) -> dict[str, Any]:
+        """List the plugins a persona (by id) lets models call without asking: {"items"}.
+
+        Each item is {"plugin", "granted_at"}: the user answered a call "always".
+        """
+        service = chat.get()
+        service.require_persona(persona)
+        return {"items": service.grants.list(persona)}
+
+    def tool_revoke(persona: str, plugin: str) -> dict[str, Any]:
+        """Ask again before a model's next call of the plugin for the persona (by id).
+
+        Returns {"revoked": bool}: false when there was no grant.
+        """
+        service = chat.get()
+        service.require_persona(persona)
+        return {"revoked": service.grants.revoke(persona, plugin)}
+
+    for name, func in (("tool_decide", tool_decide), ("tool_pending", tool_pending),
+                       ("tool_grants", tool_grants), ("tool_revoke", tool_revoke)):
         registry.add(f"chat.{name}", func)
 
 

@@ -11,10 +11,16 @@ EMBEDDED: Final = "embedded"  # the id of the provider that ships with the hub
 MAX_TEXT: Final = 200_000
 Role = Literal["user", "assistant", "system"]
 FinishReason = Literal["stop", "length", "cancelled", "error"]
+#: How a plugin call of the chat came to run, or not: a slash command; a model's tool call
+#: the user allowed "once" or "always", one a stored grant let run ("granted"), one the
+#: user "declined", one left undecided when the reply was stopped ("cancelled"), or one
+#: past the reply's rounds ("skipped").
+Decision = Literal["command", "once", "always", "granted", "declined", "cancelled", "skipped"]
 
 
 class Provider(TypedDict):
-    """{"id", "base_url", "model", "context_tokens", "default", "embedded", "has_key"}."""
+    """{"id", "base_url", "model", "context_tokens", "default", "embedded", "has_key",
+    "tools"}; `tools`: the server takes OpenAI tool calls."""
 
     id: str
     base_url: str
@@ -23,6 +29,24 @@ class Provider(TypedDict):
     default: bool
     embedded: bool
     has_key: bool
+    tools: bool
+
+
+class ToolRecord(TypedDict):
+    """A plugin call a message shows: what was called, how it was decided, what came back.
+
+    `output` is the result as text (JSON for maps and lists), `error` the failure's message
+    and `hint` the method that helps (as errors carry it); both null when it did not run.
+    """
+
+    call: str
+    plugin: str
+    function: str
+    arguments: dict[str, Any]
+    decision: Decision
+    output: str | None
+    error: str | None
+    hint: str | None
 
 
 class Usage(TypedDict):
@@ -36,7 +60,7 @@ class Usage(TypedDict):
 
 class Message(TypedDict):
     """{"id", "conversation", "role", "text", "swipes", "swipe", "created_at", "memories",
-    "usage"}; `text` is swipes[swipe]."""
+    "usage", "tools"}; `text` is swipes[swipe]; `tools` the plugin calls it shows."""
 
     id: str
     conversation: str
@@ -47,6 +71,7 @@ class Message(TypedDict):
     created_at: float
     memories: list[str]
     usage: Usage | None
+    tools: list[ToolRecord]
 
 
 class Conversation(TypedDict):
@@ -70,6 +95,7 @@ class Done(TypedDict):
     finish_reason: FinishReason
     usage: Usage
     error: NotRequired[str]
+    tools: NotRequired[list[ToolRecord]]
 
 
 def check_id(value: str, field: str = "id") -> str:

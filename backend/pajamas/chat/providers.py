@@ -23,7 +23,7 @@ from pajamas.chat.model import (
 from pajamas.errors import Conflict, InvalidParams, NotFound
 from pajamas.store.metadata import MetadataStore
 
-_SELECT = "SELECT id, base_url, model, context_tokens, is_default FROM providers "
+_SELECT = "SELECT id, base_url, model, context_tokens, is_default, tools FROM providers "
 
 
 @final
@@ -56,19 +56,19 @@ class Providers:
         return self._provider(rows[0]) if rows else self._embedded()
 
     def add(self, provider: str, base_url: str, model: str, *, api_key: str | None,
-            context_tokens: int, default: bool) -> Provider:
+            context_tokens: int, default: bool, tools: bool = False) -> Provider:
         """A new provider; `Conflict` if the id is taken."""
         check_id(provider)
         if provider == EMBEDDED:
             raise Conflict("the id 'embedded' is the hub's own provider", provider=provider)
         row = (provider, check_base_url(base_url), model, check_context_tokens(context_tokens),
-               int(default), self._clock())
+               int(default), int(tools), self._clock())
         try:
             with self._store.transaction() as db:
                 if default:
                     db.execute("UPDATE providers SET is_default = 0")
                 db.execute("INSERT INTO providers (id, base_url, model, context_tokens, "
-                           "is_default, created_at) VALUES (?, ?, ?, ?, ?, ?)", row)
+                           "is_default, tools, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
         except sqlite3.IntegrityError:
             raise Conflict(f"a provider {provider!r} exists already; update that one "
                            "instead", provider=provider) from None
@@ -77,14 +77,15 @@ class Providers:
 
     def update(self, provider: str, *, base_url: str | None, model: str | None,
                api_key: str | None, context_tokens: int | None,
-               default: bool | None) -> Provider:
+               default: bool | None, tools: bool | None = None) -> Provider:
         """The provider with the given fields changed (an api_key of "" removes the key)."""
         if provider == EMBEDDED:
-            if (base_url, model, api_key, context_tokens) != (None,) * 4:
+            if (base_url, model, api_key, context_tokens, tools) != (None,) * 5:
                 raise InvalidParams("the embedded provider's only setting here is `default`; "
-                                    "its model and context are settings", field="id")
+                                    "its model and context are settings, and it takes no "
+                                    "tool calls", field="id")
         else:
-            self._update_row(provider, base_url, model, context_tokens)
+            self._update_row(provider, base_url, model, context_tokens, tools)
             if api_key is not None:
                 self._keys.set(provider, api_key)
         if default is not None:
@@ -109,15 +110,16 @@ class Providers:
         return None if provider == EMBEDDED else self._keys.get(provider)
 
     def _update_row(self, provider: str, base_url: str | None, model: str | None,
-                    context_tokens: int | None) -> None:
+                    context_tokens: int | None, tools: bool | None) -> None:
         current = self.get(provider)
         row = (check_base_url(base_url) if base_url is not None else current["base_url"],
                model if model is not None else current["model"],
                check_context_tokens(context_tokens) if context_tokens is not None
-               else current["context_tokens"], provider)
+               else current["context_tokens"],
+               int(tools if tools is not None else current["tools"]), provider)
         with self._store.transaction() as db:
-            db.execute("UPDATE providers SET base_url = ?, model = ?, context_tokens = ? "
-                       "WHERE id = ?", row)
+            db.execute("UPDATE providers SET base_url = ?, model = ?, context_tokens = ?, "
+                       "tools = ? WHERE id = ?", row)
 
     def _set_default(self, provider: str, default: bool) -> None:
         with self._store.transaction() as db:
@@ -131,9 +133,10 @@ class Providers:
         is_default = not self._store.query("SELECT 1 FROM providers WHERE is_default = 1")
         return Provider(id=EMBEDDED, base_url=self._embedded_url(), model="SmolLM2-135M-Instruct",
                         context_tokens=self._embedded_context, default=is_default,
-                        embedded=True, has_key=False)
+                        embedded=True, has_key=False, tools=False)
 
     def _provider(self, row: sqlite3.Row) -> Provider:
         return Provider(id=row["id"], base_url=row["base_url"], model=row["model"],
                         context_tokens=row["context_tokens"], default=bool(row["is_default"]),
-                        embedded=False, has_key=self._keys.has(row["id"]))
+                        embedded=False, has_key=self._keys.has(row["id"]),
+                        tools=bool(row["tools"]))

@@ -4,8 +4,11 @@
 server's start when it is the provider), streams it as `chat.delta` events, and ends with one
 `chat.done` (see model.Done) once the text is stored: the deltas add up to that text.  A
 failure ends the reply with finish_reason "error" and the message of the `ProviderFailed`;
-`stop` ends it with "cancelled", keeping the partial text.  One reply per conversation runs at
-a time.
+`stop` ends it with "cancelled", keeping the partial text (and wakes a tool call waiting for
+the user's decision).  One reply per conversation runs at a time.
+
+With tools (tools.py), the model may answer a round with tool calls instead of a last word:
+they are run, and the reply streams on in a new request, its deltas added to the same text.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, final
 
-from pajamas.chat.client import Delta, Finish, ProviderClient, Request
-from pajamas.chat.model import Done, FinishReason, Usage
+from pajamas.chat.client import Finish, ProviderClient, Request
+from pajamas.chat.model import Done, FinishReason, ToolRecord, Usage
 from pajamas.errors import Conflict, HubError
 
 if TYPE_CHECKING:
+    from pajamas.chat.tools import Toolbox
     from pajamas.context import Publish
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ class Prepared:
     count: Callable[[str], int] | None = None  # the provider's tokenizer, for servers that
     # do not report usage while streaming (llama-cpp-python's)
     release: Callable[[], None] | None = None  # called once the reply ended (embedded.py)
+    tools: Toolbox | None = None  # the plugins offered to the model, and how to run calls
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Reply:
     cancelled: threading.Event = field(default_factory=threading.Event)
     client: ProviderClient | None = None
     parts: list[str] = field(default_factory=list)
+    tools: list[ToolRecord] = field(default_factory=list)  # the tool calls, as decided and run
+    waiting: threading.Event | None = None  # set to wake a call waiting for a decision
 
 
 #: Stores the finished text: (reply, text, memories, usage) -> what to do once chat.done is
@@ -102,6 +109,9 @@ class Replies:
         if reply is None:
             return False
         reply.cancelled.set()
+        waiting = reply.waiting
+        if waiting is not None:
+            waiting.set()
         if reply.client is not None:
             reply.client.close_stream(reply.key)  # wakes a reader waiting on a silent server
         return True
@@ -125,18 +135,15 @@ class Replies:
         try:
             prepared = prepare()
             reply.client = prepared.client
-            if not reply.cancelled.is_set():
-                for event in prepared.client.stream(prepared.request, reply.key):
-                    if reply.cancelled.is_set():
-                        break
-                    if isinstance(event, Delta):
-                        first = first or time.monotonic()
-                        reply.parts.append(event.text)
-                        self._publish("chat.delta", {"conversation": reply.conversation,
-                                                     "message": reply.message,
-                                                     "delta": event.text})
-                    else:
-                        finish = event
+            request: Request | None = prepared.request
+            while request is not None and not reply.cancelled.is_set():
+                said = len(reply.parts)
+                finish, streamed = self._stream(reply, prepared.client, request)
+                first = first or streamed
+                calls = finish.tool_calls if finish is not None else ()
+                request = prepared.tools.follow(reply, request, "".join(reply.parts[said:]),
+                                                calls) \
+                    if calls and prepared.tools is not None else None
         except HubError as exc:
             if not reply.cancelled.is_set():
                 reason, error = "error", exc.message
@@ -149,6 +156,22 @@ class Replies:
             reason = "length" if finish.reason == "length" else "stop"
         self._end(reply, store, prepared, timing=_Timing(began, first, time.monotonic()),
                   finish=finish, reason=reason, error=error)
+
+    def _stream(self, reply: Reply, client: ProviderClient,
+                request: Request) -> tuple[Finish | None, float | None]:
+        """Stream one request into the reply: its Finish (None if stopped), and when its
+        first delta came."""
+        first: float | None = None
+        for event in client.stream(request, reply.key):
+            if reply.cancelled.is_set():
+                return None, first
+            if isinstance(event, Finish):
+                return event, first
+            first = first or time.monotonic()
+            reply.parts.append(event.text)
+            self._publish("chat.delta", {"conversation": reply.conversation,
+                                         "message": reply.message, "delta": event.text})
+        return None, first
 
     def _end(self, reply: Reply, store: Store, prepared: Prepared | None, *, timing: _Timing,
              finish: Finish | None, reason: FinishReason, error: str | None) -> None:
@@ -169,6 +192,8 @@ class Replies:
                     finish_reason=reason, usage=usage)
         if error is not None:
             done["error"] = error
+        if reply.tools:
+            done["tools"] = reply.tools
         self._publish("chat.done", done)
         if then is not None and reason != "error":
             then()

@@ -14,8 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, final
 
+from pajamas.chat import slash, tools
+from pajamas.chat.calls import PluginCalls
 from pajamas.chat.client import ProviderClient, Request
+from pajamas.chat.consent import Consents
 from pajamas.chat.conversations import Conversations
+from pajamas.chat.grants import ToolGrants
 from pajamas.chat.model import Conversation, Message, Provider, Usage, check_text
 from pajamas.chat.prompt import Card, Prompt, Recalled, Turn, build
 from pajamas.chat.replies import Prepared, Replies, Reply
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from pajamas.chat.embedded import EmbeddedServer
     from pajamas.chat.providers import Providers
     from pajamas.config import Settings
+    from pajamas.context import Publish
     from pajamas.memory.service import MemoryService
     from pajamas.personas.service import PersonaService
     from pajamas.stages import Slot
@@ -38,7 +43,9 @@ RECALL_LIMIT = 20
 
 @dataclass(frozen=True)
 class ChatDeps:
-    """What the chat reads: settings, the personas, memory (when up), its stores and parts."""
+    """What the chat reads: settings, the personas, memory (when up), its stores and parts,
+    the persona's plugins (calls, standing grants, decisions waited for), and where events
+    go."""
 
     settings: Settings
     personas: PersonaService
@@ -47,6 +54,10 @@ class ChatDeps:
     providers: Providers
     embedded: EmbeddedServer
     replies: Replies
+    calls: PluginCalls
+    grants: ToolGrants
+    consents: Consents
+    publish: Publish
 
 
 @final
@@ -57,6 +68,7 @@ class ChatService:
         self._deps = deps
         self.conversations, self.providers = deps.conversations, deps.providers
         self.replies = deps.replies
+        self.grants, self.consents = deps.grants, deps.consents
         self._clients: dict[tuple[str, str, str | None], ProviderClient] = {}
         self._counters: dict[str, TokenCounter] = {}
         self._lock = threading.Lock()
@@ -80,8 +92,12 @@ class ChatService:
         return self.conversations.get(conversation["id"])
 
     def send(self, conversation: str, text: str) -> dict[str, Any]:
-        """Add the user's message and start the reply: {"message", "reply"}."""
+        """Add the user's message and start the reply: {"message", "reply"}; or run the slash
+        command it is: {"message", "reply", "system"} (see slash.py)."""
         check_text(text)
+        if slash.is_command(text):
+            return self._command(conversation, text)
+        text = check_text(slash.literal(text))
         self.conversations.get(conversation)
         reply = self.replies.claim(conversation)  # first: a second send adds nothing
         try:
@@ -92,6 +108,27 @@ class ChatService:
             raise
         self._write(reply, [""], 0, message)
         return {"message": message, "reply": reply.message}
+
+    def _command(self, conversation: str, text: str) -> dict[str, Any]:
+        """Run a slash command: the user's message, then a system message with the outcome."""
+        persona = self.conversations.get(conversation)["persona"]
+        calls = self._deps.calls
+        command = slash.parse(text, calls.enabled(persona), persona=persona,
+                              installed=calls.installed(slash.word(text)))
+        reply = self.replies.claim(conversation)  # no reply is written meanwhile
+        try:
+            message = self.conversations.add(conversation, "user", [text])
+            outcome = calls.call(persona, command.plugin, command.function, command.args)
+            shown = outcome.output() if outcome.ok else \
+                f"{command.plugin} {command.function} failed: {outcome.error}"
+            record = outcome.record("", command.plugin, command.function, command.args,
+                                    "command")
+            system = self.conversations.add(conversation, "system",
+                                            [f"/{command.plugin} {command.function}: {shown}"],
+                                            tools=[record])
+        finally:
+            self.replies.release(reply)
+        return {"message": message, "reply": system["id"], "system": system}
 
     def regenerate(self, conversation: str) -> dict[str, Any]:
         """Write a new swipe of the last reply: {"reply"}."""
@@ -121,7 +158,7 @@ class ChatService:
             current = self.conversations.message(conversation, message)["swipes"]
             current[swipe] = text
             self.conversations.set_swipes(conversation, message, current, swipe,
-                                          memories=memories, usage=usage)
+                                          memories=memories, usage=usage, tools=done.tools)
             if not text or user is None:
                 return None
             return lambda: self._remember(conversation, user, done.message, text)
@@ -212,6 +249,10 @@ class ChatService:
         finally:
             embedded.release()
 
+    def require_persona(self, persona: str) -> None:
+        """`NotFound` unless the persona exists."""
+        self._deps.personas.get(persona)
+
     def provider_of(self, conversation: str) -> Provider:
         """The conversation's provider (the default when it names none)."""
         chosen = self.conversations.get(conversation)["provider"]
@@ -250,10 +291,23 @@ class ChatService:
         counter = self._counter(provider)
         built = self._build(conversation, turns, provider, counter)
         settings = self._deps.settings
+        toolbox = self._toolbox(conversation) if provider["tools"] else None
         request = Request(built.messages, provider["model"], settings.chat_max_tokens,
-                          settings.chat_temperature)
+                          settings.chat_temperature,
+                          tools=toolbox.specs if toolbox is not None else [])
         return Prepared(self._client(provider), request, built.memories, built.tokens,
-                        counter.count)
+                        counter.count, tools=toolbox)
+
+    def _toolbox(self, conversation: str) -> tools.Toolbox | None:
+        """The persona's plugins as tools (None when it has none with params, or the plugins
+        are not up yet)."""
+        persona = self.conversations.get(conversation)["persona"]
+        offered = tools.offer(self._deps.calls.enabled(persona, wait=False))
+        if not offered:
+            return None
+        deps = self._deps
+        return tools.Toolbox(persona, offered, deps.calls, deps.grants, deps.consents,
+                             deps.publish)
 
     def _build(self, conversation: str, turns: list[Turn], provider: Provider,
                counter: TokenCounter | None) -> Prompt:

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any, Final
 
 from pajamas.errors import InvalidParams
+from pajamas.plugins import params
 
 FILENAME: Final = "plugin.toml"
 API_VERSION: Final = 1
@@ -31,9 +32,10 @@ QUOTA_RANGES: Final[dict[str, tuple[int, int]]] = {
     "output_kb": (1, 65536),
     "disk_mb": (1, 10240),
 }
-TABLES: Final = ("plugin", "functions", "permissions", "quotas")
+COMMAND_RULE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+TABLES: Final = ("plugin", "functions", "permissions", "quotas", "commands")
 PLUGIN_KEYS: Final = ("name", "version", "description", "entry", "api")
-FUNCTION_KEYS: Final = ("description", "pure")
+FUNCTION_KEYS: Final = ("description", "pure", "params")
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,21 @@ class Function:
     """A callable function the manifest declares.
 
     `pure` (same args, same result) lets the hub answer a repeated call from its cache; it
-    defaults to false, the safe side, like the permissions.
+    defaults to false, the safe side, like the permissions.  `params`, a JSON schema of its
+    keyword arguments (params.py), lets the chat offer it to a model as a tool; None: not
+    offered.
     """
 
     description: str
     pure: bool = False
+    params: dict[str, Any] | None = None
+
+    def to_map(self) -> dict[str, Any]:
+        """The function as plain maps (`params` only when it has them)."""
+        shown: dict[str, Any] = {"description": self.description, "pure": self.pure}
+        if self.params is not None:
+            shown["params"] = self.params
+        return shown
 
 
 @dataclass(frozen=True)
@@ -82,10 +94,13 @@ class Manifest:
     functions: dict[str, Function] = field(default_factory=dict)
     permissions: Permissions = Permissions()
     quotas: Quotas = Quotas()
+    commands: dict[str, str] = field(default_factory=dict)  # chat short form -> function
 
     def to_map(self) -> dict[str, Any]:
         """The manifest as plain maps (for JSON and the wire)."""
-        return asdict(self)
+        shown = asdict(self)
+        shown["functions"] = {name: f.to_map() for name, f in self.functions.items()}
+        return shown
 
 
 def parse(text: str, defaults: Quotas) -> Manifest:
@@ -97,12 +112,14 @@ def parse(text: str, defaults: Quotas) -> Manifest:
     _known("", data, TABLES)
     plugin = _table(data, "plugin", required=True)
     _known("[plugin] ", plugin, PLUGIN_KEYS)
+    functions = _functions(_table(data, "functions", required=True))
     return Manifest(
         name=_name(plugin), version=_version(plugin),
         description=_text(plugin, "[plugin]", "description"), entry=_entry(plugin),
-        api=_api(plugin), functions=_functions(_table(data, "functions", required=True)),
+        api=_api(plugin), functions=functions,
         permissions=_permissions(_table(data, "permissions")),
         quotas=_quotas(_table(data, "quotas"), defaults),
+        commands=_commands(_table(data, "commands"), functions),
     )
 
 
@@ -193,7 +210,19 @@ def _function(name: str, spec: Any) -> Function:
     pure = spec.get("pure", False)
     if not isinstance(pure, bool):
         raise _error("pure", f"{where} pure must be true or false, not {pure!r}")
-    return Function(description=_text(spec, where, "description"), pure=pure)
+    checked = params.check(name, spec["params"]) if "params" in spec else None
+    return Function(description=_text(spec, where, "description"), pure=pure, params=checked)
+
+
+def _commands(table: dict[str, Any], functions: dict[str, Function]) -> dict[str, str]:
+    for command, function in table.items():
+        if not COMMAND_RULE.fullmatch(command):
+            raise _error(command, f"[commands] {command!r} must be 1 to 40 characters of a-z, "
+                                  "0-9, _ and -, starting with a letter or digit")
+        if not isinstance(function, str) or function not in functions:
+            raise _error(command, f"[commands] {command} must name a function of [functions] "
+                                  f"({', '.join(sorted(functions))}), not {function!r}")
+    return dict(table)
 
 
 def _permissions(table: dict[str, Any]) -> Permissions:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pajamas.context import Shed
 from pajamas.errors import InvalidParams
@@ -29,10 +29,17 @@ if TYPE_CHECKING:
     from pajamas.store.metadata import MetadataStore
 
 
+class PluginSlots(NamedTuple):
+    """What other features read of the plugins: the registry, and the runtime that calls."""
+
+    registry: Slot[PluginRegistry]
+    runtime: Slot[Runtime]
+
+
 def install(ctx: Context, metadata: Slot[MetadataStore], personas: Slot[PersonaService],
             memory: Slot[MemoryService], *, cache: Slot[CacheService],
-            watchlist: Watchlist) -> Slot[PluginRegistry]:
-    """Add the plugins and plugin_runtime stages and the plugin.* methods; the registry's slot.
+            watchlist: Watchlist) -> PluginSlots:
+    """Add the plugins and plugin_runtime stages and the plugin.* methods; their slots.
 
     Hosts run for personas, serve the host API from their persona's memory, and are sampled
     by the monitor through `watchlist`; pure functions' results are kept in the cache once it
@@ -45,7 +52,7 @@ def install(ctx: Context, metadata: Slot[MetadataStore], personas: Slot[PersonaS
                                               cache=cache, watchlist=watchlist),
                              stop=lambda runtime: runtime.close(), needs=(plugins, memory))
     register(ctx.registry, plugins, runtime)
-    return plugins
+    return PluginSlots(plugins, runtime)
 
 
 def _runtime(ctx: Context, registry: PluginRegistry, personas: PersonaService,

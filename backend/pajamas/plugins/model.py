@@ -14,4 +14,5 @@ class Plugin(TypedDict):
     permissions: dict[str, bool]
     quotas: dict[str, int]
     functions: dict[str, dict[str, Any]]
+    commands: dict[str, str]
     installed_at: float

@@ -44,7 +44,8 @@ _LISTS: Final = {False: ("SELECT count(*) FROM plugins", _SELECT + _ORDER),
                  True: (_COUNT_SEARCH, _SELECT + _SEARCH + _ORDER)}
 RequirePersona = Callable[[str], None]
 #: The manifest's parts a plugin map shows.
-_SHOWN: Final = ("name", "version", "description", "permissions", "quotas", "functions")
+_SHOWN: Final = ("name", "version", "description", "permissions", "quotas", "functions",
+                 "commands")
 
 
 @final
@@ -254,7 +255,8 @@ def _plugin(row: sqlite3.Row) -> Plugin:
     data = json.loads(row["manifest"])
     return Plugin(name=row["name"], version=row["version"], description=row["description"],
                   permissions=data["permissions"], quotas=data["quotas"],
-                  functions=data["functions"], installed_at=row["installed_at"])
+                  functions=data["functions"], commands=data.get("commands", {}),
+                  installed_at=row["installed_at"])
 
 
 def _like(query: str) -> str:

@@ -122,6 +122,19 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX messages_order ON messages (conversation, seq);
     """,
+    # 5 -> 6: plugins in the chat (pajamas.chat): whether a provider takes OpenAI tool calls,
+    # the plugin calls a message shows (a slash command's, or a reply's tool calls: a JSON
+    # list), and the plugins a persona lets models call without asking each time.
+    """
+    ALTER TABLE providers ADD COLUMN tools INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN tools TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE tool_grants (
+        persona TEXT NOT NULL REFERENCES personas (id) ON DELETE CASCADE,
+        plugin TEXT NOT NULL REFERENCES plugins (name) ON DELETE CASCADE,
+        granted_at REAL NOT NULL,
+        PRIMARY KEY (persona, plugin)
+    );
+    """,
 )
 
 
