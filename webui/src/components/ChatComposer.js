@@ -4,7 +4,12 @@ import { html, useEffect, useRef } from "../lib/preact.js";
 
 export function ChatComposer({ draft, setDraft, streaming, sending, onSend, onStop, disabled }) {
   const field = useRef(null);
-  useEffect(() => { if (!streaming) field.current?.focus(); }, [streaming]);
+  // Back to the draft when a reply ends, unless the person is busy elsewhere (the Stop button
+  // they pressed is gone, so the focus fell to the body).
+  useEffect(() => {
+    const away = document.activeElement && document.activeElement !== document.body;
+    if (!streaming && !away) field.current?.focus();
+  }, [streaming]);
   const canSend = !disabled && !sending && draft.trim().length > 0;
   const send = () => { if (canSend && !streaming) onSend(); };
   return html`

@@ -5,12 +5,12 @@ import { html, useEffect, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 
 const SECTION_WORDS = {
-  system: "the card: system prompt, description, personality, scenario",
-  lorebook: "lorebook entries the recent messages triggered",
-  memories: "long-term memories found for the last message",
+  system: "the card",
+  lorebook: "entries the chat triggered",
+  memories: "recalled for the last message",
   examples: "example dialogue",
-  history: "the conversation so far",
-  post_history: "instructions after the history",
+  history: "the conversation",
+  post_history: "instructions after it",
 };
 
 export function ChatPromptInspector({ conversation, draft, onClose }) {
@@ -47,7 +47,7 @@ export function ChatPromptInspector({ conversation, draft, onClose }) {
       ${!prompt && !error && html`<p class="muted">Building the prompt…</p>`}
       ${prompt && html`
         <div class="chat-inspector-total" data-testid="chat-prompt-total">
-          <b>${prompt.tokens}</b> of ${prompt.budget} tokens
+          <p><b>${prompt.tokens}</b> of ${prompt.budget} tokens${" "}<span class="muted">(${(share * 100).toFixed(0)} % of the budget)</span></p>
           <div class="progress" role="progressbar" aria-label="Prompt tokens of the budget"
                aria-valuemin="0" aria-valuemax=${prompt.budget} aria-valuenow=${prompt.tokens}>
             <div class="progress-bar" style=${`width:${(share * 100).toFixed(1)}%`}></div>
@@ -58,7 +58,7 @@ export function ChatPromptInspector({ conversation, draft, onClose }) {
           <tbody>
             ${prompt.sections.map((s) => html`
               <tr key=${s.name} data-testid="chat-section" data-section=${s.name}>
-                <td><code>${s.name}</code><br /><span class="muted">${SECTION_WORDS[s.name] ?? ""}</span></td>
+                <td><code>${s.name}</code> <span class="muted">${SECTION_WORDS[s.name] ?? ""}</span></td>
                 <td class="num">${s.tokens}</td>
               </tr>`)}
           </tbody>

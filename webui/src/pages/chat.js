@@ -225,17 +225,20 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
   return html`
     <section class="chat-main" aria-label="Conversation" data-testid="chat-conversation" data-conversation=${id}>
       <div class="chat-head">
-        <h3 class="truncate" data-testid="chat-title">${conv?.title ?? "…"}</h3>
-        <span class="spacer"></span>
-        <label class="chat-provider-pick">
-          <span class="muted">Provider</span>
-          <select class="input select" aria-label="Provider of this conversation" data-testid="chat-provider-select"
-                  value=${conv?.provider ?? ""} onChange=${(e) => changeProvider(e.currentTarget.value)}>
-            <option value="">default${fallback ? ` (${fallback.id})` : ""}</option>
-            ${providers.map((p) => html`<option key=${p.id} value=${p.id}>${p.id}</option>`)}
-          </select>
-        </label>
-        <span class="muted chat-model" data-testid="chat-model" title="The model that answers">${provider ? (provider.model || "the server's default model") : ""}</span>
+        <div class="chat-head-text">
+          <h3 class="truncate" data-testid="chat-title">${conv?.title ?? "…"}</h3>
+          <span class="chat-head-sub muted">
+            <label class="chat-provider-pick">
+              <span>via</span>
+              <select class="input select" aria-label="Provider of this conversation" data-testid="chat-provider-select"
+                      value=${conv?.provider ?? ""} onChange=${(e) => changeProvider(e.currentTarget.value)}>
+                <option value="">default${fallback ? ` (${fallback.id})` : ""}</option>
+                ${providers.map((p) => html`<option key=${p.id} value=${p.id}>${p.id}</option>`)}
+              </select>
+            </label>
+            <span class="chat-model truncate" data-testid="chat-model" title="The model that answers">${provider ? (provider.model || "the server's default model") : ""}</span>
+          </span>
+        </div>
         <button class="button" type="button" aria-pressed=${inspecting} data-testid="chat-inspect"
                 onClick=${() => setInspecting((v) => !v)}>Prompt</button>
         <button class="button" type="button" data-testid="chat-export" disabled=${!conv}
