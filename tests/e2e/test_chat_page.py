@@ -308,3 +308,60 @@ def test_a_reply_shows_the_memories_its_prompt_used(app_page: Page, fake: FakeOp
     expect(remembered.get_by_test_id("chat-memory").first).to_have_text(
         "The traveller loves blue lakes.", timeout=SLOW_MS)
     expect(remembered.get_by_role("link")).to_have_attribute("href", f"#/memory/{persona}")
+
+
+def test_picker_providers_rename_and_a_failed_reply(app_page: Page, fake: FakeOpenAI) -> None:
+    page = app_page
+    persona = rpc(page, "persona.import", {"card": CARD})
+    assert isinstance(persona, dict)
+    page.evaluate("location.hash = '#/chat'")
+    page.get_by_role("searchbox", name="Search personas").fill("aqu")
+    page.get_by_role("link", name="Chat with Aqua").click()
+    expect(page).to_have_url(re.compile(rf"#/chat/{persona['id']}$"), timeout=SLOW_MS)
+
+    # Providers: added with a key that is never shown again, tested, made the default.
+    page.get_by_test_id("chat-providers-open").click()
+    dialog = page.get_by_role("dialog", name="Model providers")
+    dialog.get_by_test_id("chat-provider-add").click()
+    form = dialog.get_by_test_id("chat-provider-form")
+    form.get_by_role("textbox", name="Id").fill("fake")
+    form.get_by_role("textbox", name="Address (base URL)").fill("ftp://nowhere")
+    form.get_by_role("button", name="Save").click()
+    expect(form.get_by_role("alert")).to_contain_text("http(s) URL")
+    form.get_by_role("textbox", name="Address (base URL)").fill(fake.base_url)
+    form.get_by_role("textbox", name="Model").fill("fake-model")
+    form.get_by_label("API key").fill("sk-secret")
+    form.get_by_role("checkbox", name="The default provider").check()
+    form.get_by_role("button", name="Save").click()
+    row = dialog.locator('[data-provider="fake"]')
+    expect(row.get_by_test_id("chat-provider-key")).to_have_text("key set", timeout=SLOW_MS)
+    expect(row).to_contain_text("default")
+    assert "sk-secret" not in dialog.inner_text()
+    row.get_by_role("button", name="Test fake").click()
+    expect(row.get_by_test_id("chat-provider-test")).to_contain_text("models: fake-model",
+                                                                     timeout=SLOW_MS)
+    row.get_by_role("button", name="Edit fake").click()
+    expect(dialog.get_by_label("API key")).to_have_value("")
+    expect(dialog.get_by_label("API key")).to_have_attribute("placeholder", re.compile("key set"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+    # A new chat, renamed in the list.
+    page.get_by_test_id("chat-start").get_by_role("button", name="New chat").click()
+    expect(page.get_by_test_id("chat-title")).to_have_text("Chat with Aqua", timeout=SLOW_MS)
+    side = page.get_by_test_id("chat-side")
+    side.get_by_test_id("chat-conv").hover()
+    side.get_by_role("button", name="Rename “Chat with Aqua”").click()
+    side.get_by_role("textbox", name="Conversation title").fill("At the guild")
+    side.get_by_role("textbox", name="Conversation title").press("Enter")
+    expect(side.get_by_test_id("chat-conv")).to_contain_text("At the guild", timeout=SLOW_MS)
+
+    # A reply whose server fails says so, with what to do.
+    fake.mode = "500"
+    draft = page.get_by_role("textbox", name="Message")
+    draft.fill("Hello?")
+    draft.press("Enter")
+    reply = last_reply(page)
+    expect(reply.get_by_test_id("chat-finish")).to_have_text("failed", timeout=SLOW_MS)
+    expect(reply.get_by_test_id("chat-error")).to_contain_text("Check the provider")
+    expect(reply.get_by_role("button", name="Model providers…")).to_be_visible()
