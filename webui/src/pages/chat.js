@@ -54,8 +54,27 @@ function useProviders(version) {
 }
 
 function ChatRoom({ persona, conversation, providersVersion, onProviders }) {
-  const [name, setName] = useState("");
+  const [name, setName] = useState(null);
   const [missing, setMissing] = useState(false);
+  useEffect(() => {
+    call("persona.get", { id: persona }, { quiet: true })
+      .then((p) => setName(p.name))
+      .catch((error) => { if (error.code === "not_found") setMissing(true); else setName(""); });
+  }, [persona]);
+  if (missing) {
+    return html`
+      <div class="page"><div class="empty" data-testid="chat-no-persona">
+        <p><b>No such persona.</b></p>
+        <p class="muted">It may have been deleted. <a href=${formatRoute("chat", {})}>Choose another</a>.</p>
+      </div></div>`;
+  }
+  if (name === null) return html`<div class="page"><p class="muted">Loading…</p></div>`;
+  return html`<${PersonaChats} persona=${persona} name=${name} conversation=${conversation}
+                               providersVersion=${providersVersion} onProviders=${onProviders} />`;
+}
+
+/** A persona's conversations beside the open one (the persona is known to exist). */
+function PersonaChats({ persona, name, conversation, providersVersion, onProviders }) {
   const store = useListStore(() => createListStore({
     call, method: "chat.list", params: { persona }, pageSize: 100,
     // A reply that ends moves its conversation to the top and counts its messages.
@@ -63,12 +82,6 @@ function ChatRoom({ persona, conversation, providersVersion, onProviders }) {
   }), [persona]);
   const snap = useStoreSnapshot(store);
   const providers = useProviders(providersVersion);
-
-  useEffect(() => {
-    call("persona.get", { id: persona }, { quiet: true })
-      .then((p) => setName(p.name))
-      .catch((error) => { if (error.code === "not_found") setMissing(true); });
-  }, [persona]);
 
   // #/chat/<persona> opens the most recent conversation, in place of this history entry.
   const newest = snap?.total ? store.item(0) : undefined;
@@ -86,13 +99,6 @@ function ChatRoom({ persona, conversation, providersVersion, onProviders }) {
     }
   }
 
-  if (missing) {
-    return html`
-      <div class="page"><div class="empty" data-testid="chat-no-persona">
-        <p><b>No such persona.</b></p>
-        <p class="muted">It may have been deleted. <a href=${formatRoute("chat", {})}>Choose another</a>.</p>
-      </div></div>`;
-  }
   return html`
     <div class="page page-fill chat-page">
       <header class="page-head">
