@@ -9,6 +9,7 @@ theme and waits for the page's own content before it takes the picture.
 from __future__ import annotations
 
 import base64
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +34,7 @@ READY: Final = {
     "performance": '[data-testid="perf-run-row"]',
     "plugins": '[data-testid="plugin-kill"]',
     "personas": '[data-testid="persona-row"] img',
+    "chat": '[data-testid="chat-message"] [data-testid="chat-text"]',
 }
 CARD: Final = ROOT / "examples" / "cards" / "wren-ashdown.png"
 MEMORIES: Final = [
@@ -44,6 +46,36 @@ MEMORIES: Final = [
     {"text": "Ada plans a visit to the Royal Institution on Friday.", "importance": 0.6,
      "metadata": {"topic": "plans"}},
     {"text": "Ada dislikes loud rooms; prefers quiet evenings with a book.", "importance": 0.4},
+]
+# A conversation with the example card's persona, as a SillyTavern chat file (chat.import).
+CHAT: Final = [
+    {"user_name": "Traveller", "character_name": "Wren Ashdown",
+     "create_date": "2024-11-02@21h04m10s", "chat_metadata": {}},
+    {"name": "Wren Ashdown", "is_user": False, "send_date": 1730581450000,
+     "mes": "*The door bangs open on a gust of rain, and a tall woman in an oilskin coat hauls "
+            "it shut behind you.* You made it across, then. Barely. Tea's on the stove. "
+            "Mind the cat."},
+    {"name": "Traveller", "is_user": True, "send_date": 1730581510000,
+     "mes": "Thank you. How long until the storm passes?"},
+    {"name": "Wren Ashdown", "is_user": False, "send_date": 1730581530000,
+     "mes": "*She taps the barometer by the door.* Falling still. By my log:\n\n"
+            "- **midnight**: the worst of it, gusts past force nine\n"
+            "- **four o'clock**: the wind backs west\n"
+            "- **first light**: the causeway clears\n\n"
+            "So: morning. *She sets a chipped mug in front of you.*",
+     "swipes": ["*She shrugs.* Morning, if the sea allows it.",
+                "*She taps the barometer by the door.* Falling still. By my log:\n\n"
+                "- **midnight**: the worst of it, gusts past force nine\n"
+                "- **four o'clock**: the wind backs west\n"
+                "- **first light**: the causeway clears\n\n"
+                "So: morning. *She sets a chipped mug in front of you.*"],
+     "swipe_id": 1},
+    {"name": "Traveller", "is_user": True, "send_date": 1730581590000,
+     "mes": "Do you ever get visitors out here, apart from the stranded ones?"},
+    {"name": "Wren Ashdown", "is_user": False, "send_date": 1730581610000,
+     "mes": "The post boat, twice a month. The cat, who believes she owns the place. "
+            "And the lamp, which is better company than most. *A faint smile.* "
+            "You're the first in a while to ask."},
 ]
 WAIT_MS: Final = 30_000
 # Resolves once the page has painted what it rendered (two animation frames).
@@ -68,7 +100,25 @@ def seed(page: Page) -> dict[str, str]:
     }""", [MEMORIES, base64.b64encode(CARD.read_bytes()).decode("ascii")])
     page.evaluate("location.hash = '#/tasks'")
     page.locator('[data-testid="task-row"][data-state="done"]').first.wait_for(timeout=120_000)
-    return {"memory": f"memory/{persona}"}
+    return {"memory": f"memory/{persona}", "chat": seed_chat(page)}
+
+
+def seed_chat(page: Page) -> str:
+    """A conversation with Wren Ashdown (chat.import); the chat page's route to it."""
+    jsonl = "\n".join(json.dumps(line) for line in CHAT) + "\n"
+    return str(page.evaluate("""async (jsonl) => {
+        const { call } = await import("./src/bridge.js");
+        // The card's import is a task of its own: wait until the persona is there.
+        let wren = null;
+        while (!wren) {
+            wren = await call("persona.get", { name: "Wren Ashdown" }, { quiet: true })
+                .catch(() => new Promise((r) => setTimeout(() => r(null), 200)));
+        }
+        await call("chat.create", { persona: wren.id, title: "Supplies for the winter" });
+        const chat = await call("chat.import", { persona: wren.id, jsonl });
+        await call("chat.update", { conversation: chat.id, title: "Stranded at Lanternholm" });
+        return `chat/${wren.id}/${chat.id}`;
+    }""", jsonl))
 
 
 def seed_plugins(page: Page) -> None:
@@ -117,9 +167,23 @@ def shoot(page: Page, out: Path, routes: dict[str, str],
                 path = out / f"performance-report-{theme}.png"
                 page.screenshot(path=path)
                 written.append(path)
+            if page_id == "chat":  # and the prompt inspector beside the conversation
+                written.append(shoot_prompt(page, out / f"chat-prompt-{theme}.png"))
             if page_id == "personas":  # and the editor, open on the example card
                 written.append(shoot_editor(page, out / f"personas-editor-{theme}.png"))
     return written
+
+
+def shoot_prompt(page: Page, path: Path) -> Path:
+    """The chat's prompt inspector, with a draft in the composer."""
+    page.get_by_role("textbox", name="Message").fill("Shall I help with the lamp tonight?")
+    page.get_by_test_id("chat-inspect").click()
+    page.get_by_test_id("chat-prompt-total").wait_for(timeout=WAIT_MS)
+    page.evaluate(TWO_FRAMES)
+    page.screenshot(path=path)
+    page.get_by_role("button", name="Close the prompt inspector").click()
+    page.get_by_role("textbox", name="Message").fill("")
+    return path
 
 
 def shoot_editor(page: Page, path: Path) -> Path:

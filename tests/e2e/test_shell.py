@@ -42,8 +42,8 @@ def test_deep_links_open_their_page_and_back_and_forward_work(app_page: Page) ->
         expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", page_id)
     app_page.go_back()
     expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "chat")
-    expect(app_page.get_by_test_id("placeholder-params")).to_contain_text("persona p1")
-    expect(app_page.get_by_test_id("placeholder-params")).to_contain_text("conversation c2")
+    expect(app_page).to_have_url(re.compile(r"#/chat/p1/c2$"))
+    expect(app_page.get_by_test_id("chat-no-persona")).to_be_visible(timeout=SLOW_MS)  # p1
     app_page.go_back()
     expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "memory")
     expect(app_page).to_have_url(re.compile(r"#/memory/p%201$"))  # the param, kept encoded

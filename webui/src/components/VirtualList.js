@@ -1,5 +1,6 @@
-// The one virtual list: rows of a fixed height, only those in view (plus overscan) in the
-// DOM, whatever the length — @tanstack/virtual-core does the range and scroll bookkeeping.
+// The one virtual list: only the rows in view (plus overscan) in the DOM, whatever the
+// length — @tanstack/virtual-core does the range and scroll bookkeeping. Rows have a fixed
+// height, or (`measure`) each is measured as it renders and whenever it resizes.
 //
 //   <${VirtualList} items=${array} … />                 a list in memory, or
 //   <${VirtualList} store=${listStore} … />              a paged list store (lib/store.js):
@@ -8,7 +9,11 @@
 //   props: rowHeight (px), height (px or CSS length), renderRow(item, index), label (the
 //          list's accessible name), testid, getKey(item, index)?, overscan?, empty (shown
 //          when there are no rows), fit (shrink to the rows when they are fewer than fill it)
-import { html, useEffect, useReducer, useRef, useState } from "../lib/preact.js";
+//   measure: rows of their own heights (rowHeight is the estimate for one not yet drawn)
+//   stickToBottom: opens at the end and stays there as rows grow or are added, until the
+//          person scrolls up (back at the end, it sticks again); onAtBottom(bool) says which;
+//          scrollerRef: a ref given the scrolling element (to scroll to the end on request)
+import { html, useEffect, useLayoutEffect, useReducer, useRef, useState } from "../lib/preact.js";
 import {
   Virtualizer, elementScroll, observeElementOffset, observeElementRect,
 } from "../lib/virtual.js";
@@ -31,12 +36,14 @@ function useVirtualizer(options) {
 
 export function VirtualList({
   items = null, store = null, rowHeight, height, renderRow, label, testid, getKey,
-  overscan = 6, empty = null, fit = false,
+  overscan = 6, empty = null, fit = false, measure = false, stickToBottom = false, onAtBottom,
+  scrollerRef,
 }) {
   const snap = useStoreSnapshot(store);
   const count = store ? (snap?.total ?? 0) : items.length;
   const itemAt = (i) => (store ? store.item(i) : items[i]);
-  const scroller = useRef(null);
+  const ownRef = useRef(null);
+  const scroller = scrollerRef ?? ownRef;
   const virtualizer = useVirtualizer({
     count, overscan, estimateSize: () => rowHeight,
     getScrollElement: () => scroller.current,
@@ -49,19 +56,54 @@ export function VirtualList({
     // Errors reach the page through the store's snapshot (and the bridge's toasts).
     if (store) store.ensure(first, Math.max(last, 1)).catch(() => undefined);
   }, [store, first, last]);
+  const onScroll = useStickToBottom(stickToBottom, scroller, virtualizer, count, onAtBottom);
   const fitted = fit && count > 0 ? `;min-height:0;max-height:${count * rowHeight + 2}px` : "";
   const style = `height:${typeof height === "number" ? `${height}px` : height}${fitted}`;
   return html`
     <div class="vlist" ref=${scroller} role="list" aria-label=${label} data-testid=${testid}
-         data-count=${count} style=${style} tabindex="0">
+         data-count=${count} style=${style} tabindex="0" onScroll=${onScroll}>
       ${count === 0 && empty && html`<div class="vlist-empty">${empty}</div>`}
       <div class="vlist-spacer" style=${`height:${virtualizer.getTotalSize()}px`}>
         ${rows.map((row) => html`
           <div class="vlist-row" role="listitem" key=${row.key} data-index=${row.index}
                aria-setsize=${count} aria-posinset=${row.index + 1}
-               style=${`transform:translateY(${row.start}px);height:${rowHeight}px`}>
+               ref=${measure ? virtualizer.measureElement : undefined}
+               style=${`transform:translateY(${row.start}px)${measure ? "" : `;height:${rowHeight}px`}`}>
             ${renderRow(itemAt(row.index), row.index)}
           </div>`)}
       </div>
     </div>`;
+}
+
+const BOTTOM_SLACK_PX = 24;
+
+/**
+ * Keeps the list scrolled to its end while `on` and the person has not scrolled up: after
+ * every render (rows measured, added or grown) it scrolls to the end again. Returns the
+ * list's scroll handler, which notes whether the person left the end or came back to it.
+ */
+function useStickToBottom(on, scroller, virtualizer, count, onAtBottom) {
+  const stuck = useRef(true);
+  const placed = useRef(-1); // the scrollTop this hook last set: growth below it is not a scroll up
+  const report = useRef(onAtBottom);
+  report.current = onAtBottom;
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!on || !el || !stuck.current || count === 0) return;
+    const end = el.scrollHeight - el.clientHeight;
+    if (Math.abs(el.scrollTop - end) > 1) el.scrollTop = end;
+    placed.current = el.scrollTop;
+  });
+  return () => {
+    const el = scroller.current;
+    if (!on || !el) return;
+    const atEnd = el.scrollHeight - el.clientHeight - el.scrollTop <= BOTTOM_SLACK_PX;
+    const left = !atEnd && el.scrollTop < placed.current - 1;
+    const next = atEnd || (stuck.current && !left);
+    if (next !== stuck.current) {
+      stuck.current = next;
+      report.current?.(next);
+    }
+    if (!next) placed.current = -1;
+  };
 }

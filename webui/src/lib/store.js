@@ -25,6 +25,28 @@
 // old page can never overwrite newer data. Only the pages near the last range asked for
 // are kept (maxPages), so memory stays bounded at any list length.
 
+/** The indexes of the pages covering `wanted` ({start, end}) that `pages` lacks, up to `total`. */
+export function missingPages(wanted, total, pageSize, pages) {
+  const last = total === null ? wanted.end : Math.min(wanted.end, total);
+  const first = Math.floor(wanted.start / pageSize);
+  const stop = Math.max(first + 1, Math.ceil(last / pageSize));
+  const missing = [];
+  for (let index = first; index < stop; index++) {
+    if (pages.has(index)) continue;
+    if (total !== null && index * pageSize >= total && index > 0) break;
+    missing.push(index);
+  }
+  return missing;
+}
+
+/** Drops the pages farthest from `wanted` until at most `maxPages` are left. */
+export function evictFarPages(pages, wanted, pageSize, maxPages) {
+  if (pages.size <= maxPages) return;
+  const center = Math.floor((wanted.start + wanted.end) / 2 / pageSize);
+  const far = [...pages.keys()].sort((a, b) => Math.abs(b - center) - Math.abs(a - center));
+  far.slice(0, pages.size - maxPages).forEach((index) => pages.delete(index));
+}
+
 export function createListStore({
   call, method, params = {}, pageSize = 50, topics = [], onEvent = null,
   maxPages = 20, invalidateDelayMs = 100, setTimer = setTimeout, clearTimer = clearTimeout,
@@ -48,12 +70,7 @@ export function createListStore({
     listeners.forEach((fn) => fn(snap));
   }
 
-  function evict() {
-    if (pages.size <= maxPages) return;
-    const center = Math.floor((wanted.start + wanted.end) / 2 / pageSize);
-    const far = [...pages.keys()].sort((a, b) => Math.abs(b - center) - Math.abs(a - center));
-    far.slice(0, pages.size - maxPages).forEach((index) => pages.delete(index));
-  }
+  const evict = () => evictFarPages(pages, wanted, pageSize, maxPages);
 
   async function fetchPage(index) {
     const gen = generation;
@@ -77,13 +94,8 @@ export function createListStore({
 
   function ensure(start, end) {
     wanted = { start: Math.max(0, start), end: Math.max(start, end) };
-    const last = total === null ? wanted.end : Math.min(wanted.end, total);
-    const first = Math.floor(wanted.start / pageSize);
-    const stop = Math.max(first + 1, Math.ceil(last / pageSize));
     const waits = [];
-    for (let index = first; index < stop; index++) {
-      if (pages.has(index)) continue;
-      if (total !== null && index * pageSize >= total && index > 0) break;
+    for (const index of missingPages(wanted, total, pageSize, pages)) {
       if (!inflight.has(index)) {
         inflight.set(index, fetchPage(index));
         if (inflight.size === 1) changed();
