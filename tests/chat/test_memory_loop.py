@@ -39,7 +39,8 @@ def test_turns_are_remembered_and_recalled_in_another_conversation(
         remembered = client.call("memory.list", {"persona": persona})["items"]
         by_role = {m["metadata"]["role"]: m for m in remembered}
         assert by_role["user"]["text"] == "User: My cat is called Biscuit."
-        assert by_role["user"]["metadata"]["thread"] == first
+        assert by_role["user"]["thread"] == by_role["assistant"]["thread"] == first
+        assert by_role["user"]["at"] == sent["message"]["created_at"]
         assert by_role["user"]["metadata"]["message"] == sent["message"]["id"]
         assert by_role["assistant"]["text"] == "Aqua: Hello there, friend."
         assert by_role["assistant"]["metadata"]["message"] == sent["reply"]

@@ -366,11 +366,12 @@ class ChatService:
         except HubError as exc:  # a prompt without memories beats no reply
             log.warning("no memories for the prompt: %s", exc.message)
             return []
-        return [Recalled(m["id"], m["text"], m["created_at"]) for m in found["items"]
+        return [Recalled(m["id"], m["text"], m["at"]) for m in found["items"]
                 if m["metadata"].get("message") not in shown]
 
     def _remember(self, conversation: str, user: Message, reply: str, text: str) -> None:
-        """Keep the user's message and the reply as memories of the persona."""
+        """Keep the user's message and the reply as memories of the persona, the conversation
+        as their thread (the memory indexes each with the turns before it) and their times."""
         memory = self._deps.memory.peek()
         if memory is None or not self._deps.settings.chat_memory:
             return
@@ -379,21 +380,15 @@ class ChatService:
         persona = self.conversations.get(conversation)["persona"]
         name = self._deps.personas.get(persona)["name"]
         user_name = self._deps.settings.chat_user_name
-        said = f"{user_name}: {user['text']}"
-        before = self._history(conversation, before=user["id"])
-        last = before[-1] if before and before[-1]["text"] else None
-        previous = None if last is None else (
-            f"{name if last['role'] == 'assistant' else user_name}: {last['text']}")
-        items = [check_new(said, _meta(conversation, user["id"], "user", user["created_at"]),
-                           None, context=previous),
-                 check_new(f"{name}: {text}", _meta(conversation, reply, "assistant",
-                                                    time.time()), None, context=said)]
+        items = [check_new(f"{user_name}: {user['text']}", _meta(user["id"], "user"), None,
+                           thread=conversation, at=user["created_at"]),
+                 check_new(f"{name}: {text}", _meta(reply, "assistant"), None,
+                           thread=conversation, at=time.time())]
         try:
             memory.add(persona, items)
         except HubError as exc:
             log.warning("the chat turn was not remembered: %s", exc.message)
 
 
-def _meta(conversation: str, message: str, role: str, at: float) -> dict[str, Any]:
-    return {"thread": conversation, "message": message, "role": role, "time": at,
-            "source": "chat"}
+def _meta(message: str, role: str) -> dict[str, Any]:
+    return {"message": message, "role": role, "source": "chat"}
