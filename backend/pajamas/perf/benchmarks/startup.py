@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from pajamas.errors import CoreNotRunning, HubError, HubTimeout
 from pajamas.launcher import start_core, stop_core
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.cores import core_env
 from pajamas.perf.registry import benchmark
 from pajamas.perf.timing import NS_PER_MS, since
@@ -23,9 +23,7 @@ POLL_S: Final = 0.001
 START_TIMEOUT_S: Final = 30.0
 
 
-@benchmark(name="startup.core_ready", unit="ms", target=Target(
-    "p50", "<=", 300, "the window waits for the core before it shows live data: under a third "
-    "of a second reads as instant"))
+@benchmark(name="startup.core_ready", unit="ms")
 def core_ready(ctx: Context) -> Measurement:
     """Spawning `python -m pajamas core` in a fresh home until its connection file exists."""
     env = core_env()
@@ -35,9 +33,7 @@ def core_ready(ctx: Context) -> Measurement:
     return Measurement(rest, extra={"warmup_ms": first})
 
 
-@benchmark(name="startup.all_stages", unit="ms",
-           target=Target("p50", "<=", 1000, "every service, from the monitor to the plugins, "
-                         "is up within a second, before a user's first click"))
+@benchmark(name="startup.all_stages", unit="ms")
 def all_stages(ctx: Context) -> Measurement:
     """Spawning a core in a fresh home until its last start-up stage is done.
 
@@ -50,10 +46,7 @@ def all_stages(ctx: Context) -> Measurement:
     return Measurement([total for total, _ in runs], extra=extra)
 
 
-@benchmark(name="shutdown.core_stop", unit="ms", target=(
-    Target("p50", "<=", 500, "reported; the bound is set with it"),
-    Target("p95", "<=", 5000, "shutdown_timeout_s + 1 s (was 5 s in tests/rpc)"),
-))
+@benchmark(name="shutdown.core_stop", unit="ms")
 def core_stop(ctx: Context) -> Measurement:
     """From SIGTERM to the clean exit of an idle core whose start-up stages are all done."""
     env = core_env()
