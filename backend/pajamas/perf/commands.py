@@ -1,4 +1,4 @@
-"""`pajamas perf run|history|compare|list`: the suite from the command line.
+"""`pajamas perf run|history|compare|report|list`: the suite from the command line.
 
 Only argparse is imported here; each handler imports what it needs when it runs.  `perf start`
 (the suite as a task of the core) lives with the task commands.
@@ -21,7 +21,7 @@ SUITE_HELP = ("quick (the vital signs), full (everything) or a group: rpc, memor
 
 
 def add_perf_parsers(perf_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `perf run`, `perf history`, `perf compare` and `perf list`."""
+    """Add `perf run`, `perf history`, `perf compare`, `perf report` and `perf list`."""
     run = perf_sub.add_parser("run", help="run a suite; report figures against the budgets")
     run.add_argument("--suite", default="full", metavar="SUITE", help=SUITE_HELP)
     run.add_argument("--only", nargs="+", metavar="NAME", default=None,
@@ -50,6 +50,13 @@ def add_perf_parsers(perf_sub: argparse._SubParsersAction[argparse.ArgumentParse
     comp.add_argument("--json", type=Path, metavar="PATH", default=None,
                       help="also write the comparison as JSON to PATH")
     comp.set_defaults(handler=perf_compare)
+    rep = perf_sub.add_parser("report", help="a run as one self-contained HTML file")
+    rep.add_argument("run", metavar="RUN", help="a run id or a run's JSON file")
+    rep.add_argument("--compare", metavar="BASE", default=None,
+                     help="a run to compare it with (a run id or JSON file)")
+    rep.add_argument("-o", "--output", type=Path, default=Path("report.html"), metavar="PATH",
+                     help="where to write the HTML (report.html)")
+    rep.set_defaults(handler=perf_report)
     listing = perf_sub.add_parser("list", help="the registered benchmarks and their budgets")
     listing.set_defaults(handler=perf_list)
 
@@ -106,6 +113,18 @@ def perf_compare(args: argparse.Namespace, home: Path, settings: Settings) -> in
     if args.json is not None:
         write_json(args.json, dict(result))
     return compare.exit_code(result)
+
+
+def perf_report(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Write a run (and its comparison with another) as one HTML file."""
+    from pajamas.perf import history, html_report  # noqa: PLC0415
+
+    run = history.load(home, args.run, files=True)
+    base = history.load(home, args.compare, files=True) if args.compare else None
+    past = list(history.iter_runs(home))
+    args.output.write_text(html_report.render(run, base=base, past=past), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
 
 
 def perf_list(args: argparse.Namespace, home: Path, settings: Settings) -> int:

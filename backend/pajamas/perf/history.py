@@ -86,7 +86,7 @@ def _path_of(home: Path, run: str | None, files: bool) -> Path:
     if files and (run.endswith(".json") or "/" in run or "\\" in run):
         return Path(run).expanduser()
     if not RUN_ID.match(run):
-        raise InvalidParams(f"param 'run' must be a run id such as 20261122T013800Z-1a2b3c "
+        raise InvalidParams(f"param 'run' must be a run id such as 20261122T013800123Z-1a2b3c "
                             f"or a run's JSON file, not {run!r:.80}", field="run")
     return folder(home) / f"{run}.json"
 

@@ -113,8 +113,9 @@ def now_iso() -> str:
 
 
 def new_run_id() -> str:
-    """A run id that sorts by start time: "20261122T013800Z-1a2b3c"."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    """A run id that sorts by start time, to the millisecond: "20261122T013800123Z-1a2b3c"."""
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def target_record(target: Target) -> TargetRecord:
