@@ -84,7 +84,7 @@ class Bar:
     def started(self, bench: Benchmark, index: int, total: int) -> None:
         """Show the benchmark and the time left."""
         self.progress.update(self.task, completed=index, description=f"running {bench.name}",
-                             left=self._left(index))
+                             left=self.time_left(index))
 
     def finished(self, result: BenchmarkRecord) -> None:
         """Count it done; print a line for one that failed or is unsupported here."""
@@ -99,7 +99,7 @@ class Bar:
         """Remove the bar from the terminal."""
         self.progress.stop()
 
-    def _left(self, index: int) -> str:
+    def time_left(self, index: int) -> str:
         """"about 3 min left", from the last run's durations (or the mean so far)."""
         done = list(self.spent.values())
         guess = sum(done) / len(done) if done else None
