@@ -200,6 +200,11 @@ def _cells(row: Row) -> tuple[str, ...]:
     interval = ("-" if row["ci_low"] is None or row["ci_high"] is None else
                 f"{row['ci_low']:.3f}-{row['ci_high']:.3f}")
     ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3f}x"
-    p = "-" if row["p_value"] is None else f"{row['p_value']:.2g}"
+    p = "-" if row["p_value"] is None else p_text(row["p_value"])
     return (row["name"], row["unit"], number(row["base_median"]), number(row["new_median"]),
             ratio, interval, p, row["verdict"])
+
+
+def p_text(p: float) -> str:
+    """A p-value in two figures; below what a float tells apart from 0, "<1e-16"."""
+    return "<1e-16" if p < 1e-16 else f"{p:.2g}"

@@ -88,7 +88,7 @@ def _header(run: dict[str, Any]) -> str:
 def _comparison(comparison: comparing.Comparison) -> str:
     how = ("Runs from two machines: each figure is a ratio to its run's calibration."
            if comparison["calibrated"] else "One machine: raw figures compared.")
-    means = ", ".join(f"{g} {v:.3f}&times;" for g, v in sorted(comparison["groups"].items()))
+    means = ", ".join(f"{g} {v:.3f}\u00d7" for g, v in sorted(comparison["groups"].items()))
     slower = ", ".join(comparison["slower"]) or "none"
     return (f'<section class="panel" data-testid="report-compare"><h2>Compared with '
             f'<code>{_e(comparison["base"])}</code></h2><p>{_e(how)} A benchmark is slower '
@@ -134,7 +134,7 @@ def _compare_cells(row: Row | None) -> list[str]:
     interval = ("" if row["ci_low"] is None else
                 f" ({row['ci_low']:.3f}&ndash;{row['ci_high']:.3f})")
     return [f'<td class="num">{row["ratio"]:.3f}&times;{interval}</td>',
-            f'<td class="num">{row["p_value"]:.2g}</td>',
+            f'<td class="num">{_e(comparing.p_text(row["p_value"] or 0.0))}</td>',
             f"<td>{_pill(row['verdict'])}"
             + (f'<div class="reason">{_e(row["note"])}</div>' if row["note"] else "") + "</td>"]
 

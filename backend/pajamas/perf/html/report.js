@@ -8,12 +8,18 @@
   const css = getComputedStyle(document.documentElement);
   const color = (name) => css.getPropertyValue(name).trim() || "#888";
   const axis = { stroke: color("--muted"), grid: { stroke: color("--border"), width: 1 },
-                 ticks: { stroke: color("--border"), width: 1 } };
+                 ticks: { stroke: color("--border"), width: 1 }, size: 64 };
+  const whole = { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, v) => v.map(String) };
+  // Timings have long tails: a log scale shows the body and the tail at once.
+  const logScale = (values) => {
+    const positive = values.filter((v) => v > 0);
+    return positive.length === values.length && Math.max(...values) / Math.min(...values) > 20;
+  };
   let drawn = 0;
 
   function chart(el, opts, series) {
     const width = Math.max(320, el.clientWidth || 480);
-    new uPlot({ width, height: 220, ...opts }, series, el);
+    new uPlot({ width, height: 240, ...opts }, series, el);
     drawn += 1;
   }
 
@@ -26,7 +32,9 @@
       series.push({ label: "base run", stroke: color("--muted"), width: 1.5, dash: [6, 4], points: { show: false } });
       columns.push(bench.base_quantiles);
     }
-    chart(el, { scales: { x: { time: false } }, series,
+    const all = columns.slice(1).flat();
+    const y = logScale(all) ? { distr: 3 } : {};
+    chart(el, { scales: { x: { time: false }, y }, series,
                 axes: [{ ...axis, values: (u, v) => v.map((x) => `${x}%`) }, axis] }, columns);
   }
 
@@ -37,7 +45,7 @@
                 series: [{ label: "run", value: (u, v) => (v == null ? "—" : points[v - 1]?.run_id ?? "") },
                          { label: `median (${bench.unit})`, stroke: color("--accent"), width: 1.5,
                            points: { show: true, size: 5 } }],
-                axes: [axis, axis] }, [xs, points.map((p) => p.median)]);
+                axes: [whole, axis] }, [xs, points.map((p) => p.median)]);
   }
 
   for (const bench of data.benchmarks) {
