@@ -120,7 +120,8 @@ class Core:
         self._lock.acquire()
         key = connection.new_key()
         self._server = RpcServer(self._registry, key.encode(), _limits(self._settings))
-        rpc, events = self._server.bind(*connection.endpoints(self._home))
+        rpc, events = self._server.bind(*connection.endpoints(self._home,
+                                                                  self._settings.rpc_transport))
         self._install(self._server)
         self._server.start()
         self.info = connection.make_info(rpc, events, key)

@@ -20,6 +20,7 @@ from pajamas.errors import CoreAlreadyRunning, HubError
 from pajamas.hints import describe
 from pajamas.memory.commands import add_memory_parser
 from pajamas.monitor.commands import add_monitor_parser
+from pajamas.perf.commands import add_perf_parsers
 from pajamas.personas.commands import add_persona_parser
 from pajamas.plugins.commands import add_plugin_parser
 from pajamas.tasks.commands import add_perf_start_parser, add_task_parser
@@ -74,17 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _perf_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     perf = sub.add_parser("perf", help="the performance suite")
     perf_sub = perf.add_subparsers(title="perf commands", metavar="PERF_COMMAND", required=True)
-    run = perf_sub.add_parser("run", help="run the benchmarks and report medians and p95")
-    run.add_argument("--only", nargs="+", metavar="NAME", default=None,
-                     help="run only these benchmarks (names or name prefixes)")
-    run.add_argument("--json", type=Path, metavar="PATH", default=None,
-                     help="also write the run as JSON to PATH")
-    run.add_argument("--scale", type=_positive, default=1.0, metavar="FACTOR",
-                     help="size every benchmark's loops by FACTOR (0.1: a quick run)")
-    run.set_defaults(handler=_perf_run)
+    add_perf_parsers(perf_sub)
     add_perf_start_parser(perf_sub)
-    listing = perf_sub.add_parser("list", help="list the registered benchmarks")
-    listing.set_defaults(handler=_perf_list)
 
 
 def _window(args: argparse.Namespace, home: Path, settings: Settings) -> int:
@@ -129,24 +121,3 @@ def _doctor(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     from pajamas.doctor import run_doctor  # noqa: PLC0415
 
     return run_doctor(home, settings)
-
-
-def _perf_run(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    from pajamas.perf.runner import run_cli  # noqa: PLC0415
-
-    return run_cli(only=args.only, json_path=args.json, scale=args.scale)
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, not {text}")
-    return value
-
-
-def _perf_list(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    from pajamas.perf.registry import all_benchmarks  # noqa: PLC0415
-
-    for bench in all_benchmarks():
-        print(f"{bench.name:28} {bench.unit:10} targets: {bench.describe_targets()}")
-    return 0

@@ -41,6 +41,11 @@ class Settings:
         "larger ones get a too_large error.",
         minimum=1024,
     )
+    rpc_transport: str = _setting(
+        "auto", "How clients reach the core: auto (ipc sockets in the home's run/ folder on "
+        "Linux and macOS, loopback TCP on Windows) or tcp (tcp://127.0.0.1 with the connection "
+        "file's key everywhere, as on Windows)."
+    )
     workers: int = _setting(4, "Worker threads that run slow RPC methods.", minimum=1)
     max_pending_requests: int = _setting(
         512,
@@ -289,7 +294,8 @@ class Settings:
         "", "The LoCoMo data set's locomo10.json (snap-research/LoCoMo), whose texts the "
         "memory benchmarks store and search and whose answers memory.recall scores; its "
         "licence (CC BY-NC 4.0) keeps it out of the hub. Empty: they use the synthetic corpus "
-        "that ships with the hub, and memory.recall is reported as not run."
+        "that ships with the hub, and memory.recall is unsupported here (`perf run --data` "
+        "names the file too)."
     )
 
 

@@ -32,7 +32,24 @@ def cpu_model() -> str:
                 return line.split(":", 1)[1].strip()
     if sys.platform == "darwin":
         return _run(["sysctl", "-n", "machdep.cpu.brand_string"]) or platform.processor()
+    if sys.platform == "win32":
+        return _windows_cpu_name() or platform.processor() or platform.machine()
     return platform.processor() or platform.machine()
+
+
+def _windows_cpu_name() -> str:
+    """The CPU's marketing name from the Windows registry ("" where it cannot be read)."""
+    if sys.platform != "win32":
+        return ""
+    import winreg  # noqa: PLC0415  (Windows only)
+
+    key = r"HARDWARE\DESCRIPTION\System\CentralProcessor\0"
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, key) as opened:
+            name, _ = winreg.QueryValueEx(opened, "ProcessorNameString")
+    except OSError:
+        return ""
+    return str(name).strip()
 
 
 def cpu_has_avx2() -> bool | None:

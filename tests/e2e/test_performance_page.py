@@ -78,6 +78,10 @@ def test_run_watch_report_and_compare(app_page: Page) -> None:
     expect(compared).to_have_attribute("data-verdict", re.compile("^(slower|faster|same)$"),
                                        timeout=SLOW_MS)
     expect(compared).to_contain_text(re.compile(r"\d\.\d\d\u00d7"))  # the ratio
+    expect(app_page.get_by_test_id("perf-compare-how")).to_contain_text("One machine")
+    history = app_page.get_by_test_id("perf-history")
+    expect(history).to_have_attribute("data-points", "2", timeout=SLOW_MS)
+    expect(history.locator("canvas")).to_have_count(1)
 
     app_page.go_back()
     expect(app_page.get_by_test_id("perf-run-row")).to_have_count(2, timeout=SLOW_MS)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pajamas.perf import runner
+from pajamas.perf import budgets, runner
 from pajamas.perf.benchmarks import plugins as bench
 from pajamas.perf.plugin_fixtures import HOSTILE, NOOP, SOURCES, stage
 from pajamas.perf.registry import all_benchmarks
@@ -45,14 +45,15 @@ def test_stage_copies_a_plugin_under_a_new_name(tmp_path: Path) -> None:
     assert stage(tmp_path, NOOP).name == NOOP
 
 
-def test_every_plugin_benchmark_is_registered_with_a_target() -> None:
+def test_every_plugin_benchmark_is_registered_with_a_budget() -> None:
     names = {b.name: b for b in all_benchmarks() if b.name.startswith("plugin.")}
     assert set(names) == {"plugin.list", "plugin.call_overhead", "plugin.spawn",
                           "plugin.kill_latency.memory", "plugin.kill_latency.cpu",
                           "plugin.kill_latency.time", "plugin.attack_ping", "plugin.hosts_rss"}
-    assert names["plugin.call_overhead"].describe_targets().startswith(
+    held = budgets.load()
+    assert held.describe("plugin.call_overhead", "ms").startswith(
         "p50 ≤ 1 ms (the sandbox must cost little next to the work")
-    assert names["plugin.attack_ping"].target.stat == "p99"
+    assert held.of("plugin.attack_ping")[0].stat == "p99"
 
 
 def test_the_call_and_time_kill_benchmarks_run_for_real() -> None:

@@ -1,4 +1,4 @@
-"""Registering benchmarks, targets, and choosing what runs with --only."""
+"""Registering benchmarks (direction, warm-up), targets, and choosing what runs with --only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from pajamas.errors import Conflict, NotFound
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.benchmark import Context, Measurement
+from pajamas.perf.budgets import Target
 from pajamas.perf.registry import Registry, all_benchmarks
 from pajamas.perf.stats import summarize
 
@@ -22,28 +23,28 @@ def fake(ctx: Context) -> Measurement:
 def registry_of(*names: str) -> Registry:
     registry = Registry()
     for name in names:
-        registry.benchmark(name=name, unit="ms", target=Target("p50", "<=", 1, SOURCE))(fake)
+        registry.benchmark(name=name, unit="ms")(fake)
     return registry
 
 
-def test_the_decorator_registers_name_unit_targets_and_docstring() -> None:
+def test_the_decorator_registers_name_unit_direction_and_docstring() -> None:
     registry = Registry()
-    targets = (Target("p50", "<=", 150, SOURCE), Target("p99", "<=", 1000, SOURCE))
-    returned = registry.benchmark(name="x.one", unit="µs", target=targets)(fake)
+    returned = registry.benchmark(name="x.one", unit="pings/s", better="higher", warmup=2)(fake)
     (bench,) = list(registry)
     assert returned is fake and bench.func is fake
-    assert (bench.name, bench.unit, bench.description) == ("x.one", "µs", "A benchmark that "
-                                                           "measures nothing.")
-    assert bench.targets == targets and bench.target == targets[0]
-    assert bench.describe_targets() == "p50 ≤ 150 µs (test); p99 ≤ 1000 µs (test)"
+    assert (bench.name, bench.unit, bench.description) == ("x.one", "pings/s", "A benchmark "
+                                                           "that measures nothing.")
+    assert (bench.better, bench.warmup) == ("higher", 2)
+    assert registry.benchmark(name="x.two", unit="ms")(fake) is fake
+    assert [(b.better, b.warmup) for b in registry][1] == ("lower", 0)
 
 
-def test_names_are_unique_and_a_target_is_required() -> None:
+def test_names_are_unique_and_warmup_is_not_negative() -> None:
     registry = registry_of("x.one")
     with pytest.raises(Conflict, match="already registered"):
-        registry.benchmark(name="x.one", unit="ms", target=Target("p50", "<=", 1, SOURCE))(fake)
-    with pytest.raises(ValueError, match="no target"):
-        registry.benchmark(name="x.two", unit="ms", target=())(fake)
+        registry.benchmark(name="x.one", unit="ms")(fake)
+    with pytest.raises(ValueError, match="warmup"):
+        registry.benchmark(name="x.two", unit="ms", warmup=-1)(fake)
 
 
 @pytest.mark.parametrize(("only", "chosen"), [
@@ -91,10 +92,10 @@ def test_context_scales_counts_but_keeps_a_minimum(tmp_path: Path) -> None:
     assert ctx.count(10, minimum=3) == 3
 
 
-def test_the_suite_registers_the_hubs_benchmarks_with_targets() -> None:
+def test_the_suite_registers_the_hubs_benchmarks_and_no_code_holds_a_target() -> None:
     benches = {b.name: b for b in all_benchmarks()}
     assert {"rpc.roundtrip", "rpc.throughput", "startup.core_ready"} <= set(benches)
     assert benches["rpc.roundtrip"].unit == "µs"
-    assert [t.stat for t in benches["rpc.roundtrip"].targets] == ["p50", "p99"]
-    assert benches["rpc.throughput"].target.op == ">="
-    assert all(b.description and b.targets for b in benches.values())
+    assert benches["rpc.throughput"].better == "higher"
+    assert all(b.description for b in benches.values())
+    assert not any(hasattr(b, "targets") for b in benches.values())

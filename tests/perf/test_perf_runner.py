@@ -11,17 +11,20 @@ import pytest
 
 from pajamas.config import Settings
 from pajamas.perf import runner
-from pajamas.perf.benchmark import Context, Measurement, NotRun, Target
+from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.benchmarks import maintenance, memory, memory_scale
+from pajamas.perf.budgets import Budgets, Target
 from pajamas.perf.registry import Registry, all_benchmarks
 
 SOURCE = "test"
-RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "scale", "machine", "calibration",
-            "benchmarks"}
-MACHINE_KEYS = {"os", "os_release", "cpu_model", "cores", "python", "commit", "hostname"}
-BENCH_KEYS = {"name", "unit", "description", "samples", "n", "median", "p95", "p99", "mean",
-              "stdev", "min", "max", "ratio_to_calibration", "target", "targets", "passed",
-              "extra", "duration_s", "error", "not_run"}
+RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "suite", "scale", "repeat",
+            "budgets", "machine", "calibration", "benchmarks"}
+MACHINE_KEYS = {"os", "os_release", "cpu_model", "cores", "memory_bytes", "python",
+                "hub_version", "commit", "hostname"}
+BENCH_KEYS = {"name", "group", "unit", "better", "description", "samples", "warmup_samples",
+              "repeats", "n", "median", "p95", "p99", "mean", "stdev", "min", "max",
+              "ratio_to_calibration", "target", "targets", "passed", "extra", "duration_s",
+              "error", "not_run"}
 
 
 def counting(ctx: Context) -> Measurement:
@@ -42,29 +45,45 @@ def needs_data(ctx: Context) -> Measurement:
     return Measurement([1.0])
 
 
-def registry(*, p50_bound: float = 1_000, with_broken: bool = False,
-             with_not_run: bool = False) -> Registry:
+def registry(*, with_broken: bool = False, with_not_run: bool = False) -> Registry:
     reg = Registry()
-    reg.benchmark(name="fake.count", unit="ms", target=(
-        Target("p50", "<=", p50_bound, SOURCE), Target("max", ">=", 1, SOURCE)))(counting)
+    reg.benchmark(name="fake.count", unit="ms")(counting)
     if with_broken:
-        reg.benchmark(name="fake.broken", unit="ms", target=Target("p50", "<=", 1, SOURCE))(broken)
+        reg.benchmark(name="fake.broken", unit="ms")(broken)
     if with_not_run:
-        reg.benchmark(name="fake.data", unit="ms", target=Target("p50", "<=", 1, SOURCE))(
-            needs_data)
+        reg.benchmark(name="fake.data", unit="ms")(needs_data)
     return reg
 
 
-def cli(tmp_path: Path, **kwargs: Any) -> tuple[int, str]:
+def budgets(p50_bound: float = 1_000) -> Budgets:
+    one = (Target("p50", "<=", 1, SOURCE),)
+    return Budgets({"fake.count": (Target("p50", "<=", p50_bound, SOURCE),
+                                   Target("max", ">=", 1, SOURCE)),
+                    "fake.broken": one, "fake.data": one})
+
+
+def home_budgets(home: Path, p50_bound: float = 1_000) -> None:
+    """A budgets file under home over the shipped one, for the fake benchmarks."""
+    (home / "perf").mkdir(parents=True, exist_ok=True)
+    entry = '[["{}"]]\nstat = "{}"\nop = "{}"\nvalue = {}\nreason = "test"\n'
+    (home / "perf" / "budgets.toml").write_text(
+        entry.format("fake.count", "p50", "<=", p50_bound) + entry.format("fake.count", "max",
+                                                                           ">=", 1)
+        + entry.format("fake.broken", "p50", "<=", 1) + entry.format("fake.data", "p50", "<=", 1),
+        encoding="utf-8")
+
+
+def cli(tmp_path: Path, p50_bound: float = 1_000, **kwargs: Any) -> tuple[int, str]:
     out = io.StringIO()
+    home_budgets(tmp_path / "home", p50_bound)
     code = runner.run_cli(kwargs.pop("only", None), kwargs.pop("json_path", None),
-                          home=tmp_path / "home", out=out, scale=0.05, **kwargs)
+                          home=tmp_path / "home", out=out, scale=0.05, bar=False, **kwargs)
     return code, out.getvalue()
 
 
 def test_the_record_has_the_schema_and_the_scaled_samples() -> None:
-    record = runner.run(scale=0.05, registry=registry())
-    assert set(record) == RUN_KEYS and record["schema"] == 1 and record["scale"] == 0.05
+    record = runner.run(scale=0.05, registry=registry(), budgets=budgets())
+    assert set(record) == RUN_KEYS and record["schema"] == 2 and record["scale"] == 0.05
     assert set(record["machine"]) == MACHINE_KEYS and record["machine"]["cores"]
     assert record["calibration"]["unit"] == "ms" and record["calibration"]["median"] > 0
     (bench,) = record["benchmarks"]
@@ -76,7 +95,7 @@ def test_the_record_has_the_schema_and_the_scaled_samples() -> None:
 
 
 def test_every_target_is_evaluated_against_its_statistic() -> None:
-    (bench,) = runner.run(scale=0.05, registry=registry(p50_bound=20))["benchmarks"]
+    (bench,) = runner.run(scale=0.05, registry=registry(), budgets=budgets(20))["benchmarks"]
     assert bench["target"] == {"stat": "p50", "op": "<=", "value": 20, "source": SOURCE}
     p50, maximum = bench["targets"]
     assert (p50["observed"], p50["passed"]) == (25.5, False)
@@ -95,9 +114,9 @@ def test_a_passing_run_exits_0_and_is_saved_and_written(tmp_path: Path) -> None:
 
 
 def test_a_failed_target_exits_1_and_says_which(tmp_path: Path) -> None:
-    code, out = cli(tmp_path, registry=registry(p50_bound=20))
+    code, out = cli(tmp_path, p50_bound=20, registry=registry())
     assert code == 1
-    assert "FAIL fake.count: p50 = 25.5 ms, target p50 ≤ 20 ms (test)" in out
+    assert "FAIL fake.count: p50 = 25.5 ms, budget p50 ≤ 20 ms: 28% over (test)" in out
 
 
 def test_a_broken_benchmark_is_recorded_and_the_others_still_run(tmp_path: Path) -> None:
@@ -118,14 +137,14 @@ def test_a_benchmark_that_cannot_run_here_is_not_run_says_why_and_fails_nothing(
     assert code == 0
     assert left["not_run"] == "needs data: set locomo_path" and left["error"] is None
     assert left["passed"] is None and left["samples"] == []
-    assert out.count("not run fake.data: needs data: set locomo_path") == 1
+    assert out.count("unsupported here fake.data: needs data: set locomo_path") == 1
     assert "ERROR" not in out and "FAIL" not in out
 
 
 def test_the_settings_reach_the_benchmarks(tmp_path: Path) -> None:
     settings = Settings(locomo_path=str(tmp_path / "any"))
     (_, ran) = runner.run(scale=0.05, registry=registry(with_not_run=True),
-                          settings=settings)["benchmarks"]
+                          settings=settings, budgets=budgets())["benchmarks"]
     assert ran["not_run"] is None and ran["n"] == 1
 
 
@@ -159,7 +178,7 @@ def test_only_memory_recall_needs_locomo_and_is_not_run_without_it(
 def test_the_report_says_which_corpus_the_figures_are_of(tmp_path: Path) -> None:
     reg = Registry()
     for name in ("fake.add", "fake.search"):
-        reg.benchmark(name=name, unit="ms", target=Target("p50", "<=", 1_000, SOURCE))(
+        reg.benchmark(name=name, unit="ms")(
             lambda ctx: Measurement([1.0, 2.0], extra={"corpus": "synthetic", "memories": 5}))
     code, out = cli(tmp_path, registry=reg, json_path=tmp_path / "run.json")
     assert code == 0
@@ -187,7 +206,7 @@ def test_an_unknown_name_exits_2_listing_the_known_ones(
     err = capsys.readouterr().err
     assert code == 2
     assert "'nope'" in err and "known benchmarks: fake.count" in err
-    assert not (tmp_path / "home" / "perf").exists()
+    assert not (tmp_path / "home" / "perf" / "runs").exists()
 
 
 def test_an_empty_registry_runs_nothing() -> None:

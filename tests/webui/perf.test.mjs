@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  compareRuns, countVerdicts, filterBenchmarks, formatFigure, runParams, targetText, verdictOf,
+  compareRuns, countVerdicts, filterBenchmarks, formatFigure, groupMeansText, lowerIsBetter,
+  ratioText, runParams, targetText, verdictOf,
 } from "../../webui/src/lib/perf.js";
 
 const bench = (name, median, op = "<=", extra = {}) => ({
@@ -13,9 +14,10 @@ test("verdicts as the CLI's report says them", () => {
   assert.equal(verdictOf(bench("a", 1)), "pass");
   assert.equal(verdictOf(bench("a", 1, "<=", { passed: false })), "FAIL");
   assert.equal(verdictOf(bench("a", null, "<=", { error: "boom" })), "ERROR");
-  assert.equal(verdictOf(bench("a", null, "<=", { not_run: "no data set" })), "not run");
+  assert.equal(verdictOf(bench("a", null, "<=", { not_run: "no data set" })), "unsupported here");
+  assert.equal(verdictOf(bench("a", 1, "<=", { passed: null })), "no budget");
   assert.deepEqual(countVerdicts({ benchmarks: [bench("a", 1), bench("b", null, "<=", { not_run: "x" })] }),
-    { pass: 1, FAIL: 0, ERROR: 0, "not run": 1 });
+    { pass: 1, FAIL: 0, ERROR: 0, "unsupported here": 1, "no budget": 0 });
 });
 
 test("two runs: slower only past 1.1, and a rate that drops is slower", () => {
@@ -48,7 +50,18 @@ test("the run form checks its input before it sends", () => {
     { params: { suite: "full", only: ["rpc.roundtrip"] } });
   assert.match(runParams({ suite: "quick", mode: "chosen", chosen: new Set() }).error, /at least one/);
   assert.ok(runParams({ suite: "huge", mode: "all", chosen: new Set() }).error);
+  assert.deepEqual(runParams({ suite: "memory", mode: "all", chosen: new Set() }), { params: { suite: "memory" } });
   const items = [{ name: "rpc.roundtrip", description: "a ping" }, { name: "cache.hot_get", description: "" }];
   assert.deepEqual(filterBenchmarks(items, "PING").map((b) => b.name), ["rpc.roundtrip"]);
   assert.equal(filterBenchmarks(items, " ").length, 2);
+});
+
+test("the core's comparison reads as text; the direction comes from the run", () => {
+  assert.equal(ratioText({ ratio: 1.2345, ci_low: 1.1, ci_high: 1.4 }), "1.23× (1.10–1.40)");
+  assert.equal(ratioText({ ratio: 0.9, ci_low: null, ci_high: null }), "0.90×");
+  assert.equal(ratioText({ ratio: null }), "—");
+  assert.equal(groupMeansText({ rpc: 1.02, cache: 0.97 }), "cache 0.970×, rpc 1.020×");
+  assert.equal(groupMeansText({}), "—");
+  assert.equal(lowerIsBetter({ better: "higher", target: null }), false);
+  assert.equal(lowerIsBetter({ better: "lower", target: { op: ">=" } }), true);
 });

@@ -6,6 +6,7 @@ that holds on any machine, however fast or noisy.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -17,13 +18,14 @@ import zmq
 
 from pajamas.perf.timing import NS_PER_US, time_calls
 
-# An echo server that answers until it receives b"stop"; the hub is not imported.
+# An echo server that answers until it receives b"stop"; the hub is not imported.  It prints
+# the endpoint it bound (a tcp one gets its port then).
 _ECHO: Final = """
 import sys, zmq
 ctx = zmq.Context()
 sock = ctx.socket(zmq.ROUTER)
 sock.bind(sys.argv[1])
-print("ready", flush=True)
+print(sock.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
 while True:
     frames = sock.recv_multipart()
     if frames[-1] == b"stop":
@@ -32,15 +34,23 @@ while True:
 """
 
 
-def raw_roundtrip_us(workdir: Path, calls: int, warmup: int) -> list[float]:
-    """Round trips (µs) of a 2-frame msgpack request to a bare ROUTER echo in another process."""
-    endpoint = f"ipc://{workdir / 'raw-echo.sock'}"
+def raw_roundtrip_us(workdir: Path, calls: int, warmup: int, *,
+                     tcp: bool = False) -> list[float]:
+    """Round trips (µs) of a 2-frame msgpack request to a bare ROUTER echo in another process.
+
+    Over an ipc socket where the OS has them (as the core's own), else (or with tcp) loopback
+    tcp, as on Windows.
+    """
+    endpoint = ("tcp://127.0.0.1:*" if tcp or os.name != "posix"
+                else f"ipc://{workdir / 'raw-echo.sock'}")
     server = subprocess.Popen([sys.executable, "-c", _ECHO, endpoint], stdout=subprocess.PIPE)
     ctx = zmq.Context()
     sock = ctx.socket(zmq.DEALER)
     try:
-        assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
-        sock.connect(endpoint)
+        assert server.stdout is not None
+        bound = server.stdout.readline().decode().strip()
+        assert bound.split(":", 1)[0] in ("ipc", "tcp"), f"the echo server said {bound!r}"
+        sock.connect(bound)
         body = msgpack.packb({"v": 1, "id": 1, "method": "system.ping", "params": {}})
 
         def once() -> None:

@@ -1,5 +1,5 @@
-"""perf.run, perf.results, perf.runs and perf.list: the performance suite as a background task
-of the core, its saved runs and its benchmarks, and `install`, which adds them to the core.
+"""perf.*: the performance suite as a background task of the core, its saved runs, their
+history and comparison, its benchmarks; and `install`, which adds them to the core.
 
 A run goes through the same runner as `pajamas perf run` and is saved where that command saves
 its runs (`<home>/perf/runs/<run_id>.json`).  Each benchmark is a step of the task's progress
@@ -8,13 +8,11 @@ and a safe point: cancelling stops the run before its next benchmark.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
-from pajamas.errors import Conflict, InvalidParams, NotFound
+from pajamas.errors import Conflict, InvalidParams
 from pajamas.rpc.methods import Registry
 from pajamas.stages import Slot
 
@@ -23,10 +21,8 @@ if TYPE_CHECKING:  # the manager is imported by its start-up stage
     from pajamas.tasks.manager import TaskManager
     from pajamas.tasks.task import Task
 
-SCALES: Final = {"full": 1.0, "quick": 0.1}
-_RUN_ID: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_RUNS_PAGE: Final = 100
-Suite = Literal["full", "quick"]
+MAX_REPEAT: Final = 20
 
 
 def install(ctx: Context, tasks: Slot[TaskManager]) -> None:
@@ -37,97 +33,148 @@ def install(ctx: Context, tasks: Slot[TaskManager]) -> None:
 def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
     """Add the perf.* methods for the core serving home."""
 
-    def perf_run(suite: Suite = "full", only: list[Any] | None = None) -> dict[str, Any]:
+    def perf_run(suite: str = "full", only: list[Any] | None = None,
+                 repeat: int = 1) -> dict[str, Any]:
         """Start the performance suite as a background task: {"task": id}.
 
-        `suite` "full" runs every loop at its full size, "quick" at a tenth; `only` lists
-        benchmark names or dotted prefixes ("rpc", "monitor.overhead").  Progress comes as
+        `suite` is "quick" (the vital signs), "full" (everything) or a group ("rpc",
+        "memory", ...); `only` lists benchmark names or dotted prefixes to run instead, at the
+        suite's scale; `repeat` runs each benchmark that many times.  Progress comes as
         task.progress events; the finished task's result is {"run_id", "path", "passed",
         "failed", "errors", "not_run"} (counts of benchmarks), and perf.results returns the
         whole run.
         """
-        names = _names(only)
+        if not 1 <= repeat <= MAX_REPEAT:
+            raise InvalidParams(f"param 'repeat' must be between 1 and {MAX_REPEAT}",
+                                field="repeat")
+        job = PerfJob(home, suite, _names(only), repeat)
         manager = tasks.get()
         _refuse_second_run(manager)
-        job = PerfJob(home, names, SCALES[suite])
-        task = manager.submit("perf", job, priority=-1, title=job.title(suite))
+        task = manager.submit("perf", job, priority=-1, title=job.title())
         return {"task": task.id}
 
     def perf_results(run: str | None = None) -> dict[str, Any]:
         """Return a saved perf run (default: the latest), as `pajamas perf run` records it."""
-        return load_run(home, run)
+        from pajamas.perf import history  # noqa: PLC0415
+
+        return history.load(home, run)
 
     def perf_runs(offset: int = 0, limit: int = 20) -> dict[str, Any]:
         """List the saved runs, newest first: {"items": [run summary], "total"}.
 
-        A summary is {"run_id", "started_at", "finished_at", "scale", "benchmarks" (names),
-        "passed", "failed", "errors", "not_run"}; perf.results returns a whole run.
+        A summary is {"run_id", "started_at", "finished_at", "suite", "scale", "repeat",
+        "host", "commit", "benchmarks" (names), "passed", "failed", "errors", "not_run"};
+        perf.results returns a whole run.
         """
-        if offset < 0:
-            raise InvalidParams("param 'offset' must be 0 or more", field="offset")
-        if not 1 <= limit <= MAX_RUNS_PAGE:
-            raise InvalidParams(f"param 'limit' must be between 1 and {MAX_RUNS_PAGE}",
-                                field="limit")
-        return list_runs(home, offset, limit)
+        from pajamas.perf import history  # noqa: PLC0415
+
+        _page(offset, limit)
+        items, total = history.runs(home, offset, limit)
+        return {"items": items, "total": total}
+
+    def perf_history(name: str, limit: int = 100) -> dict[str, Any]:
+        """One benchmark's figures over the saved runs, oldest first: {"items": [point]}.
+
+        A point is {"run_id", "started_at", "host", "commit", "scale", "median", "p95", "n",
+        "ratio_to_calibration", "unit", "verdict"}; the last `limit` runs that have it.
+        """
+        from pajamas.perf import history  # noqa: PLC0415
+
+        _page(0, limit)
+        return {"items": history.series(home, name, limit)}
+
+    def perf_compare(base: str, new: str | None = None,
+                     threshold: float = 1.1) -> dict[str, Any]:
+        """Compare run new (default: the latest) against run base, benchmark by benchmark.
+
+        Returns {"base", "new", "calibrated", "threshold", "alpha", "rows", "groups",
+        "slower", "faster", ...}: each row's ratio of medians with its 95% interval, the
+        Mann-Whitney p-value and a verdict ("slower", "faster", "same", "not compared").
+        """
+        from pajamas.perf import compare, history  # noqa: PLC0415
+
+        if not 1 < threshold <= 10:
+            raise InvalidParams("param 'threshold' must be above 1 and at most 10",
+                                field="threshold")
+        result = compare.compare(history.load(home, base), history.load(home, new),
+                                 threshold=threshold)
+        return dict(result)
 
     def perf_list() -> dict[str, Any]:
         """List the suite's benchmarks, in suite order: {"items": [benchmark], "total"}.
 
-        A benchmark is {"name", "unit", "description", "targets": [{"stat", "op", "value",
-        "source"}]}; its names (or dotted prefixes) go in perf.run's `only`.
+        A benchmark is {"name", "group", "unit", "better", "description", "targets":
+        [{"stat", "op", "value", "source"}]} (targets from the budgets file; "source" says
+        why); its names (or dotted prefixes) go in perf.run's `only`.
         """
+        from pajamas.perf import budgets  # noqa: PLC0415
         from pajamas.perf.record import target_record  # noqa: PLC0415
         from pajamas.perf.registry import all_benchmarks  # noqa: PLC0415  (the suite is big)
+        from pajamas.perf.suites import group_of  # noqa: PLC0415
 
-        items = [{"name": b.name, "unit": b.unit, "description": b.description,
-                  "targets": [target_record(t) for t in b.targets]} for b in all_benchmarks()]
+        held = budgets.load(home)
+        items = [{"name": b.name, "group": group_of(b.name), "unit": b.unit,
+                  "better": b.better, "description": b.description,
+                  "targets": [target_record(t) for t in held.of(b.name)]}
+                 for b in all_benchmarks()]
         return {"items": items, "total": len(items)}
 
     registry.add("perf.run", perf_run)
     registry.add("perf.results", perf_results)
     registry.add("perf.runs", perf_runs)
+    registry.add("perf.history", perf_history)
+    registry.add("perf.compare", perf_compare)
     registry.add("perf.list", perf_list)
+
+
+def _page(offset: int, limit: int) -> None:
+    if offset < 0:
+        raise InvalidParams("param 'offset' must be 0 or more", field="offset")
+    if not 1 <= limit <= MAX_RUNS_PAGE:
+        raise InvalidParams(f"param 'limit' must be between 1 and {MAX_RUNS_PAGE}",
+                            field="limit")
 
 
 class PerfJob:
     """The work of one perf task: run the chosen benchmarks, save the run, sum up verdicts."""
 
-    def __init__(self, home: Path, only: list[str] | None, scale: float) -> None:
-        from pajamas.perf.registry import default_registry  # noqa: PLC0415  (the suite is big)
+    def __init__(self, home: Path, suite: str, only: list[str] | None, repeat: int) -> None:
+        from pajamas.perf import budgets, runner  # noqa: PLC0415  (the suite is big)
 
-        self.home, self.only, self.scale = home, only, scale
-        self.chosen = default_registry().select(only)  # NotFound now, not in a failed task
+        self.home, self.suite, self.only = home, suite, only
+        # NotFound (no such benchmark or suite) now, not in a failed task.
+        self.plan = runner.plan(suite, only, repeat=repeat, budgets=budgets.load(home))
 
-    def title(self, suite: str) -> str:
+    def title(self) -> str:
         """What the task list shows for this run."""
         names = ", ".join(self.only) if self.only else "all benchmarks"
-        return f"perf run ({suite}): {names}"
+        return f"perf run ({self.suite}): {names}"
 
     def __call__(self, task: Task) -> dict[str, Any]:
+        from dataclasses import replace  # noqa: PLC0415
+
         from pajamas.config import load_settings  # noqa: PLC0415
         from pajamas.perf import record, runner  # noqa: PLC0415
+        from pajamas.perf.progress import Lines  # noqa: PLC0415
         from pajamas.perf.report import verdict  # noqa: PLC0415
 
-        steps = self._steps(task)
-        result = runner.run(None, scale=self.scale, registry=steps,
-                            progress=lambda line: task.progress(task.fraction, line.strip()),
-                            settings=load_settings(self.home))  # the core's own, as it read them
+        steps = replace(self.plan, benchmarks=self._steps(task),
+                        settings=load_settings(self.home))  # the core's own, as it read them
+        result = runner.execute(steps, Lines(lambda line: task.progress(task.fraction,
+                                                                        line.strip())))
         path = record.save_run(self.home, result)
         verdicts = [verdict(b) for b in result["benchmarks"]]
         return {"run_id": result["run_id"], "path": str(path),
                 "passed": verdicts.count("pass"), "failed": verdicts.count("FAIL"),
-                "errors": verdicts.count("ERROR"), "not_run": verdicts.count("not run")}
+                "errors": verdicts.count("ERROR"), "not_run": verdicts.count("unsupported here")}
 
-    def _steps(self, task: Task) -> Any:
-        """A registry of the chosen benchmarks, each first reporting progress (a safe point)."""
-        from pajamas.perf.benchmark import Benchmark  # noqa: PLC0415
-        from pajamas.perf.registry import Registry as BenchRegistry  # noqa: PLC0415
+    def _steps(self, task: Task) -> list[Any]:
+        """The chosen benchmarks, each first reporting progress (a safe point)."""
+        from dataclasses import replace  # noqa: PLC0415
 
-        steps = BenchRegistry()
-        for i, bench in enumerate(self.chosen):
-            func = _step(task, bench.func, i / len(self.chosen), bench.name)
-            steps.add(Benchmark(bench.name, bench.unit, bench.description, bench.targets, func))
-        return steps
+        chosen = self.plan.benchmarks
+        return [replace(bench, func=_step(task, bench.func, i / len(chosen), bench.name))
+                for i, bench in enumerate(chosen)]
 
 
 def _step(task: Task, func: Callable[[Any], Any], fraction: float,
@@ -136,55 +183,6 @@ def _step(task: Task, func: Callable[[Any], Any], fraction: float,
         task.progress(fraction, f"running {name}")  # raises Cancelled past the runner's guard
         return func(ctx)
     return run
-
-
-def load_run(home: Path, run: str | None) -> dict[str, Any]:
-    """The saved run called run, or the latest; `NotFound` when there is none."""
-    from pajamas.perf.record import RUNS_DIR  # noqa: PLC0415
-
-    folder = home / RUNS_DIR
-    if run is not None and not _RUN_ID.match(run):
-        raise InvalidParams(f"param 'run' must be a run id such as 20261122T013800Z-1a2b3c, "
-                            f"not {run!r:.80}", field="run")
-    path = folder / f"{run}.json" if run is not None else _latest(folder)
-    try:
-        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise NotFound(f"no perf run {run!r} in {folder}", run=run) from None
-    return loaded
-
-
-def list_runs(home: Path, offset: int, limit: int) -> dict[str, Any]:
-    """A page of the saved runs' summaries, newest first, and how many runs there are."""
-    from pajamas.perf.record import RUNS_DIR  # noqa: PLC0415
-
-    folder = home / RUNS_DIR
-    paths = sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []
-    items = []
-    for path in paths[offset:offset + limit]:
-        try:
-            items.append(_summary(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, KeyError, TypeError):
-            items.append({"run_id": path.stem, "error": "this run's file cannot be read"})
-    return {"items": items, "total": len(paths)}
-
-
-def _summary(run: dict[str, Any]) -> dict[str, Any]:
-    from pajamas.perf.report import verdict  # noqa: PLC0415
-
-    verdicts = [verdict(b) for b in run["benchmarks"]]
-    return {"run_id": run["run_id"], "started_at": run["started_at"],
-            "finished_at": run["finished_at"], "scale": run["scale"],
-            "benchmarks": [b["name"] for b in run["benchmarks"]],
-            "passed": verdicts.count("pass"), "failed": verdicts.count("FAIL"),
-            "errors": verdicts.count("ERROR"), "not_run": verdicts.count("not run")}
-
-
-def _latest(folder: Path) -> Path:
-    runs = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    if not runs:
-        raise NotFound(f"no perf run has been saved in {folder} yet", hint="perf.run")
-    return runs[-1]  # run ids sort by start time
 
 
 def _names(only: list[Any] | None) -> list[str] | None:

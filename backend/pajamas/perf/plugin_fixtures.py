@@ -9,6 +9,7 @@ goes over a quota; `breach_time` reads that from the plugin.log events.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pajamas.errors import HubError, Internal
+from pajamas.perf.benchmark import NotRun
 from pajamas.rpc.client import Client, Subscriber
 
 SOURCES: Final = Path(__file__).resolve().parent / "plugins"
@@ -37,8 +39,17 @@ def stage(workdir: Path, source: str, name: str | None = None) -> Path:
     return target
 
 
+def require_hosts() -> None:
+    """`NotRun` where plugin hosts cannot start: they fork from a template process."""
+    if not hasattr(os, "fork"):
+        raise NotRun("plugin hosts are forked from a template process, and this OS has no "
+                      "fork (Windows): plugins do not run here yet")
+
+
 def install(client: Client, workdir: Path, source: str, name: str | None = None) -> str:
-    """Stage and install a packaged plugin; its installed name."""
+    """Stage and install a packaged plugin; its installed name (`NotRun` where hosts cannot
+    start, since every benchmark that installs one calls it)."""
+    require_hosts()
     path = stage(workdir, source, name)
     return str(client.call("plugin.install", {"path": str(path)})["name"])
 

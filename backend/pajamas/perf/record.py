@@ -1,37 +1,28 @@
-"""The JSON record of a run (schema 1), the machine it ran on, and where runs are saved.
+"""The JSON record of a run (schema 2): its machine, calibration and benchmarks; where runs live.
 
-A run is saved as `<home>/perf/runs/<run_id>.json`; run ids sort by start time.
+A run is saved as `<home>/perf/runs/<run_id>.json`; run ids sort by start time.  Schema 2 adds
+to schema 1 the run's suite, repeat and budget files, the machine's memory and hub version,
+and each benchmark's group, direction (`better`), warm-up samples and per-repetition counts;
+a benchmark's `target` is None when it has no budget.  Readers accept both schemas.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import secrets
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypedDict
 
-from pajamas import machine
-from pajamas.perf.benchmark import Benchmark, Measurement, Target
+from pajamas.perf.benchmark import Benchmark, Measurement
+from pajamas.perf.budgets import Target
+from pajamas.perf.machine import MachineRecord
 from pajamas.perf.stats import Summary
+from pajamas.perf.suites import group_of
 
-SCHEMA: Final = 1
+SCHEMA: Final = 2
 RUNS_DIR: Final = Path("perf") / "runs"
-
-
-class MachineRecord(TypedDict):
-    """The machine a run ran on."""
-
-    os: str
-    os_release: str
-    cpu_model: str
-    cores: int | None
-    python: str
-    commit: str | None
-    hostname: str
 
 
 class CalibrationRecord(TypedDict):
@@ -45,7 +36,7 @@ class CalibrationRecord(TypedDict):
 
 
 class TargetRecord(TypedDict):
-    """A target as declared."""
+    """A target as its budget declares it (`source` is the budget's reason)."""
 
     stat: str
     op: str
@@ -63,14 +54,20 @@ class TargetResult(TargetRecord):
 class BenchmarkRecord(TypedDict):
     """One benchmark's samples, statistics and verdicts.
 
-    `error` says why it failed to run (it raised); `not_run` why it was left out on purpose
-    (it raised `NotRun`: say, a data set no setting names).
+    `samples` are every repetition's samples after warm-up, in order (`repeats` says how many
+    each repetition gave); `warmup_samples` those left out.  `error` says why it failed to run
+    (it raised); `not_run` why it is unsupported here (it raised `NotRun`: a display, a Linux
+    feature or a data set this machine lacks).
     """
 
     name: str
+    group: str
     unit: str
+    better: str
     description: str
     samples: list[float]
+    warmup_samples: list[float]
+    repeats: list[int]
     n: int
     median: float | None
     p95: float | None
@@ -80,7 +77,7 @@ class BenchmarkRecord(TypedDict):
     min: float | None
     max: float | None
     ratio_to_calibration: float | None
-    target: TargetRecord
+    target: TargetRecord | None
     targets: list[TargetResult]
     passed: bool | None
     extra: dict[str, float | str]
@@ -89,14 +86,22 @@ class BenchmarkRecord(TypedDict):
     not_run: str | None
 
 
-class RunRecord(TypedDict):
-    """A whole run, as written to JSON."""
+class RunHead(TypedDict):
+    """What names a run and says how it ran: its id, times, suite, scale and repetitions."""
 
-    schema: int
     run_id: str
     started_at: str
     finished_at: str
+    suite: str
     scale: float
+    repeat: int
+
+
+class RunRecord(RunHead):
+    """A whole run, as written to JSON."""
+
+    schema: int
+    budgets: list[str]
     machine: MachineRecord
     calibration: CalibrationRecord
     benchmarks: list[BenchmarkRecord]
@@ -108,29 +113,9 @@ def now_iso() -> str:
 
 
 def new_run_id() -> str:
-    """A run id that sorts by start time: "20261122T013800Z-1a2b3c"."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-def machine_record() -> MachineRecord:
-    """The OS, CPU, Python, commit and host of this run."""
-    return MachineRecord(os=platform.system(), os_release=platform.release(),
-                         cpu_model=machine.cpu_model(), cores=os.cpu_count(),
-                         python=platform.python_version(), commit=git_commit(),
-                         hostname=platform.node())
-
-
-def git_commit(where: Path | None = None) -> str | None:
-    """The commit checked out where the package lives, or None outside a repository."""
-    folder = where or Path(__file__).resolve().parent
-    try:
-        done = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"],
-                              check=False, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None  # no repository here, or one without commits yet
-    return done.stdout.strip() or None
+    """A run id that sorts by start time, to the millisecond: "20261122T013800123Z-1a2b3c"."""
+    now = datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
 def target_record(target: Target) -> TargetRecord:
@@ -138,46 +123,63 @@ def target_record(target: Target) -> TargetRecord:
     return TargetRecord(stat=target.stat, op=target.op, value=target.value, source=target.source)
 
 
-def measured(bench: Benchmark, measurement: Measurement, summary: Summary,
-             calibration_median: float, duration_s: float) -> BenchmarkRecord:
+def measured(bench: Benchmark, targets: tuple[Target, ...], measurement: Measurement,
+             summary: Summary, *, calibration_median: float, duration_s: float,
+             warmup: list[float] | None = None,
+             repeats: list[int] | None = None) -> BenchmarkRecord:
     """The record of a benchmark that ran: samples, statistics and each target's verdict."""
-    results = [_verdict(t, summary) for t in bench.targets]
+    results = [_verdict(t, summary) for t in targets]
     return BenchmarkRecord(
-        name=bench.name, unit=bench.unit, description=bench.description,
-        samples=list(measurement.samples), n=summary.n, median=summary.median,
-        p95=summary.p95, p99=summary.p99, mean=summary.mean, stdev=summary.stdev,
-        min=summary.min, max=summary.max,
+        name=bench.name, group=group_of(bench.name), unit=bench.unit, better=bench.better,
+        description=bench.description, samples=list(measurement.samples),
+        warmup_samples=list(warmup or []), repeats=repeats or [summary.n], n=summary.n,
+        median=summary.median, p95=summary.p95, p99=summary.p99, mean=summary.mean,
+        stdev=summary.stdev, min=summary.min, max=summary.max,
         ratio_to_calibration=summary.median / calibration_median,
-        target=target_record(bench.target), targets=results,
-        passed=all(r["passed"] for r in results), extra=dict(measurement.extra),
-        duration_s=duration_s, error=None, not_run=None)
+        target=_primary(targets), targets=results,
+        passed=all(r["passed"] for r in results) if results else None,
+        extra=dict(measurement.extra), duration_s=duration_s, error=None, not_run=None)
 
 
-def failed(bench: Benchmark, error: str, duration_s: float) -> BenchmarkRecord:
+def failed(bench: Benchmark, targets: tuple[Target, ...], error: str,
+           duration_s: float) -> BenchmarkRecord:
     """The record of a benchmark that raised: no samples, no verdict, the error."""
-    return _unmeasured(bench, duration_s, error=error, not_run=None)
+    return _unmeasured(bench, targets, duration_s, error=error, not_run=None)
 
 
-def not_run(bench: Benchmark, reason: str, duration_s: float) -> BenchmarkRecord:
-    """The record of a benchmark left out (it raised `NotRun`): no samples, no verdict, why."""
-    return _unmeasured(bench, duration_s, error=None, not_run=reason)
+def not_run(bench: Benchmark, targets: tuple[Target, ...], reason: str,
+            duration_s: float) -> BenchmarkRecord:
+    """The record of a benchmark unsupported here (it raised `NotRun`): why, no samples."""
+    return _unmeasured(bench, targets, duration_s, error=None, not_run=reason)
 
 
-def _unmeasured(bench: Benchmark, duration_s: float, *, error: str | None,
-                not_run: str | None) -> BenchmarkRecord:
-    results = [TargetResult(**target_record(t), observed=None, passed=None)
-               for t in bench.targets]
+def _unmeasured(bench: Benchmark, targets: tuple[Target, ...], duration_s: float, *,
+                error: str | None, not_run: str | None) -> BenchmarkRecord:
+    results = [TargetResult(**target_record(t), observed=None, passed=None) for t in targets]
     return BenchmarkRecord(
-        name=bench.name, unit=bench.unit, description=bench.description, samples=[], n=0,
+        name=bench.name, group=group_of(bench.name), unit=bench.unit, better=bench.better,
+        description=bench.description, samples=[], warmup_samples=[], repeats=[], n=0,
         median=None, p95=None, p99=None, mean=None, stdev=None, min=None, max=None,
-        ratio_to_calibration=None, target=target_record(bench.target), targets=results,
+        ratio_to_calibration=None, target=_primary(targets), targets=results,
         passed=None, extra={}, duration_s=duration_s, error=error, not_run=not_run)
+
+
+def _primary(targets: tuple[Target, ...]) -> TargetRecord | None:
+    return target_record(targets[0]) if targets else None
 
 
 def _verdict(target: Target, summary: Summary) -> TargetResult:
     observed = target.observed(summary)
     return TargetResult(**target_record(target), observed=observed,
                         passed=target.holds(observed))
+
+
+def better_of(bench: dict[str, Any] | BenchmarkRecord) -> str:
+    """"lower" or "higher": a schema-1 record says it only through its primary target's op."""
+    if bench.get("better") in ("lower", "higher"):
+        return str(bench["better"])
+    target = bench.get("target")
+    return "higher" if isinstance(target, dict) and target.get("op") == ">=" else "lower"
 
 
 def save_run(home: Path, record: RunRecord) -> Path:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 
 from pajamas.errors import Conflict, NotFound
-from pajamas.perf.benchmark import Benchmark, BenchmarkFunc, Target
+from pajamas.perf.benchmark import Benchmark, BenchmarkFunc, Better
 
 SUITE_MODULE = "pajamas.perf.suite"
 
@@ -23,23 +23,26 @@ class Registry:
         self._benchmarks: dict[str, Benchmark] = {}
 
     def add(self, bench: Benchmark) -> Benchmark:
-        """Register bench; its name must be new and it needs at least one target."""
+        """Register bench; its name must be new (its budget lives in budgets.toml)."""
         if bench.name in self._benchmarks:
             raise Conflict(f"a benchmark named {bench.name!r} is already registered; "
                            "benchmark names are unique", benchmark=bench.name)
-        if not bench.targets:
-            raise ValueError(f"benchmark {bench.name!r} has no target; give it at least one")
+        if bench.warmup < 0:
+            raise ValueError(f"benchmark {bench.name!r}: warmup is 0 or more, not {bench.warmup}")
         self._benchmarks[bench.name] = bench
         return bench
 
-    def benchmark(self, *, name: str, unit: str, target: Target | Sequence[Target],
+    def benchmark(self, *, name: str, unit: str, better: Better = "lower", warmup: int = 0,
                   description: str | None = None) -> Callable[[BenchmarkFunc], BenchmarkFunc]:
-        """Decorator: register the function as a benchmark (its docstring is the description)."""
-        targets = (target,) if isinstance(target, Target) else tuple(target)
+        """Decorator: register the function as a benchmark (its docstring is the description).
+
+        `better` is "higher" for rates and scores; `warmup` counts the leading samples of each
+        repetition to leave out of the figures.  Targets go in budgets.toml, not here.
+        """
 
         def register(func: BenchmarkFunc) -> BenchmarkFunc:
             doc = description or inspect.cleandoc(func.__doc__ or "").split("\n", 1)[0]
-            self.add(Benchmark(name, unit, doc, targets, func))
+            self.add(Benchmark(name, unit, doc, func, better, warmup))
             return func
 
         return register
@@ -58,15 +61,16 @@ class Registry:
         if only is None:
             return list(self)
         patterns = list(only)
-        unknown = [p for p in patterns if not any(_matches(b.name, p) for b in self)]
+        unknown = [p for p in patterns if not any(matches(b.name, p) for b in self)]
         if unknown:
             known = ", ".join(b.name for b in self) or "none"
             raise NotFound(f"no benchmark matches {', '.join(map(repr, unknown))}; "
                            f"known benchmarks: {known}", benchmarks=unknown)
-        return [b for b in self if any(_matches(b.name, p) for p in patterns)]
+        return [b for b in self if any(matches(b.name, p) for p in patterns)]
 
 
-def _matches(name: str, pattern: str) -> bool:
+def matches(name: str, pattern: str) -> bool:
+    """Whether pattern names name, or a dotted prefix of it ("rpc" matches rpc.roundtrip)."""
     # A prefix counts at a dot boundary, so "rpc" selects rpc.* but "rp" selects nothing.
     stem = pattern.rstrip(".")
     return name == stem or name.startswith(stem + ".")

@@ -1,8 +1,12 @@
 """The run as a person reads it: a table of figures and verdicts, the corpus the memory
-benchmarks used, then what failed and why, and what was not run and why."""
+benchmarks used, then which budgets were missed and by how much, what broke, and what is
+unsupported here and why."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pajamas.perf.machine import describe
 from pajamas.perf.record import BenchmarkRecord, RunRecord, TargetResult
 
 _SYMBOL = {"<=": "≤", ">=": "≥"}
@@ -12,36 +16,41 @@ _COLUMNS = ("benchmark", "unit", "n", "median", "p95", "p99", "result", "targets
 def format_report(run: RunRecord) -> str:
     """The whole report: machine and calibration, the table, then failures and errors."""
     calib = run["calibration"]
-    machine = run["machine"]
-    lines = [f"run {run['run_id']} on {machine['hostname']} ({machine['cpu_model']}, "
-             f"{machine['cores']} cores, Python {machine['python']}); scale {run['scale']:g}",
-             f"calibration {calib['name']}: median {_num(calib['median'])} {calib['unit']}, "
-             f"p95 {_num(calib['p95'])} {calib['unit']}", ""]
-    lines += _table([_row(b) for b in run["benchmarks"]]) + _corpora(run["benchmarks"])
+    repeat = run.get("repeat", 1)
+    lines = [f"run {run['run_id']}: suite {run.get('suite', '?')}, scale {run['scale']:g}"
+             + (f", {repeat} repetitions" if repeat > 1 else ""),
+             f"machine {describe(run['machine'])}",
+             f"calibration {calib['name']}: median {number(calib['median'])} {calib['unit']}, "
+             f"p95 {number(calib['p95'])} {calib['unit']}", ""]
+    lines += table(_COLUMNS, [_row(b) for b in run["benchmarks"]], numeric={2, 3, 4, 5})
+    lines += _corpora(run["benchmarks"])
     problems = [line for b in run["benchmarks"] for line in _problems(b)]
     return "\n".join(lines + (["", *problems] if problems else []))
 
 
-def verdict(bench: BenchmarkRecord) -> str:
-    """"pass", "FAIL", "ERROR" or "not run"."""
+def verdict(bench: BenchmarkRecord | dict[str, Any]) -> str:
+    """"pass", "FAIL", "ERROR", "unsupported here" or "no budget" (measured, nothing to hold)."""
     if bench["error"] is not None:
         return "ERROR"
     if bench.get("not_run") is not None:  # .get: runs saved before not_run existed lack it
-        return "not run"
+        return "unsupported here"
+    if bench["passed"] is None:
+        return "no budget"
     return "pass" if bench["passed"] else "FAIL"
 
 
 def _row(bench: BenchmarkRecord) -> tuple[str, ...]:
     targets = ", ".join(_target(t) for t in bench["targets"])
-    return (bench["name"], bench["unit"], str(bench["n"]), _num(bench["median"]),
-            _num(bench["p95"]), _num(bench["p99"]), verdict(bench), targets)
+    return (bench["name"], bench["unit"], str(bench["n"]), number(bench["median"]),
+            number(bench["p95"]), number(bench["p99"]), verdict(bench), targets)
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    cells = [_COLUMNS, *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(_COLUMNS))]
-    # Text columns are left-aligned, figures right-aligned; the last column is not padded.
-    numeric = {2, 3, 4, 5}
+def table(columns: tuple[str, ...], rows: list[tuple[str, ...]], *,
+          numeric: set[int]) -> list[str]:
+    """Rows under a header, columns padded: text left-aligned, numeric columns right-aligned."""
+    cells = [columns, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    # The last column is not padded, so no line ends in spaces.
     return ["  ".join(cell.rjust(w) if i in numeric else cell.ljust(w)
                       for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
             for row in cells]
@@ -62,19 +71,31 @@ def _problems(bench: BenchmarkRecord) -> list[str]:
     if bench["error"] is not None:
         return [f"ERROR {bench['name']}: {bench['error']}"]
     if bench.get("not_run") is not None:
-        return [f"not run {bench['name']}: {bench['not_run']}"]
-    return [f"FAIL {bench['name']}: {t['stat']} = {_num(t['observed'])} {bench['unit']}, "
-            f"target {_target(t)} {bench['unit']} ({t['source']})"
+        return [f"unsupported here {bench['name']}: {bench['not_run']}"]
+    return [f"FAIL {bench['name']}: {t['stat']} = {number(t['observed'])} {bench['unit']}, "
+            f"budget {_target(t)} {bench['unit']}: {_miss(t)} ({t['source']})"
             for t in bench["targets"] if t["passed"] is False]
+
+
+def _miss(target: TargetResult) -> str:
+    """"20% over" a cost's bound, "35% under" a rate's."""
+    observed, value = target["observed"] or 0.0, target["value"]
+    if value == 0:
+        return f"{abs(observed):g} {'over' if target['op'] == '<=' else 'under'}"
+    gap = (observed - value) / abs(value) * (1 if target["op"] == "<=" else -1)
+    return f"{gap:.0%} {'over' if target['op'] == '<=' else 'under'}"
 
 
 def _target(target: TargetResult) -> str:
     return f"{target['stat']} {_SYMBOL.get(target['op'], target['op'])} {target['value']:g}"
 
 
-def _num(value: float | None) -> str:
+def number(value: float | None) -> str:
+    """A figure in a table: 1,234 / 12.3 / 1.23; "-" for none."""
     if value is None:
         return "-"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"

@@ -1,7 +1,8 @@
 """Running the suite: calibrate, run the chosen benchmarks, record and report the run.
 
 `run` does the measuring and returns the run's record; `run_cli` is `pajamas perf run`: it
-also saves the run under the home, writes `--json`, prints the report and picks the exit code.
+also saves the run under the home (its history), writes `--json`, prints the report and picks
+the exit code.
 """
 
 from __future__ import annotations
@@ -10,17 +11,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TextIO
 
 from pajamas.config import Settings, load_settings, resolve_home
 from pajamas.errors import HubError, NotFound
-from pajamas.perf import calibration, record
-from pajamas.perf.benchmark import Benchmark, Context, NotRun
+from pajamas.perf import budgets as budget_file
+from pajamas.perf import calibration, history, record
+from pajamas.perf.benchmark import Benchmark, Context, Measurement, NotRun
+from pajamas.perf.budgets import Budgets
+from pajamas.perf.machine import machine_record
+from pajamas.perf.progress import Bar, Lines, Observer
 from pajamas.perf.record import BenchmarkRecord, CalibrationRecord, RunRecord
 from pajamas.perf.registry import Registry, default_registry
 from pajamas.perf.report import format_report, verdict
 from pajamas.perf.stats import summarize
+from pajamas.perf.suites import suite as find_suite
 
 EXIT_OK: Final = 0
 EXIT_TARGET_FAILED: Final = 1
@@ -30,35 +37,83 @@ CALIBRATION_REPEATS: Final = 15
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a run measures and how: its benchmarks, suite, scale, repetitions and budgets."""
+
+    benchmarks: list[Benchmark]
+    suite: str = "full"
+    scale: float = 1.0
+    repeat: int = 1
+    settings: Settings = field(default_factory=Settings)
+    data: Path | None = None
+    budgets: Budgets = field(default_factory=Budgets)
+
+    def __post_init__(self) -> None:
+        if self.scale <= 0:
+            raise ValueError(f"scale must be positive, not {self.scale!r}")
+        if self.repeat < 1:
+            raise ValueError(f"repeat must be 1 or more, not {self.repeat!r}")
+
+
+def plan(suite: str = "full", only: Iterable[str] | None = None, *,
+         registry: Registry | None = None, scale: float | None = None, repeat: int = 1,
+         settings: Settings | None = None, data: Path | None = None,
+         budgets: Budgets | None = None) -> Plan:
+    """The plan of a run of suite (or of only, at the suite's scale); `NotFound` if empty.
+
+    `settings` default to the defaults, `budgets` to the shipped ones.
+    """
+    chosen_suite = find_suite(suite)
+    reg = default_registry() if registry is None else registry
+    chosen = reg.select(only) if only is not None else chosen_suite.select(reg)
+    return Plan(chosen, suite, chosen_suite.scale if scale is None else scale, repeat,
+                Settings() if settings is None else settings, data,
+                budget_file.load() if budgets is None else budgets)
+
+
 def run(only: Iterable[str] | None = None, *, scale: float = 1.0,
         registry: Registry | None = None, progress: Progress | None = None,
-        settings: Settings | None = None) -> RunRecord:
-    """Run the benchmarks only names (all when None) at scale; the run's record.
+        settings: Settings | None = None, suite: str = "full", repeat: int = 1,
+        data: Path | None = None, budgets: Budgets | None = None,
+        observer: Observer | None = None) -> RunRecord:
+    """Run the benchmarks only names (the suite's when None) at scale; the run's record.
 
     Raises `NotFound` when a name matches no benchmark.  A benchmark that raises is recorded
-    with its error (one that raises `NotRun`, as not run) and the others still run.
-    `settings` reach the benchmarks through their context (the defaults when None).
+    with its error (one that raises `NotRun`, as unsupported here) and the others still run.
+    `settings` reach the benchmarks through their context (the defaults when None); `budgets`
+    are the shipped ones when None.
     """
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, not {scale!r}")
-    chosen = (default_registry() if registry is None else registry).select(only)
-    say = progress or (lambda line: None)
+    chosen = plan(suite, only, registry=registry, scale=scale, repeat=repeat,
+                  settings=settings, data=data, budgets=budgets)
+    return execute(chosen, observer or Lines(progress or (lambda line: None)))
+
+
+def execute(chosen: Plan, observer: Observer) -> RunRecord:
+    """Calibrate, run every benchmark of the plan, and return the run's record."""
     started_at, run_id = record.now_iso(), record.new_run_id()
-    calib = _calibrate(scale)
-    say(f"calibration: median {calib['median']:.2f} ms")
-    given = Settings() if settings is None else settings
-    results = [_run_one(bench, scale, given, calib["median"], say) for bench in chosen]
+    calib = _calibrate(chosen.scale)
+    observer.calibrated(calib)
+    results = []
+    for index, bench in enumerate(chosen.benchmarks):
+        observer.started(bench, index, len(chosen.benchmarks))
+        results.append(_run_one(bench, chosen, calib["median"]))
+        observer.finished(results[-1])
     return RunRecord(schema=record.SCHEMA, run_id=run_id, started_at=started_at,
-                     finished_at=record.now_iso(), scale=scale,
-                     machine=record.machine_record(), calibration=calib, benchmarks=results)
+                     finished_at=record.now_iso(), suite=chosen.suite, scale=chosen.scale,
+                     repeat=chosen.repeat, budgets=list(chosen.budgets.files),
+                     machine=machine_record(), calibration=calib, benchmarks=results)
 
 
-def run_cli(only: list[str] | None, json_path: Path | None, *, scale: float = 1.0,
+def run_cli(only: list[str] | None, json_path: Path | None, *, scale: float | None = None,
+            suite: str = "full", repeat: int = 1, data: Path | None = None,
             registry: Registry | None = None, home: Path | None = None,
-            out: TextIO | None = None, settings: Settings | None = None) -> int:
-    """`pajamas perf run`: 0 when every target passed, 1 when one failed, 2 on errors.
+            out: TextIO | None = None, settings: Settings | None = None,
+            bar: bool | None = None) -> int:
+    """`pajamas perf run`: 0 when every budget held, 1 when one was missed, 2 on errors.
 
-    Benchmarks left out (not run) count as neither.  `settings` default to the home's.
+    Benchmarks unsupported here count as neither.  `settings` default to the home's; `bar`
+    (a progress bar on stderr) defaults to whether stderr is a terminal.
     """
     stream = out or sys.stdout
     where = home or resolve_home()
@@ -67,17 +122,33 @@ def run_cli(only: list[str] | None, json_path: Path | None, *, scale: float = 1.
         print(line, file=stream, flush=True)
 
     try:
-        result = run(only, scale=scale, registry=registry, progress=say,
-                     settings=load_settings(where) if settings is None else settings)
-    except NotFound as exc:
-        print(f"pajamas perf: {exc.message}", file=sys.stderr)
+        chosen = plan(suite, only, registry=registry, scale=scale, repeat=repeat,
+                      settings=load_settings(where) if settings is None else settings,
+                      data=data, budgets=budget_file.load(where))
+    except (NotFound, ValueError) as exc:
+        print(f"pajamas perf: {exc.message if isinstance(exc, HubError) else exc}",
+              file=sys.stderr)
         return EXIT_ERROR
+    use_bar = sys.stderr.isatty() if bar is None else bar
+    result = _execute_shown(chosen, where, say) if use_bar else execute(chosen, Lines(say))
     return _publish(result, json_path, where, say)
 
 
-def exit_code(run_record: RunRecord) -> int:
-    """2 if a benchmark raised, else 1 if a target failed, else 0 (not run ones count as 0)."""
-    verdicts = {verdict(b) for b in run_record["benchmarks"]}
+def _execute_shown(chosen: Plan, home: Path, say: Progress) -> RunRecord:
+    names = [b.name for b in chosen.benchmarks]
+    shown = Bar(names, history.expected_durations(home, names, chosen.scale, chosen.repeat))
+    try:
+        result = execute(chosen, shown)
+    finally:
+        shown.close()
+    say(f"calibration: median {result['calibration']['median']:.2f} ms")
+    return result
+
+
+def exit_code(run_record: RunRecord | dict[str, object]) -> int:
+    """2 if a benchmark raised, else 1 if a budget was missed, else 0."""
+    benchmarks: list[BenchmarkRecord] = run_record["benchmarks"]  # type: ignore[assignment]
+    verdicts = {verdict(b) for b in benchmarks}
     if "ERROR" in verdicts:
         return EXIT_ERROR
     return EXIT_TARGET_FAILED if "FAIL" in verdicts else EXIT_OK
@@ -103,26 +174,38 @@ def _calibrate(scale: float) -> CalibrationRecord:
                              median=summary.median, p95=summary.p95, n=summary.n)
 
 
-def _run_one(bench: Benchmark, scale: float, settings: Settings, calibration_median: float,
-             say: Progress) -> BenchmarkRecord:
-    say(f"running {bench.name} …")
+def _run_one(bench: Benchmark, chosen: Plan, calibration_median: float) -> BenchmarkRecord:
+    targets = chosen.budgets.of(bench.name)
     start = time.monotonic()
+    kept: list[float] = []
+    warm: list[float] = []
+    repeats: list[int] = []
+    extra: dict[str, float | str] = {}
+    try:
+        for _ in range(chosen.repeat):
+            measurement = _measure_once(bench, chosen)
+            warm += measurement.samples[:bench.warmup]
+            kept += measurement.samples[bench.warmup:]
+            repeats.append(len(measurement.samples) - bench.warmup)
+            extra = dict(measurement.extra)
+    except NotRun as exc:
+        return record.not_run(bench, targets, str(exc), time.monotonic() - start)
+    except Exception as exc:  # a broken benchmark is reported; the others still run
+        return record.failed(bench, targets, _describe(exc), time.monotonic() - start)
+    return record.measured(bench, targets, Measurement(kept, extra), summarize(kept),
+                           calibration_median=calibration_median,
+                           duration_s=time.monotonic() - start, warmup=warm, repeats=repeats)
+
+
+def _measure_once(bench: Benchmark, chosen: Plan) -> Measurement:
     # Sockets of a core that was killed can linger; a leftover temp file is not worth a failure.
     with tempfile.TemporaryDirectory(prefix="pajamas-perf-", ignore_cleanup_errors=True) as tmp:
-        try:
-            measurement = bench.func(Context(Path(tmp), scale, settings))
-            if not measurement.samples:
-                raise HubError(f"benchmark {bench.name} returned no samples")
-        except NotRun as exc:
-            say(f"  {bench.name} not run: {exc}")
-            return record.not_run(bench, str(exc), time.monotonic() - start)
-        except Exception as exc:  # a broken benchmark is reported; the others still run
-            say(f"  {bench.name} failed: {_describe(exc)}")
-            return record.failed(bench, _describe(exc), time.monotonic() - start)
-    duration = time.monotonic() - start
-    say(f"  {bench.name}: {len(measurement.samples)} samples in {duration:.1f} s")
-    return record.measured(bench, measurement, summarize(measurement.samples),
-                           calibration_median, duration)
+        context = Context(Path(tmp), chosen.scale, chosen.settings, chosen.data)
+        measurement = bench.func(context)
+    if len(measurement.samples) <= bench.warmup:
+        raise HubError(f"benchmark {bench.name} returned {len(measurement.samples)} samples, "
+                       f"no more than its {bench.warmup} warm-up ones")
+    return measurement
 
 
 def _describe(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from pajamas import PROTOCOL_VERSION, __version__
-from pajamas.errors import CoreAlreadyRunning, CoreNotRunning
+from pajamas.errors import ConfigError, CoreAlreadyRunning, CoreNotRunning
 
 RUN_DIR: Final = "run"
 CONNECTION_FILE: Final = "core.json"
@@ -59,14 +59,19 @@ def new_key() -> str:
     return secrets.token_hex(32)
 
 
-def endpoints(home: Path) -> tuple[str, str]:
+def endpoints(home: Path, transport: str = "auto") -> tuple[str, str]:
     """The (rpc, events) endpoints to bind: ipc sockets in run/ on POSIX, else loopback tcp.
 
-    A tcp endpoint is given with port `*`; the server reports the port it bound.
+    `transport` "tcp" (the setting rpc_transport) takes loopback tcp on POSIX too, so the
+    path Windows takes can be exercised anywhere.  A tcp endpoint is given with port `*`; the
+    server reports the port it bound.
     """
+    if transport not in ("auto", "tcp"):
+        raise ConfigError(f"setting rpc_transport is 'auto' or 'tcp', not {transport!r}",
+                          setting="rpc_transport")
     run = run_dir(home)
     rpc_path, events_path = run / "rpc.sock", run / "events.sock"
-    if os.name == "posix" and len(str(events_path)) <= _MAX_IPC_PATH:
+    if transport == "auto" and os.name == "posix" and len(str(events_path)) <= _MAX_IPC_PATH:
         return f"ipc://{rpc_path}", f"ipc://{events_path}"
     return "tcp://127.0.0.1:*", "tcp://127.0.0.1:*"
 

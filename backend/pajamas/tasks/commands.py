@@ -46,7 +46,11 @@ def add_perf_start_parser(perf_sub: argparse._SubParsersAction[argparse.Argument
                                               "its progress, then report")
     start.add_argument("--only", nargs="+", metavar="NAME", default=None,
                        help="run only these benchmarks (names or name prefixes)")
-    start.add_argument("--quick", action="store_true", help="run every loop at a tenth of its size")
+    start.add_argument("--suite", default="full", metavar="SUITE",
+                       help="quick (the vital signs), full (everything) or a group: rpc, "
+                            "memory, cache, plugin, chat, ui, monitor, startup, load")
+    start.add_argument("--quick", action="store_const", const="quick", dest="suite",
+                       help="the same as --suite quick")
     start.set_defaults(handler=perf_start)
 
 
@@ -85,7 +89,7 @@ def perf_start(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     from pajamas.perf.runner import exit_code  # noqa: PLC0415
 
     with _client(home, settings) as client:
-        params = {"suite": "quick" if args.quick else "full", "only": args.only}
+        params = {"suite": args.suite, "only": args.only}
         task_id = client.call("perf.run", {k: v for k, v in params.items() if v})["task"]
         view = _follow(client, task_id, cancel_on_interrupt=True)
         if view["state"] != "done":

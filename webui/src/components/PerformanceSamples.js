@@ -1,7 +1,7 @@
 // A benchmark's raw samples (from the run JSON) as a uPlot chart: in the order they were
 // taken, or sorted (the distribution), with the median, the p95 and each target as lines.
 import { html, useEffect, useRef, useState } from "../lib/preact.js";
-import { uPlot } from "../lib/uplot.js";
+import { followWidth, uPlot } from "../lib/uplot.js";
 import { axes, chartColors, useThemeVersion } from "./DashboardChart.js";
 import { formatFigure, targetText } from "../lib/perf.js";
 
@@ -37,12 +37,7 @@ export function PerformanceSamples({ bench }) {
       ],
       axes: axes(colors, fmt, { values: (u, vals) => vals.map((v) => (sorted ? `${v} %` : String(v))) }),
     }, [xs, ys, ...lines.map((l) => flat(l.value))], el);
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(240, el.clientWidth);
-      if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
-    });
-    resize.observe(el);
-    return () => { resize.disconnect(); chart.destroy(); };
+    return followWidth(chart, el, HEIGHT);
   }, [bench, sorted, theme]);
 
   return html`

@@ -1,14 +1,23 @@
-// The performance page's figures, apart from the DOM: verdicts, targets, run comparison.
-// Pure: node tests it.
+// The performance page's figures, apart from the DOM: verdicts, targets, suites, and the
+// core's comparison of two runs (perf.compare) as text.  Pure: node tests it.
 
-export const SLOWER_RATIO = 1.1; // a simple threshold until the performance issue adds statistics
+export const SLOWER_RATIO = 1.1; // perf.compare's default threshold
+
+/** The suites perf.run takes, as the form offers them. */
+export const SUITES = [
+  { name: "quick", label: "quick: the vital signs (a couple of minutes)" },
+  { name: "full", label: "full: every benchmark at full size" },
+  ...["rpc", "memory", "cache", "plugin", "chat", "ui", "monitor", "startup", "load"]
+    .map((name) => ({ name, label: `${name}: its group at full size` })),
+];
 
 const SYMBOL = { "<=": "≤", ">=": "≥" };
 
-/** "pass", "FAIL", "ERROR" or "not run", as `pajamas perf report` says it. */
+/** "pass", "FAIL", "ERROR", "unsupported here" or "no budget", as `pajamas perf run` says it. */
 export function verdictOf(bench) {
   if (bench.error !== null && bench.error !== undefined) return "ERROR";
-  if (bench.not_run !== null && bench.not_run !== undefined) return "not run";
+  if (bench.not_run !== null && bench.not_run !== undefined) return "unsupported here";
+  if (bench.passed === null || bench.passed === undefined) return "no budget";
   return bench.passed ? "pass" : "FAIL";
 }
 
@@ -31,6 +40,7 @@ export function targetText(target, unit) {
 
 /** Whether lower figures are better for this benchmark (a cost), from its primary target. */
 export function lowerIsBetter(bench) {
+  if (bench?.better) return bench.better !== "higher";
   return (bench?.target?.op ?? bench?.targets?.[0]?.op ?? "<=") === "<=";
 }
 
@@ -59,9 +69,9 @@ export function compareRuns(run, other) {
   });
 }
 
-/** Counts of verdicts in a run: {pass, FAIL, ERROR, "not run"}. */
+/** Counts of verdicts in a run: {pass, FAIL, ERROR, "unsupported here", "no budget"}. */
 export function countVerdicts(run) {
-  const counts = { pass: 0, FAIL: 0, ERROR: 0, "not run": 0 };
+  const counts = { pass: 0, FAIL: 0, ERROR: 0, "unsupported here": 0, "no budget": 0 };
   for (const bench of run?.benchmarks ?? []) counts[verdictOf(bench)] += 1;
   return counts;
 }
@@ -75,9 +85,23 @@ export function filterBenchmarks(items, text) {
 
 /** perf.run's params from the form: {suite, only?}; an error message when it cannot run. */
 export function runParams({ suite, mode, chosen }) {
-  if (!["full", "quick"].includes(suite)) return { error: "Pick the full or the quick suite." };
+  if (!SUITES.some((s) => s.name === suite)) return { error: "Pick a suite: quick, full or a group." };
   if (mode === "all") return { params: { suite } };
   const only = [...chosen];
   if (only.length === 0) return { error: "Choose at least one benchmark, or run them all." };
   return { params: { suite, only } };
+}
+
+/** A row of perf.compare as text: "1.23× (1.10–1.40)", its p-value, or what it lacks. */
+export function ratioText(row) {
+  if (!Number.isFinite(row?.ratio)) return "—";
+  const interval = Number.isFinite(row.ci_low) && Number.isFinite(row.ci_high)
+    ? ` (${row.ci_low.toFixed(2)}–${row.ci_high.toFixed(2)})` : "";
+  return `${row.ratio.toFixed(2)}×${interval}`;
+}
+
+/** perf.compare's groups as "rpc 1.02×, cache 0.97×" (above 1: slower). */
+export function groupMeansText(groups) {
+  const entries = Object.entries(groups ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return entries.map(([group, mean]) => `${group} ${mean.toFixed(3)}×`).join(", ") || "—";
 }

@@ -1,8 +1,9 @@
-// Performance (issue 11, page 6): run the suite (all or chosen benchmarks, full or quick) as a
-// task with live progress (task.progress / task.done), the past runs (perf.runs, paged), a
-// run's report at #/performance/<run id> (perf.results) with a uPlot plot of each benchmark's
-// samples, and that run beside another (ratios of medians, a verdict per benchmark).
-import { html, useEffect, useMemo, useState } from "../lib/preact.js";
+// Performance: run a suite (quick, full or a group; all or chosen benchmarks) as a task with
+// live progress (task.progress / task.done), the past runs (perf.runs, paged), a run's report
+// at #/performance/<run id> (perf.results) with a uPlot plot of each benchmark's samples and
+// of its median over the runs (perf.history), and that run compared with another by the
+// core's statistics (perf.compare: ratio, 95% interval, Mann-Whitney p, verdict).
+import { html, useEffect, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { formatRoute } from "../lib/router.js";
@@ -11,13 +12,18 @@ import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
 import { progressPercent } from "../lib/tasks.js";
 import { showToast } from "../lib/toast.js";
 import {
-  SLOWER_RATIO, compareRuns, countVerdicts, filterBenchmarks, formatFigure, runParams,
+  SUITES, countVerdicts, filterBenchmarks, formatFigure, groupMeansText, ratioText, runParams,
   targetText, verdictOf,
 } from "../lib/perf.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { PerformanceSamples } from "../components/PerformanceSamples.js";
+import { PerformanceHistory } from "../components/PerformanceHistory.js";
 
-const VERDICT_CLASS = { pass: "pill-ok", FAIL: "pill-failing", ERROR: "pill-failing", "not run": "pill-unknown" };
+const VERDICT_CLASS = {
+  pass: "pill-ok", FAIL: "pill-failing", ERROR: "pill-failing", "unsupported here": "pill-unknown",
+  "no budget": "pill-unknown", slower: "pill-failing", faster: "pill-ok", same: "pill-unknown",
+  "not compared": "pill-unknown",
+};
 
 export function PerformancePage({ params }) {
   return params?.run ? html`<${RunReport} runId=${params.run} />` : html`<${PerformanceHome} />`;
@@ -49,7 +55,7 @@ function PerformanceHome() {
                         empty=${html`<div class="empty" data-testid="perf-runs-empty">
                           ${snap?.total === null ? html`<p class="muted">Loading runs…</p>` : html`
                             <p><b>No runs yet.</b></p>
-                            <p class="muted">Start one above: the quick suite of a single benchmark takes seconds.</p>`}
+                            <p class="muted">Start one above: one chosen benchmark takes seconds; the quick suite a couple of minutes.</p>`}
                         </div>`} />
       </section>
     </div>`;
@@ -65,10 +71,10 @@ function RunRow(run) {
     <div class="perf-run-row" data-testid="perf-run-row" data-run=${run.run_id}>
       <a href=${formatRoute("performance", { run: run.run_id })} class="perf-run-link"
          aria-label=${`Open run ${run.run_id}`}><code>${run.run_id}</code></a>
-      <span class="muted">${formatIso(run.started_at)} · ${run.scale === 1 ? "full" : `scale ${run.scale}`}</span>
+      <span class="muted">${formatIso(run.started_at)} · ${run.suite ?? (run.scale === 1 ? "full" : "custom")}${run.scale === 1 ? "" : ` at scale ${run.scale}`}${run.repeat > 1 ? ` ×${run.repeat}` : ""}</span>
       <span class="truncate muted perf-run-names" title=${run.benchmarks.join(", ")}>${run.benchmarks.join(", ")}</span>
       <span class="spacer"></span>
-      <${VerdictCounts} counts=${{ pass: run.passed, FAIL: run.failed, ERROR: run.errors, "not run": run.not_run }} />
+      <${VerdictCounts} counts=${{ pass: run.passed, FAIL: run.failed, ERROR: run.errors, "unsupported here": run.not_run }} />
     </div>`;
 }
 
@@ -104,7 +110,7 @@ function RunForm() {
     } else if (topic === "task.done") {
       setTask((t) => (t && t.id !== data.id ? t : { ...data, finished: true }));
       if (data.state === "done") {
-        showToast({ kind: "ok", title: "Perf run finished", message: `${data.result.passed} passed, ${data.result.failed} failed, ${data.result.errors} errors, ${data.result.not_run} not run.`,
+        showToast({ kind: "ok", title: "Perf run finished", message: `${data.result.passed} passed, ${data.result.failed} failed, ${data.result.errors} errors, ${data.result.not_run} unsupported here.`,
           advice: { text: "Open the report", href: formatRoute("performance", { run: data.result.run_id }) } });
       }
     }
@@ -140,11 +146,11 @@ function RunForm() {
       <div class="panel-head"><h3 id="perf-run-title">Run the suite</h3></div>
       <form class="perf-form" onSubmit=${start} aria-label="Run the performance suite">
         <fieldset class="perf-fieldset">
-          <legend>Size</legend>
-          <label><input type="radio" name="perf-suite" value="quick" checked=${suite === "quick"}
-                        onChange=${() => setSuite("quick")} /> quick (a tenth of each loop)</label>
-          <label><input type="radio" name="perf-suite" value="full" checked=${suite === "full"}
-                        onChange=${() => setSuite("full")} /> full</label>
+          <legend>Suite</legend>
+          <select class="input select" aria-label="Suite" data-testid="perf-suite" value=${suite}
+                  onChange=${(e) => setSuite(e.currentTarget.value)}>
+            ${SUITES.map((s) => html`<option value=${s.name}>${s.label}</option>`)}
+          </select>
         </fieldset>
         <fieldset class="perf-fieldset">
           <legend>Benchmarks</legend>
@@ -165,7 +171,7 @@ function RunForm() {
                     <input type="checkbox" checked=${chosen.has(b.name)} onChange=${() => toggle(b.name)}
                            aria-label=${b.name} />
                     <code>${b.name}</code>
-                    <span class="muted truncate">${targetText(b.targets[0], b.unit)}</span>
+                    <span class="muted truncate">${b.targets.length ? targetText(b.targets[0], b.unit) : "no budget"}</span>
                   </label>
                 </li>`)}
               ${benchmarks && shown.length === 0 && html`<li class="muted">No benchmark matches.</li>`}
@@ -251,8 +257,8 @@ function RunReport({ runId }) {
       </header>
       <dl class="facts perf-facts">
         <dt>Started</dt><dd>${formatIso(run.started_at)} (finished ${formatIso(run.finished_at)})</dd>
-        <dt>Scale</dt><dd>${run.scale === 1 ? "full" : `${run.scale} (quick)`}</dd>
-        <dt>Machine</dt><dd>${run.machine.hostname}: ${run.machine.cpu_model}, ${run.machine.cores ?? "?"} cores, ${run.machine.os} ${run.machine.os_release}, Python ${run.machine.python}${run.machine.commit ? `, commit ${run.machine.commit.slice(0, 10)}` : ""}</dd>
+        <dt>Suite</dt><dd>${run.suite ?? "—"}, scale ${run.scale}${run.repeat > 1 ? `, ${run.repeat} repetitions` : ""}</dd>
+        <dt>Machine</dt><dd>${run.machine.hostname}: ${run.machine.cpu_model}, ${run.machine.cores ?? "?"} cores${run.machine.memory_bytes ? `, ${Math.round(run.machine.memory_bytes / 2 ** 30)} GB` : ""}, ${run.machine.os} ${run.machine.os_release}, Python ${run.machine.python}${run.machine.hub_version ? `, hub ${run.machine.hub_version}` : ""}${run.machine.commit ? `, commit ${run.machine.commit.slice(0, 10)}` : ""}</dd>
         <dt>Calibration</dt><dd>${run.calibration.name}: median ${formatFigure(run.calibration.median)} ${run.calibration.unit}, p95 ${formatFigure(run.calibration.p95)} ${run.calibration.unit}</dd>
       </dl>
       <section class="panel" aria-labelledby="perf-bench-title">
@@ -270,6 +276,7 @@ function RunReport({ runId }) {
         </div>
       </section>
       ${bench && html`<${PerformanceSamples} bench=${bench} />`}
+      ${bench && html`<${PerformanceHistory} name=${bench.name} runId=${run.run_id} />`}
       <${Comparison} run=${run} others=${others} otherId=${otherId} setOtherId=${setOtherId} other=${other} />
     </div>`;
 }
@@ -290,7 +297,7 @@ function BenchRow({ bench, selected, onSelect }) {
       <td>${bench.n}</td>
       <td>${formatFigure(bench.median)} ${bench.median === null ? "" : unit}</td>
       <td>${formatFigure(bench.p95)} ${bench.p95 === null ? "" : unit}</td>
-      <td>${bench.targets.map((t) => html`<div>${targetText(t, unit)}${t.observed !== null && t.observed !== undefined ? html` <span class="muted">(${formatFigure(t.observed)})</span>` : ""}</div>`)}</td>
+      <td>${bench.targets.length === 0 ? html`<span class="muted">no budget</span>` : bench.targets.map((t) => html`<div title=${t.source}>${targetText(t, unit)}${t.observed !== null && t.observed !== undefined ? html` <span class="muted">(${formatFigure(t.observed)})</span>` : ""}</div>`)}</td>
       <td>
         <span class=${`pill ${VERDICT_CLASS[verdict]}`} data-testid="perf-verdict">${verdict}</span>
         ${reason && html`<div class="perf-reason" data-testid="perf-reason">${reason}</div>`}
@@ -299,7 +306,16 @@ function BenchRow({ bench, selected, onSelect }) {
 }
 
 function Comparison({ run, others, otherId, setOtherId, other }) {
-  const rows = useMemo(() => (other ? compareRuns(run, other) : []), [run, other]);
+  const [result, setResult] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    setResult(null); setError(null);
+    if (!other) return undefined;
+    let gone = false;
+    call("perf.compare", { base: other.run_id, new: run.run_id }, { quiet: true })
+      .then((r) => { if (!gone) setResult(r); }).catch((e) => { if (!gone) setError(e); });
+    return () => { gone = true; };
+  }, [run.run_id, other?.run_id]);
   return html`
     <section class="panel" aria-labelledby="perf-compare-title" data-testid="perf-compare">
       <div class="panel-head">
@@ -309,25 +325,35 @@ function Comparison({ run, others, otherId, setOtherId, other }) {
           <select class="input select" aria-label="Compare with run" data-testid="perf-compare-select"
                   value=${otherId} onChange=${(e) => setOtherId(e.currentTarget.value)}>
             <option value="">no other run</option>
-            ${others.map((r) => html`<option value=${r.run_id}>${r.run_id} (${r.benchmarks.length} benchmarks)</option>`)}
+            ${others.map((r) => html`<option value=${r.run_id}>${r.run_id} (${r.suite ?? ""}, ${r.benchmarks.length} benchmarks)</option>`)}
           </select>
         </label>
       </div>
       ${others.length === 0 && html`<p class="muted">No other run to compare with yet.</p>`}
-      ${otherId && !other && html`<p class="muted">Loading ${otherId}…</p>`}
-      ${other && html`
-        <p class="muted">Ratio = this run's median ÷ run ${other.run_id}'s. "slower" only past ${SLOWER_RATIO}× (a rate that drops counts as slower); a simple rule until the performance issue adds statistics.</p>
+      ${otherId && !result && !error && html`<p class="muted">Comparing with ${otherId}…</p>`}
+      ${error && html`<p class="inline-error" role="alert">Could not compare: ${error.message}</p>`}
+      ${result && html`
+        <p class="muted" data-testid="perf-compare-how">
+          ${result.calibrated ? "Runs from two machines: each figure is a ratio to its run's calibration." : "One machine: raw figures."}
+          Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.
+        </p>
+        <p data-testid="perf-compare-summary">
+          ${result.slower.length ? html`<b>${result.slower.length} slower:</b> ${result.slower.join(", ")}. ` : "Nothing slower. "}
+          <span class="muted">Geometric mean of cost ratios per group (above 1: slower): ${groupMeansText(result.groups)}</span>
+        </p>
         <table class="checks perf-table" data-testid="perf-compare-table">
           <thead><tr><th scope="col">benchmark</th><th scope="col">this run</th><th scope="col">other run</th>
-            <th scope="col">ratio</th><th scope="col">verdict</th></tr></thead>
+            <th scope="col">ratio (95% CI)</th><th scope="col">p</th><th scope="col">verdict</th></tr></thead>
           <tbody>
-            ${rows.map((r) => html`
+            ${result.rows.map((r) => html`
               <tr data-testid="perf-compare-row" data-bench=${r.name} data-verdict=${r.verdict}>
                 <th scope="row"><code>${r.name}</code></th>
-                <td>${formatFigure(r.median)} ${r.median === null ? "" : r.unit}</td>
-                <td>${formatFigure(r.other)} ${r.other === null ? "" : r.unit}</td>
-                <td>${r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`}</td>
-                <td><span class=${`pill ${r.verdict === "slower" ? "pill-failing" : r.verdict === "faster" ? "pill-ok" : "pill-unknown"}`}>${r.verdict}</span></td>
+                <td>${formatFigure(r.new_median)} ${r.new_median === null || result.calibrated ? "" : r.unit}</td>
+                <td>${formatFigure(r.base_median)} ${r.base_median === null || result.calibrated ? "" : r.unit}</td>
+                <td>${ratioText(r)}</td>
+                <td>${r.p_value === null ? "—" : r.p_value.toPrecision(2)}</td>
+                <td><span class=${`pill ${VERDICT_CLASS[r.verdict] ?? "pill-unknown"}`}>${r.verdict}</span>
+                  ${r.note && html`<div class="perf-reason">${r.note}</div>`}</td>
               </tr>`)}
           </tbody>
         </table>`}

@@ -25,16 +25,8 @@ import numpy.typing as npt
 import psutil
 
 from pajamas.memory.vectors import Bounds, VectorIndex
-from pajamas.perf.benchmark import Context, Measurement, Target
-from pajamas.perf.benchmarks.memory import (
-    SEARCH_TAIL_WHY,
-    SEARCH_WHY,
-    Texts,
-    corpus,
-    memory_core,
-    model_folder,
-    texts,
-)
+from pajamas.perf.benchmark import Context, Measurement
+from pajamas.perf.benchmarks.memory import Texts, corpus, memory_core, model_folder, texts
 from pajamas.perf.registry import benchmark
 from pajamas.perf.stats import percentile
 from pajamas.perf.timing import NS_PER_MS, time_calls
@@ -47,10 +39,6 @@ WRITE_BATCH: Final = 25_000
 MB: Final = 1024 * 1024
 YEAR_S: Final = 365 * 86_400.0
 LAYOUT_TIMEOUT_S: Final = 300.0
-ANN_RECALL_WHY: Final = ("the fast vector index may miss at most 1 in 20 of the memories exact "
-                         "search finds, or a chat forgets what it was told")
-MILLION_WHY: Final = ("a million memories, years of daily chats, still search within a reply's "
-                      "budget")
 
 
 def embedded(said: list[str], name: str) -> Floats:
@@ -135,8 +123,7 @@ def timing_extra(times: list[float], build_s: float) -> dict[str, float]:
             "build_s": build_s}
 
 
-@benchmark(name="memory.vector_recall_100k", unit="recall@10",
-           target=Target("mean", ">=", 0.95, ANN_RECALL_WHY))
+@benchmark(name="memory.vector_recall_100k", unit="recall@10", better="higher")
 def vector_recall_100k(ctx: Context) -> Measurement:
     """Vector search's recall@10 against exact search at 100,000 memories, per query.
 
@@ -148,7 +135,7 @@ def vector_recall_100k(ctx: Context) -> Measurement:
     return Measurement(found, extra={**timing_extra(times, build_s), **source.extra})
 
 
-@benchmark(name="memory.search_1m", unit="ms", target=Target("p95", "<=", 50, MILLION_WHY))
+@benchmark(name="memory.search_1m", unit="ms")
 def search_1m(ctx: Context) -> Measurement:
     """Vector search, top 10, over 1,000,000 memories (on the `VectorIndex`, lists built).
 
@@ -201,8 +188,7 @@ def wait_for_lists(client: Client, persona: str) -> float:
     raise TimeoutError(f"the vectors were not laid out in lists within {LAYOUT_TIMEOUT_S} s")
 
 
-@benchmark(name="memory.search_100k", unit="ms", target=(
-    Target("p50", "<=", 20, SEARCH_WHY), Target("p95", "<=", 40, SEARCH_TAIL_WHY)))
+@benchmark(name="memory.search_100k", unit="ms")
 def search_100k(ctx: Context) -> Measurement:
     """One hybrid `memory.search`, top 10, through RPC, at 100,000 memories, query embedded.
 

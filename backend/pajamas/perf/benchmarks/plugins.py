@@ -20,7 +20,7 @@ from typing import Any, Final
 import psutil
 
 from pajamas.errors import HubError, HubTimeout, Internal, QuotaExceeded
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.cores import throwaway_core
 from pajamas.perf.plugin_fixtures import (
     HOSTILE,
@@ -37,8 +37,6 @@ from pajamas.rpc.client import Client, Subscriber
 
 MB: Final = 1024 * 1024
 TIME_LIMIT_S: Final = 1.0  # the timeout_s of calls that sleep past it
-KILL_WHY: Final = ("a runaway plugin is stopped within half a second, before it can take much "
-                   "of the machine")
 PLUGINS: Final = 1000
 PAGE: Final = 50
 MANIFEST: Final = """\
@@ -55,9 +53,7 @@ pure = true
 """
 
 
-@benchmark(name="plugin.list", unit="ms", target=Target(
-    "p95", "<=", 50, "the plugins page pages through the list as it scrolls: with 1,000 "
-    "installed it must still keep up"))
+@benchmark(name="plugin.list", unit="ms")
 def list_page(ctx: Context) -> Measurement:
     """One page (50) of `plugin.list` through RPC, 1,000 plugins installed; every 4th searches."""
     calls = ctx.count(400, minimum=20)
@@ -101,9 +97,7 @@ def _source(folder: Path, name: str, number: int) -> Path:
     return folder
 
 
-@benchmark(name="plugin.call_overhead", unit="ms", target=Target(
-    "p50", "<=", 1, "the sandbox must cost little next to the work: a plugin called on every "
-    "chat message adds under 1 ms"))
+@benchmark(name="plugin.call_overhead", unit="ms")
 def call_overhead(ctx: Context) -> Measurement:
     """A warm `plugin.call` of a no-op function through RPC, client to host and back."""
     calls, warmup = ctx.count(2000, minimum=50), ctx.count(200, minimum=10)
@@ -117,9 +111,7 @@ def call_overhead(ctx: Context) -> Measurement:
                                        "ping_median_ms": sorted(pings)[len(pings) // 2]})
 
 
-@benchmark(name="plugin.spawn", unit="ms", target=Target(
-    "p50", "<=", 100, "a plugin's first call starts its sandboxed host: 100 ms goes unnoticed "
-    "in a chat turn"))
+@benchmark(name="plugin.spawn", unit="ms")
 def spawn(ctx: Context) -> Measurement:
     """The first `plugin.call` for a (persona, plugin): a host started, confined and called.
 
@@ -167,22 +159,19 @@ def _kill_latency(ctx: Context, function: str, expected: type[HubError]) -> Meas
     return Measurement(samples, extra={"unlogged": unlogged})
 
 
-@benchmark(name="plugin.kill_latency.memory", unit="ms",
-           target=Target("p95", "<=", 500, KILL_WHY))
+@benchmark(name="plugin.kill_latency.memory", unit="ms")
 def kill_latency_memory(ctx: Context) -> Measurement:
     """From a plugin's peak RSS passing its 64 MB quota to its caller's quota_exceeded."""
     return _kill_latency(ctx, "grow", QuotaExceeded)
 
 
-@benchmark(name="plugin.kill_latency.cpu", unit="ms", target=Target("p95", "<=", 500, KILL_WHY))
+@benchmark(name="plugin.kill_latency.cpu", unit="ms")
 def kill_latency_cpu(ctx: Context) -> Measurement:
     """From a plugin's CPU time passing its 1 s quota to its caller's quota_exceeded."""
     return _kill_latency(ctx, "spin", QuotaExceeded)
 
 
-@benchmark(name="plugin.kill_latency.time", unit="ms",
-           target=Target("p95", "<=", 250, "a call past its time limit ends within 250 ms of "
-                         "it, so callers can rely on wall_s"))
+@benchmark(name="plugin.kill_latency.time", unit="ms")
 def kill_latency_time(ctx: Context) -> Measurement:
     """A call sleeping past its 1 s time limit: the call's duration beyond that 1 s.
 
@@ -209,9 +198,7 @@ ATTACKS: Final[dict[str, tuple[type[HubError], dict[str, Any]]]] = {
 }
 
 
-@benchmark(name="plugin.attack_ping", unit="ms", target=Target(
-    "p99", "<=", 20, "misbehaving plugins must not slow the hub: the window's calls stay quick "
-    "while four attack"))
+@benchmark(name="plugin.attack_ping", unit="ms")
 def attack_ping(ctx: Context) -> Measurement:
     """`system.ping` every 5 ms while four hostile hosts (memory, CPU, time, output) run.
 
@@ -270,9 +257,7 @@ def _spaced_pings(client: Client, count: int, interval_s: float) -> list[float]:
     return samples
 
 
-@benchmark(name="plugin.hosts_rss", unit="MB", target=Target(
-    "p95", "<=", 16, "30 warm hosts, 3 plugins for each of 10 personas, add under 480 MB: "
-    "twice the 8 MB a host forked from the template takes"))
+@benchmark(name="plugin.hosts_rss", unit="MB")
 def hosts_rss(ctx: Context) -> Measurement:
     """Unique memory (USS) of each of 10 personas by 3 warm plugin hosts.
 

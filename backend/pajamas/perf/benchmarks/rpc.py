@@ -3,7 +3,6 @@ with many requests in flight, and how soon a waiting client learns that its core
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from pathlib import Path
@@ -14,28 +13,20 @@ from pajamas.debug import MAX_SLEEP_S
 from pajamas.errors import CoreNotRunning, Internal, from_wire
 from pajamas.launcher import ensure_core
 from pajamas.perf.baseline import overhead, raw_roundtrip_us
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.cores import core_env, throwaway_core
 from pajamas.perf.registry import benchmark
 from pajamas.perf.timing import NS_PER_MS, NS_PER_S, NS_PER_US, time_calls
 from pajamas.rpc.client import Client
 
-BUSY_SOURCE: Final = ("slow work runs on workers and never delays a ping: with every worker "
-                      "held, a ping must still answer as fast as rpc.roundtrip")
-NOTICE_SOURCE: Final = ("a client waiting on a core that died must notice within about a "
-                        "second (it checks the process every second), not at its timeout")
 IN_FLIGHT: Final = 64
 ALIVE_CHECK_S: Final = 1.0  # rpc/client.py checks this often that a silent core still runs
 # Debug methods for debug.sleep, which holds a worker until the core stops (or MAX_SLEEP_S).
 DEBUG: Final = {"PAJAMAS_DEBUG_METHODS": "1"}
+TCP: Final = {"PAJAMAS_RPC_TRANSPORT": "tcp"}
 
 
-@benchmark(name="rpc.roundtrip", unit="µs", target=(
-    Target("p50", "<=", 150, "every view of the window calls the core: several calls must fit "
-           "in one 16 ms frame with time to spare"),
-    Target("p99", "<=", 1000, "the slow calls too stay far under a frame, so scrolling never "
-           "stutters on the protocol"),
-))
+@benchmark(name="rpc.roundtrip", unit="µs")
 def roundtrip(ctx: Context) -> Measurement:
     """One `system.ping` call and its reply, client to core and back.
 
@@ -49,10 +40,24 @@ def roundtrip(ctx: Context) -> Measurement:
     return Measurement(samples, extra={"warmup_calls": warmup, **overhead(samples, floor)})
 
 
-@benchmark(name="rpc.roundtrip_busy", unit="µs", target=(
-    Target("p50", "<=", 150, BUSY_SOURCE),
-    Target("p99", "<=", 1000, BUSY_SOURCE),
-))
+@benchmark(name="rpc.roundtrip_tcp", unit="µs")
+def roundtrip_tcp(ctx: Context) -> Measurement:
+    """`system.ping`'s round trip over loopback TCP with the key, as on Windows.
+
+    The core is started with the setting rpc_transport = "tcp", so this machine takes the path
+    a Windows machine takes.  Extra figures: the same over bare ZeroMQ + msgpack on TCP.
+    """
+    calls, warmup = ctx.count(5_000, minimum=50), ctx.count(500, minimum=20)
+    with throwaway_core(ctx.workdir, settings=TCP) as client:
+        if not client.info.rpc.startswith("tcp://127.0.0.1:"):
+            raise Internal(f"the core bound {client.info.rpc}, not loopback tcp")
+        samples = time_calls(lambda: client.call("system.ping"), calls, warmup=warmup,
+                             ns_per_unit=NS_PER_US)
+    floor = raw_roundtrip_us(ctx.workdir, calls, warmup, tcp=True)
+    return Measurement(samples, extra={"warmup_calls": warmup, **overhead(samples, floor)})
+
+
+@benchmark(name="rpc.roundtrip_busy", unit="µs")
 def roundtrip_busy(ctx: Context) -> Measurement:
     """`system.ping`'s round trip while slow calls hold every worker and as many again wait.
 
@@ -70,10 +75,9 @@ def roundtrip_busy(ctx: Context) -> Measurement:
     return Measurement(samples, extra={"slow_calls": held})
 
 
-@benchmark(name="rpc.dead_core_notice", unit="ms",
-           target=Target("p95", "<=", 1100, NOTICE_SOURCE))
+@benchmark(name="rpc.dead_core_notice", unit="ms")
 def dead_core_notice(ctx: Context) -> Measurement:
-    """From SIGKILL of the core to `CoreNotRunning` in a client waiting for a reply.
+    """From killing the core (SIGKILL) to `CoreNotRunning` in a client waiting for a reply.
 
     Each run starts a core, leaves a slow call in flight, waits for its reply and kills the
     core some way into the wait; the runs spread the kills evenly over the client's
@@ -97,7 +101,7 @@ def _notice_ms(home: Path, delay_s: float) -> float:
     def kill() -> None:
         time.sleep(delay_s)  # where in the client's check period the kill falls
         killed_ns.append(time.perf_counter_ns())
-        process.send_signal(signal.SIGKILL)
+        process.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
 
     try:
         client.submit("debug.sleep", {"seconds": MAX_SLEEP_S})
@@ -118,9 +122,7 @@ def _notice_ms(home: Path, delay_s: float) -> float:
         process.wait()
 
 
-@benchmark(name="rpc.throughput", unit="pings/s",
-           target=Target("median", ">=", 15_000, "the window, the CLI, plugins and events share "
-                         "one core: a burst, such as a list scrolled fast, must not queue"))
+@benchmark(name="rpc.throughput", unit="pings/s", better="higher")
 def throughput(ctx: Context) -> Measurement:
     """Pings answered per second with 64 requests kept in flight on one socket."""
     windows, per_window = ctx.count(10, minimum=3), ctx.count(2_000, minimum=100)

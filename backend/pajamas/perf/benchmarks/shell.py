@@ -14,7 +14,7 @@ from typing import Final
 
 from pajamas.errors import CoreNotRunning, Internal
 from pajamas.launcher import stop_core
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.registry import benchmark
 from pajamas.perf.timing import NS_PER_MS
 from pajamas.rpc.client import Client
@@ -22,15 +22,11 @@ from pajamas.shell.bridge import Bridge
 from pajamas.shell.corelink import CoreLink
 from pajamas.shell.pool import CallPool
 
-SOURCE: Final = "the page learns it at once (was 1 s in tests/shell)"
-RECONNECT_SOURCE: Final = ("a core that died is replaced while the window stays open: a page's "
-                           "next call waits for the new core's start, not for a restart by hand")
 # How long the closing thread lets the caller settle into its wait before it shuts the pool.
 SETTLE_S: Final = 0.005
 
 
-@benchmark(name="shell.reconnect_call", unit="ms",
-           target=Target("p95", "<=", 5000, RECONNECT_SOURCE))
+@benchmark(name="shell.reconnect_call", unit="ms")
 def reconnect_call(ctx: Context) -> Measurement:
     """A page's call through the bridge right after the window's core stopped, until a new
     core (which the link starts) answers it."""
@@ -56,7 +52,7 @@ def reconnect_call(ctx: Context) -> Measurement:
     return Measurement(samples)
 
 
-@benchmark(name="shell.pool_shutdown", unit="ms", target=Target("p95", "<=", 50, SOURCE))
+@benchmark(name="shell.pool_shutdown", unit="ms")
 def pool_shutdown(ctx: Context) -> Measurement:
     """From shutting the call pool down (the window closes) to the return of a page's call
     still waiting for its core."""

@@ -12,7 +12,8 @@ from typing import Any, Final
 
 from pajamas.errors import CoreNotRunning, HubError, HubTimeout
 from pajamas.launcher import start_core, stop_core
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas.perf import pagecache
+from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.cores import core_env
 from pajamas.perf.registry import benchmark
 from pajamas.perf.timing import NS_PER_MS, since
@@ -23,39 +24,44 @@ POLL_S: Final = 0.001
 START_TIMEOUT_S: Final = 30.0
 
 
-@benchmark(name="startup.core_ready", unit="ms", target=Target(
-    "p50", "<=", 300, "the window waits for the core before it shows live data: under a third "
-    "of a second reads as instant"))
+@benchmark(name="startup.core_ready", unit="ms")
 def core_ready(ctx: Context) -> Measurement:
-    """Spawning `python -m pajamas core` in a fresh home until its connection file exists."""
+    """Spawning `python -m pajamas core` in a fresh home until its connection file exists.
+
+    Cold (the page cache dropped before each start) where the OS allows it, else warm: the
+    extra figure "page_cache" says which.
+    """
     env = core_env()
     starts = 1 + ctx.count(10, minimum=2)
-    first, *rest = [time_start(ctx.workdir / f"home-{i}", env) for i in range(starts)]
-    # The first start also fills the OS's file cache; it is reported, not counted.
-    return Measurement(rest, extra={"warmup_ms": first})
+    cold = pagecache.can_drop()
+    first, *rest = [time_start(ctx.workdir / f"home-{i}", env, cold=cold)
+                    for i in range(starts)]
+    # The first start also fills the OS's file cache (when warm); it is reported, not counted.
+    return Measurement(rest, extra={"warmup_ms": first, **pagecache.label(cold)})
 
 
-@benchmark(name="startup.all_stages", unit="ms",
-           target=Target("p50", "<=", 1000, "every service, from the monitor to the plugins, "
-                         "is up within a second, before a user's first click"))
+@benchmark(name="startup.all_stages", unit="ms")
 def all_stages(ctx: Context) -> Measurement:
     """Spawning a core in a fresh home until its last start-up stage is done.
 
     The end is the stage's own finish time, as system.health reports it, so polling does not
-    add to it.  Extra figures: each stage's median duration in ms.
+    add to it.  Cold where the OS allows it (see startup.core_ready).  Extra figures: each
+    stage's median duration in ms, and "page_cache".
     """
     env = core_env()
-    runs = [time_stages(ctx.workdir / f"stages-{i}", env) for i in range(ctx.count(6, minimum=2))]
-    extra = {f"{name}_ms": statistics.median(run[1][name] for run in runs) for name in runs[0][1]}
-    return Measurement([total for total, _ in runs], extra=extra)
+    cold = pagecache.can_drop()
+    runs = [time_stages(ctx.workdir / f"stages-{i}", env, cold=cold)
+            for i in range(ctx.count(6, minimum=2))]
+    extra: dict[str, float | str] = {f"{name}_ms": statistics.median(run[1][name] for run in runs)
+                                     for name in runs[0][1]}
+    return Measurement([total for total, _ in runs], extra={**extra, **pagecache.label(cold)})
 
 
-@benchmark(name="shutdown.core_stop", unit="ms", target=(
-    Target("p50", "<=", 500, "reported; the bound is set with it"),
-    Target("p95", "<=", 5000, "shutdown_timeout_s + 1 s (was 5 s in tests/rpc)"),
-))
+@benchmark(name="shutdown.core_stop", unit="ms")
 def core_stop(ctx: Context) -> Measurement:
     """From SIGTERM to the clean exit of an idle core whose start-up stages are all done."""
+    if not hasattr(signal, "SIGKILL"):  # Windows: a signal there ends a process at once
+        raise NotRun("Windows has no SIGTERM to ask a core to stop; its stop is not measured")
     env = core_env()
     return Measurement([time_stop(ctx.workdir / f"stop-{run}", env)
                         for run in range(ctx.count(6, minimum=2))])
@@ -80,9 +86,12 @@ def time_stop(home: Path, env: dict[str, str]) -> float:
     return stopped
 
 
-def time_stages(home: Path, env: dict[str, str]) -> tuple[float, dict[str, float]]:
+def time_stages(home: Path, env: dict[str, str], *,
+                cold: bool = False) -> tuple[float, dict[str, float]]:
     """(ms from spawning a core until its last stage finished, each stage's duration in ms)."""
     home.mkdir(parents=True)
+    if cold:
+        pagecache.drop()
     spawned = time.time()  # wall clock: the core reports its stages' finish times in it
     process = start_core(home, env=env)
     try:
@@ -108,9 +117,11 @@ def _finished_stages(client: Client) -> list[dict[str, Any]]:
     raise HubTimeout(f"the core's start-up stages did not finish within {START_TIMEOUT_S:g} s")
 
 
-def time_start(home: Path, env: dict[str, str]) -> float:
+def time_start(home: Path, env: dict[str, str], *, cold: bool = False) -> float:
     """Milliseconds from spawning a core for home until it writes its connection file."""
     home.mkdir(parents=True)
+    if cold:
+        pagecache.drop()
     ready = home / RUN_DIR / CONNECTION_FILE
     start = time.perf_counter_ns()
     process = start_core(home, env=env)

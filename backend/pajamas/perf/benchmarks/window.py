@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
 from pathlib import Path
 from typing import Any, Final
 
-from pajamas.perf.benchmark import Context, Measurement, Target
+from pajamas import machine
+from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.registry import benchmark
 
 # The status page is usable once it shows the core's version and its RSS.
@@ -16,16 +19,20 @@ READY: Final = """() => {
 }"""
 
 
-@benchmark(name="startup.window_status", unit="ms",
-           target=Target("p50", "<=", 1500, "from launch to live status on screen: a desktop "
-                         "app that shows content within 1.5 s feels quick"))
+@benchmark(name="startup.window_status", unit="ms")
 def window_status(ctx: Context) -> Measurement:
     """From starting `python -m pajamas` to the status page showing version and core RSS.
 
     Each run uses a fresh home (so it includes starting the core) on a warm machine; the
     moment is read from the page's own clock, watched on every animation frame over CDP.
     """
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (a dev dependency)
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415  (a dev dependency)
+    except ImportError:
+        raise NotRun("drives the window over DevTools with Playwright, a development "
+                     "dependency not installed here") from None
+    if not _can_show_a_window():
+        raise NotRun("needs a display (or xvfb-run, or Qt's offscreen platform on Linux)")
 
     runs = ctx.count(5, minimum=1)
     samples: list[float] = []
@@ -52,3 +59,10 @@ def _measure(playwright: Any, home: Path) -> float:
     finally:
         app.terminate()
         app.kill_leftovers()
+
+
+def _can_show_a_window() -> bool:
+    """A display, xvfb-run, or (on Linux) Qt WebEngine to run on the offscreen platform."""
+    if machine.display_available() or machine.xvfb_run():
+        return True
+    return sys.platform.startswith("linux") and importlib.util.find_spec("PyQt6") is not None

@@ -1,0 +1,210 @@
+"""Comparing two runs, benchmark by benchmark: the ratio of medians, how sure it is, a verdict.
+
+A benchmark is "slower" only when its ratio of medians (new / base, turned so that above 1 is
+worse for rates too) is beyond the threshold (1.1 by default) AND the Mann-Whitney U test
+rejects that the two sets of samples come from one distribution (p < 0.01); "faster" is the
+mirror image; anything else is "same".  Both conditions matter: the threshold keeps tiny but
+real changes from failing a build, the test keeps noise from doing so.
+
+Runs from two machines compare only through their calibrations: each sample is divided by its
+run's calibration median (a fixed CPU loop timed in the same run) before anything is computed,
+and the comparison says so.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final, TypedDict
+
+from pajamas.perf import inference
+from pajamas.perf.machine import same_machine
+from pajamas.perf.record import better_of
+from pajamas.perf.report import verdict as run_verdict
+from pajamas.perf.suites import group_of
+
+THRESHOLD: Final = 1.1
+ALPHA: Final = 0.01
+ORDER: Final = {"slower": 0, "faster": 1, "same": 2, "not compared": 3}
+
+
+class Row(TypedDict):
+    """One benchmark in a comparison.
+
+    `ratio` is new / base medians; `cost_ratio` is the same turned so above 1 is worse (the
+    inverse for rates); the interval is of `ratio`.  `note` says why a row is not compared, or
+    that its samples are too few for the test ever to reject.
+    """
+
+    name: str
+    group: str
+    unit: str
+    better: str
+    base_median: float | None
+    new_median: float | None
+    base_n: int
+    new_n: int
+    ratio: float | None
+    cost_ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    verdict: str
+    note: str
+
+
+class Comparison(TypedDict):
+    """Two runs compared: which, how, every benchmark's row, and the geometric means."""
+
+    base: str
+    new: str
+    base_machine: dict[str, Any]
+    new_machine: dict[str, Any]
+    calibrated: bool
+    threshold: float
+    alpha: float
+    rows: list[Row]
+    groups: dict[str, float]
+    slower: list[str]
+    faster: list[str]
+
+
+def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float = THRESHOLD,
+            alpha: float = ALPHA) -> Comparison:
+    """Compare run new against run base (both as their JSON records)."""
+    if threshold <= 1:
+        raise ValueError(f"the threshold is a ratio above 1, not {threshold!r}")
+    calibrated = not same_machine(base["machine"], new["machine"])
+    scales = (_calibration(base), _calibration(new)) if calibrated else (1.0, 1.0)
+    theirs = {b["name"]: b for b in base["benchmarks"]}
+    ours = {b["name"]: b for b in new["benchmarks"]}
+    names = list(theirs) + [n for n in ours if n not in theirs]
+    rows = [_row(theirs.get(n), ours.get(n), scales, threshold, alpha) for n in names]
+    rows.sort(key=lambda r: ORDER[r["verdict"]])  # stable: regressions first, suite order
+    return Comparison(base=base["run_id"], new=new["run_id"], base_machine=base["machine"],
+                      new_machine=new["machine"], calibrated=calibrated, threshold=threshold,
+                      alpha=alpha, rows=rows, groups=geometric_means(rows),
+                      slower=[r["name"] for r in rows if r["verdict"] == "slower"],
+                      faster=[r["name"] for r in rows if r["verdict"] == "faster"])
+
+
+def _calibration(run: dict[str, Any]) -> float:
+    median = float(run["calibration"]["median"])
+    if median <= 0:
+        raise ValueError(f"run {run['run_id']} has no usable calibration ({median})")
+    return median
+
+
+def _row(base: dict[str, Any] | None, new: dict[str, Any] | None, scales: tuple[float, float],
+         threshold: float, alpha: float) -> Row:
+    either = new if new is not None else base
+    assert either is not None
+    row = Row(name=either["name"], group=group_of(either["name"]), unit=either["unit"],
+              better=better_of(either), base_median=None, new_median=None,
+              base_n=len(base["samples"]) if base else 0,
+              new_n=len(new["samples"]) if new else 0, ratio=None, cost_ratio=None,
+              ci_low=None, ci_high=None, p_value=None, verdict="not compared", note="")
+    why = _why_not(base, "base") or _why_not(new, "new")
+    if why or base is None or new is None:
+        row["note"] = why
+        return row
+    # A cost is divided by its run's calibration, a rate multiplied: both then read in
+    # calibration loops, which a faster machine runs faster too.
+    power = -1 if row["better"] == "lower" else 1
+    xs = [s * scales[0] ** power for s in base["samples"]]
+    ys = [s * scales[1] ** power for s in new["samples"]]
+    _judge(row, xs, ys, threshold, alpha)
+    return row
+
+
+def _why_not(bench: dict[str, Any] | None, side: str) -> str:
+    if bench is None:
+        return f"not in the {side} run"
+    if not bench["samples"]:
+        state = run_verdict(bench)
+        reason = bench.get("error") or bench.get("not_run") or "no samples saved"
+        return f"{state} in the {side} run: {reason}"
+    return ""
+
+
+def _judge(row: Row, xs: list[float], ys: list[float], threshold: float, alpha: float) -> None:
+    """Fill row's figures and verdict from the (calibrated) samples of base and new."""
+    import numpy as np  # noqa: PLC0415  (the suite's other users need no numpy)
+
+    base_median, new_median = float(np.median(xs)), float(np.median(ys))
+    row["base_median"], row["new_median"] = base_median, new_median
+    if base_median == 0 or new_median == 0:
+        row["note"] = "a median is 0: no ratio"
+        row["verdict"] = "same" if base_median == new_median else "not compared"
+        return
+    ratio = new_median / base_median
+    cost = ratio if row["better"] == "lower" else 1 / ratio
+    p = inference.mann_whitney_u(xs, ys).p
+    low, high = inference.ratio_interval(xs, ys)
+    row["ratio"], row["cost_ratio"], row["p_value"] = ratio, cost, p
+    row["ci_low"], row["ci_high"] = _finite(low), _finite(high)
+    significant = p < alpha
+    row["verdict"] = ("slower" if significant and cost > threshold else
+                      "faster" if significant and cost < 1 / threshold else "same")
+    if inference.smallest_p(len(xs), len(ys)) >= alpha:
+        row["note"] = (f"too few samples ({len(xs)} and {len(ys)}) for the test to reject "
+                       f"sameness at p < {alpha:g}: run more (--repeat)")
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def geometric_means(rows: list[Row]) -> dict[str, float]:
+    """Each group's geometric mean of its compared rows' cost ratios (above 1: slower)."""
+    logs: dict[str, list[float]] = {}
+    for row in rows:
+        if row["cost_ratio"] is not None and row["cost_ratio"] > 0:
+            logs.setdefault(row["group"], []).append(math.log(row["cost_ratio"]))
+    return {group: math.exp(sum(values) / len(values)) for group, values in logs.items()}
+
+
+def exit_code(comparison: Comparison) -> int:
+    """1 when a benchmark got slower (for CI), else 0."""
+    return 1 if comparison["slower"] else 0
+
+
+_COLUMNS: Final = ("benchmark", "unit", "base", "new", "ratio", "95% CI", "p", "verdict")
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison as a person reads it: how it compared, the table, the group means."""
+    from pajamas.perf.machine import describe  # noqa: PLC0415
+    from pajamas.perf.report import table  # noqa: PLC0415
+
+    how = ("runs from two machines: each figure is a ratio to its run's calibration "
+           "(a fixed CPU loop)" if comparison["calibrated"] else
+           "one machine: raw figures")
+    lines = [f"compare {comparison['base']} (base) → {comparison['new']} (new): {how}",
+             f"  base: {describe(comparison['base_machine'])}",
+             f"  new:  {describe(comparison['new_machine'])}",
+             f"  slower or faster only past {comparison['threshold']:g}x and at "
+             f"p < {comparison['alpha']:g} (Mann-Whitney U); ratio = new / base median", ""]
+    lines += table(_COLUMNS, [_cells(r) for r in comparison["rows"]], numeric={2, 3, 4, 6})
+    notes = [f"{r['name']}: {r['note']}" for r in comparison["rows"] if r["note"]]
+    means = ", ".join(f"{g} {v:.3f}x" for g, v in sorted(comparison["groups"].items()))
+    lines += ["", f"geometric mean of cost ratios per group (above 1: slower): {means or '-'}"]
+    lines += ["", *notes] if notes else []
+    verdict = (f"{len(comparison['slower'])} slower: {', '.join(comparison['slower'])}"
+               if comparison["slower"] else "nothing slower")
+    return "\n".join([*lines, "", verdict])
+
+
+def _cells(row: Row) -> tuple[str, ...]:
+    from pajamas.perf.report import number  # noqa: PLC0415
+
+    interval = ("-" if row["ci_low"] is None or row["ci_high"] is None else
+                f"{row['ci_low']:.3f}-{row['ci_high']:.3f}")
+    ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3f}x"
+    p = "-" if row["p_value"] is None else p_text(row["p_value"])
+    return (row["name"], row["unit"], number(row["base_median"]), number(row["new_median"]),
+            ratio, interval, p, row["verdict"])
+
+
+def p_text(p: float) -> str:
+    """A p-value in two figures; below what a float tells apart from 0, "<1e-16"."""
+    return "<1e-16" if p < 1e-16 else f"{p:.2g}"
