@@ -169,6 +169,7 @@ def fill(home: Path, persona: str, source: Texts, size: int) -> None:
         table.add(pa.table({
             "id": [f"{n:032x}" for n in range(start, end)], "text": said[start:end],
             "metadata": ["{}"] * count, "importance": [0.5] * count,
+            "thread": [""] * count, "at": created[start:end],
             "created_at": created[start:end], "updated_at": created[start:end],
             "accessed_at": created[start:end], "model": [model.model_id] * count,
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors[start:end].ravel()),
