@@ -118,6 +118,11 @@ def test_the_cli_adds_searches_and_reports(memory_core: RunningCore, mclient: Cl
     cli("add", "Ada", "the analytical engine", "--importance", "0.8")
     assert "analytical engine" in cli("search", "ada", "engine")
     assert '"count": 1' in cli("stats", "Ada")
+    added = cli("add", "Ada", "notes on the engine", "--thread", "letters", "--at", "1843-07-10")
+    memory = mclient.call("memory.get", {"persona": mclient.call(
+        "persona.list", {"query": "Ada"})["items"][0]["id"], "id": added.strip()})
+    assert (memory["thread"], memory["at"]) == ("letters", -3991334400.0)
+    assert cli("search", "Ada", "engine", "--thread", "letters").count("engine") == 1
 
 
 def test_repeated_searches_come_from_the_cache_until_memory_changes(mclient: Client) -> None:

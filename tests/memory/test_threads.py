@@ -42,6 +42,7 @@ def indexed(store: Any, memory_id: str) -> str:
 
 def test_a_date_is_indexed_before_the_text_and_the_context_read_back_without_it() -> None:
     assert day(MAY_8_2023) == "8 May 2023"
+    assert day(-3991334400.0) == "10 July 1843"  # before 1970 on every OS
     line = search_text("Yes, every Sunday!", "Do you go to church?", day(MAY_8_2023))
     assert line == "Do you go to church?\n[8 May 2023] Yes, every Sunday!"
     assert context_of(line, "Yes, every Sunday!") == "Do you go to church?"
@@ -74,8 +75,8 @@ def test_each_turn_of_a_thread_gets_the_turns_before_it_in_order() -> None:
 
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("thread", ""), ("thread", 7), ("thread", "x" * 257), ("at", -1), ("at", "yesterday"),
-    ("at", float("inf")), ("at", True),
+    ("thread", ""), ("thread", 7), ("thread", "x" * 257), ("at", -1e12), ("at", "yesterday"),
+    ("at", float("inf")), ("at", float("nan")), ("at", True),
 ])
 def test_a_bad_thread_or_time_is_refused_by_name(field: str, value: Any) -> None:
     with pytest.raises(InvalidParams) as caught:

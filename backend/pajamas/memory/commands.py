@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,18 @@ def add_memory_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("text", help="what to remember")
     add.add_argument("--importance", type=float, default=None, help="0..1 (default 0.5)")
     add.add_argument("--metadata", type=json.loads, default=None, help="a JSON map")
+    add.add_argument("--thread", default=None,
+                     help="what it belongs to: a conversation, a session, a document")
+    add.add_argument("--at", type=_moment, default=None,
+                     help="when it happened: a date (2023-05-08, 2023-05-08T13:56, UTC when "
+                          "no zone is given) or seconds since 1970 (default now)")
     add.set_defaults(handler=add_command)
     search = memory_sub.add_parser("search", help="search a persona's memory")
     search.add_argument("persona", help="the persona's name or id")
     search.add_argument("query", help="what to look for")
     search.add_argument("--mode", choices=["hybrid", "vector", "text"], default="hybrid")
     search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--thread", default=None, help="only this thread's memories")
     search.add_argument("--json", action="store_true", help="print the reply as JSON")
     search.set_defaults(handler=search_command)
     stats = memory_sub.add_parser("stats", help="a persona's memory in figures")
@@ -72,9 +79,25 @@ def _add_maintenance(memory_sub: argparse._SubParsersAction[argparse.ArgumentPar
     restore.set_defaults(handler=restore_command)
 
 
+def _moment(text: str) -> float:
+    """A date and time (ISO 8601; UTC when it names no zone) or seconds since 1970."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date (2023-05-08 or 2023-05-08T13:56) nor seconds since 1970"
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 def add_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Add one memory and print its id."""
-    params = {"text": args.text, "importance": args.importance, "metadata": args.metadata}
+    params = {"text": args.text, "importance": args.importance, "metadata": args.metadata,
+              "thread": args.thread, "at": args.at}
     result = _call(home, settings, args.persona, "memory.add",
                    {k: v for k, v in params.items() if v is not None})
     print(result["id"])
@@ -83,8 +106,10 @@ def add_command(args: argparse.Namespace, home: Path, settings: Settings) -> int
 
 def search_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Print the best memories, one a line with its score."""
+    params = {"query": args.query, "mode": args.mode, "limit": args.limit,
+              "thread": args.thread}
     result = _call(home, settings, args.persona, "memory.search",
-                   {"query": args.query, "mode": args.mode, "limit": args.limit})
+                   {k: v for k, v in params.items() if v is not None})
     if args.json:
         print(json.dumps(result, indent=1))
         return 0

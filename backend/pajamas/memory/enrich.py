@@ -17,20 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
 SEARCH_TEXT: Final = "search_text"
 TEXT: Final = "text"
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 CONTEXT_TURNS: Final = 2  # a thread's memories before a memory that are its context
 _DAY_TAG: Final = re.compile(r"\[[^\]\n]*\] $")  # what `search_text` puts before the text
 
 
 def day(at: float) -> str:
     """The date of at as full-text search indexes it: "8 May 2023" (UTC)."""
-    moment = datetime.fromtimestamp(at, UTC)
+    moment = EPOCH + timedelta(seconds=at)  # fromtimestamp refuses times before 1970 on Windows
     return f"{moment.day} {moment:%B %Y}"
 
 

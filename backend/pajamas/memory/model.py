@@ -66,11 +66,15 @@ def check_thread(thread: Any, where: str = "") -> str | None:
     return thread
 
 
+EARLIEST: Final = -62_135_596_800.0  # 1 January of the year 1, UTC
+LATEST: Final = 253_402_300_799.0  # the last second of the year 9999, UTC
+
+
 def check_at(at: Any, where: str = "") -> float | None:
-    """None, or a time in seconds since 1970 (0 or more, finite)."""
-    if at is not None and (type(at) not in (int, float) or not math.isfinite(at) or at < 0):
-        raise InvalidParams(f"at is a time in seconds since 1970, not {at!r:.60}",
-                            field=where + "at")
+    """None, or a time in seconds since 1970 (before it is negative) from year 1 to 9999."""
+    if at is not None and (type(at) not in (int, float) or not EARLIEST <= at <= LATEST):
+        raise InvalidParams(f"at is a time in seconds since 1970 (negative before it), from "
+                            f"year 1 to 9999, not {at!r:.60}", field=where + "at")
     return None if at is None else float(at)
 
 

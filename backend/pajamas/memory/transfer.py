@@ -30,6 +30,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from pajamas.errors import InvalidParams
 from pajamas.memory.enrich import SEARCH_TEXT, context_of, with_search_text
 from pajamas.memory.model import (
+    check_at,
     check_importance,
     check_metadata,
     check_text,
@@ -234,7 +235,7 @@ def check_record(raw: Any, now: float) -> Record:
                   model=_optional_str(raw, "model"), vector=_vector(raw.get("vector")),
                   context=_optional_str(raw, "context"),
                   thread=check_thread(_optional_str(raw, "thread") or None),
-                  at=_time(raw, "at", created))
+                  at=_at(raw, created))
 
 
 def _id(value: Any) -> str:
@@ -254,6 +255,11 @@ def _time(raw: dict[str, Any], name: str, now: float) -> float:
         raise InvalidParams(f"{name} is a time in seconds since 1970, not {value!r:.60}",
                             field="path")
     return float(value)
+
+
+def _at(raw: dict[str, Any], created: float) -> float:
+    at = check_at(raw.get("at"))
+    return created if at is None else at
 
 
 def _optional_str(raw: dict[str, Any], name: str) -> str | None:
