@@ -22,7 +22,6 @@ export function ConsentCard({ request, name, busy, onDecide }) {
     const away = document.activeElement && document.activeElement !== document.body;
     if (!away) first.current?.focus();
   }, [request.call]);
-  const label = `${name || "The model"} wants to call ${request.plugin} · ${request.function}`;
   return html`
     <section class="chat-consent" role="group" aria-label="Tool call waiting for your decision"
              data-testid="chat-consent" data-call=${request.call}
@@ -30,14 +29,12 @@ export function ConsentCard({ request, name, busy, onDecide }) {
       <div class="chat-consent-head">
         <span class="chat-consent-icon" aria-hidden="true">⚙</span>
         <div class="chat-consent-text">
-          <b>${label}</b>
+          <b>${name || "The model"} wants to call <span class="visually-hidden">the plugin </span><code
+             data-testid="chat-consent-plugin">${request.plugin}</code> · <span class="visually-hidden">its function </span><code
+             data-testid="chat-consent-function">${request.function}</code></b>
           <span class="muted">It runs in the plugin's sandbox, with the plugin's permissions.</span>
         </div>
       </div>
-      <dl class="chat-tool-facts">
-        <dt>Plugin</dt><dd data-testid="chat-consent-plugin">${request.plugin}</dd>
-        <dt>Function</dt><dd data-testid="chat-consent-function">${request.function}</dd>
-      </dl>
       <${JsonBlock} label="Arguments" value=${request.arguments} testid="chat-consent-arguments" />
       <div class="chat-consent-buttons">
         <button class="button primary" type="button" ref=${first} disabled=${busy} data-testid="chat-consent-once"

@@ -86,7 +86,8 @@ function PersonaChats({ persona, name, conversation, providersVersion, onProvide
     onEvent: (event) => event.topic === "chat.changed" && event.data?.persona !== persona,
   }), [persona]);
   const snap = useStoreSnapshot(store);
-  const providers = useProviders(providersVersion);
+  // Again for each conversation opened: a provider may have been added elsewhere meanwhile.
+  const providers = useProviders(`${providersVersion}/${conversation ?? ""}`);
 
   // #/chat/<persona> opens the most recent conversation, in place of this history entry.
   const newest = snap?.total ? store.item(0) : undefined;
