@@ -2,7 +2,9 @@
 
 Launches the real app on a temp home (the CDP harness of `pajamas.perf.driven_app`), gives
 it a little to show (a persona with memories, a finished task), then visits each page in each
-theme and waits for the page's own content before it takes the picture.
+theme and waits for the page's own content before it takes the picture.  The chat page also
+shows a model's tool call waiting for consent and, once allowed, its record: the model is
+the tests' fake OpenAI server (tests/chat/fake_openai.py), which asks for one call.
 `python build/screenshots.py memory tasks` takes only the pages named.
 """
 
@@ -171,6 +173,69 @@ def shoot(page: Page, out: Path, routes: dict[str, str],
                 written.append(shoot_prompt(page, out / f"chat-prompt-{theme}.png"))
             if page_id == "personas":  # and the editor, open on the example card
                 written.append(shoot_editor(page, out / f"personas-editor-{theme}.png"))
+    if "chat" in pages:
+        written += shoot_tools(page, out)
+    return written
+
+
+def shoot_tools(page: Page, out: Path) -> list[Path]:
+    """A slash command's result, then a model's tool call waiting for consent, then its
+    record once allowed: chat-tools-{light,dark}.png and chat-tool-record-{light,dark}.png."""
+    sys.path.insert(0, str(ROOT))  # the tests' fake server plays the model
+    from tests.chat.fake_openai import FakeOpenAI  # noqa: PLC0415
+
+    fake = FakeOpenAI()
+    try:
+        fake.words = ["Your", " list", " has", " **eleven", " words**", " in", " three",
+                      " sentences", ".", " Flour", " first", ",", " then", " the", " lamp",
+                      " oil", "."]
+        fake.tool_rounds = [[{"id": "call_1", "name": "text-stats__count", "arguments": json.dumps(
+            {"text": "Flour, two sacks. Lamp oil. Salt for the fish, and candles."})}]]
+        route = seed_tools(page, fake.base_url)
+        page.evaluate("(r) => { location.hash = '#/' + r; }", route)
+        page.get_by_test_id("chat-command").wait_for(timeout=WAIT_MS)
+        draft = page.get_by_role("textbox", name="Message")
+        draft.fill("How long is my list for the post boat?")
+        draft.press("Enter")
+        page.get_by_test_id("chat-consent").wait_for(timeout=WAIT_MS)
+        written = themed(page, out / "chat-tools.png")
+        page.get_by_role("button", name="Allow once").click()
+        page.get_by_test_id("chat-usage").last.wait_for(timeout=WAIT_MS)
+        page.locator('[data-testid="chat-tool"] summary').last.click()
+        page.mouse.move(0, 0)  # no hover or focus actions on the reply
+        page.evaluate("() => document.activeElement?.blur()")
+        written += themed(page, out / "chat-tool-record.png")
+    finally:
+        fake.close()
+    return written
+
+
+def seed_tools(page: Page, base_url: str) -> str:
+    """text-stats for Wren Ashdown, a provider that takes tool calls (the fake server), and a
+    conversation with it that ran /stats; the chat page's route to it."""
+    command = '/stats {"text": "Tea, flour and lamp oil. Mind the cat."}'
+    return str(page.evaluate("""async ([base_url, stats, text]) => {
+        const { call } = await import("./src/bridge.js");
+        const wren = await call("persona.get", { name: "Wren Ashdown" });
+        await call("plugin.install", { path: stats }, { quiet: true }).catch(() => null);
+        await call("plugin.enable", { persona: wren.id, name: "text-stats" });
+        await call("provider.add", { id: "lantern-llm", base_url, model: "lantern-8b", tools: true,
+                                     context_tokens: 8192 });
+        const chat = await call("chat.create", { persona: wren.id, title: "The post boat's list",
+                                                 provider: "lantern-llm" });
+        await call("chat.send", { conversation: chat.id, text });
+        return `chat/${wren.id}/${chat.id}`;
+    }""", [base_url, str(ROOT / "plugins" / "text-stats"), command]))
+
+
+def themed(page: Page, path: Path) -> list[Path]:
+    """The page as it is, light then dark: <stem>-light.png and <stem>-dark.png."""
+    written = []
+    for theme in ("light", "dark"):
+        page.evaluate("async (t) => (await import('./src/lib/theme.js')).setThemeChoice(t)", theme)
+        page.evaluate(TWO_FRAMES)
+        written.append(path.with_name(f"{path.stem}-{theme}.png"))
+        page.screenshot(path=written[-1])
     return written
 
 

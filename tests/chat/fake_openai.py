@@ -1,9 +1,10 @@
 """A small OpenAI-compatible server on 127.0.0.1, well-behaved or misbehaving on purpose.
 
-`mode` says how `POST /v1/chat/completions` answers: "ok" streams `words` then a finish and
-a usage chunk; "hold" streams the first word, then only SSE comments until `release` is set;
-"401" and "500" refuse; "cut" closes the connection after two words; "malformed" sends a
-chunk that is not JSON; "stall" sends one word, then nothing at all.
+`mode` says how `POST /v1/chat/completions` answers: "ok" streams `words` then a finish
+(`finish`: "stop", or "length" for a reply cut at its token limit) and a usage chunk; "hold"
+streams the first word, then only SSE comments until `release` is set; "401" and "500"
+refuse; "cut" closes the connection after two words; "malformed" sends a chunk that is not
+JSON; "stall" sends one word, then nothing at all.
 
 `tool_rounds` makes "ok" answer with tool calls first: each request takes the next round, a
 list of {"id", "name", "arguments"}, and streams them as OpenAI does (the first chunk of a
@@ -25,6 +26,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.mode = "ok"
         self.words = ["Hello", " there", ",", " friend", "."]
+        self.finish = "stop"
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()
         self.tokenize = False
@@ -114,7 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "ok":
             for word in words:
                 self._event(chunk(word))
-            self._event(chunk(None, "stop"))
+            self._event(chunk(None, self.fake.finish))
             self._event({**chunk(None), "choices": [], "usage": {
                 "prompt_tokens": 42, "completion_tokens": len(words), "total_tokens": 99}})
             self._send(b"data: [DONE]\n\n")

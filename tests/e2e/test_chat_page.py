@@ -2,7 +2,10 @@
 persona's chats, start one (the card's greeting), send and watch the reply stream, stop a long
 one, regenerate (swipe 2/2), edit and delete, inspect the prompt, export and import; model
 output that carries HTML or a javascript: link runs nothing; a 5,000-message conversation
-keeps few rows in the DOM; the memories a reply used are shown with their text."""
+keeps few rows in the DOM; the memories a reply used are shown with their text; a model's tool
+call waits on a consent card (allow once, decline, always; the grant revoked), its record
+shows on the reply, a slash command shows as a result block, and a conversation opened
+mid-reply shows it being written."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from playwright.sync_api import Locator, Page, expect
 from pajamas.perf.benchmarks.memory import model_folder
 from tests.chat.conftest import CARD
 from tests.chat.fake_openai import FakeOpenAI
+from tests.plugins.conftest import TEXT_STATS
 
 pytestmark = pytest.mark.e2e
 
@@ -332,10 +336,15 @@ def test_picker_providers_rename_and_a_failed_reply(app_page: Page, fake: FakeOp
     form.get_by_role("textbox", name="Model").fill("fake-model")
     form.get_by_label("API key").fill("sk-secret")
     form.get_by_role("checkbox", name="The default provider").check()
+    form.get_by_role("checkbox", name=re.compile("^Tool calls")).check()
     form.get_by_role("button", name="Save").click()
     row = dialog.locator('[data-provider="fake"]')
     expect(row.get_by_test_id("chat-provider-key")).to_have_text("key set", timeout=SLOW_MS)
     expect(row).to_contain_text("default")
+    expect(row.get_by_test_id("chat-provider-tools")).to_have_text("tools")
+    embedded = dialog.locator('[data-provider="embedded"]')
+    expect(embedded.get_by_role("checkbox", name="Tool calls")).to_be_disabled()
+    expect(embedded).to_contain_text("the embedded model takes none")
     assert "sk-secret" not in dialog.inner_text()
     row.get_by_role("button", name="Test fake").click()
     expect(row.get_by_test_id("chat-provider-test")).to_contain_text("models: fake-model",
@@ -365,3 +374,107 @@ def test_picker_providers_rename_and_a_failed_reply(app_page: Page, fake: FakeOp
     expect(reply.get_by_test_id("chat-finish")).to_have_text("failed", timeout=SLOW_MS)
     expect(reply.get_by_test_id("chat-error")).to_contain_text("Check the provider")
     expect(reply.get_by_role("button", name="Model providers…")).to_be_visible()
+
+
+def tool_round(call: str, text: str) -> list[dict[str, str]]:
+    return [{"id": call, "name": "text-stats__count", "arguments": json.dumps({"text": text})}]
+
+
+def say(page: Page, text: str) -> None:
+    draft = page.get_by_role("textbox", name="Message")
+    draft.fill(text)
+    draft.press("Enter")
+
+
+def test_tool_calls_ask_first_and_show_their_records_and_commands_their_results(
+        app_page: Page, fake: FakeOpenAI) -> None:
+    page = app_page
+    persona = setup_chat(page, fake)
+    rpc(page, "provider.update", {"id": "fake", "tools": True})
+    rpc(page, "plugin.install", {"path": str(TEXT_STATS)})
+    rpc(page, "plugin.enable", {"persona": persona, "name": "text-stats"})
+    made = rpc(page, "chat.create", {"persona": persona})
+    assert isinstance(made, dict)
+    conversation = str(made["id"])
+    open_chat(page, persona, conversation)
+    expect(messages(page)).to_have_count(1, timeout=SLOW_MS)
+
+    # The model asks for a call: a card names the plugin, the function and the arguments
+    # (model output: shown as text, never as HTML); Allow once, by keyboard.
+    fake.tool_rounds = [tool_round("call_1", "One two. <b>Three</b>.")]
+    say(page, "Count my words")
+    card = page.get_by_role("group", name="Tool call waiting for your decision")
+    expect(card).to_be_visible(timeout=SLOW_MS)
+    expect(card.get_by_test_id("chat-consent-plugin")).to_have_text("text-stats")
+    expect(card.get_by_test_id("chat-consent-function")).to_have_text("count")
+    expect(card.get_by_test_id("chat-consent-arguments")).to_have_text(
+        '{\n  "text": "One two. <b>Three</b>."\n}')
+    expect(card.locator("b", has_text="Three")).to_have_count(0)
+    expect(last_reply(page).get_by_test_id("chat-waiting")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    card.get_by_role("button", name="Allow once").focus()
+    page.keyboard.press("Enter")
+    expect(card).to_have_count(0, timeout=SLOW_MS)
+    reply = last_reply(page)
+    expect(reply.get_by_test_id("chat-text")).to_have_text("Hello there, friend.", timeout=SLOW_MS)
+    tool = reply.get_by_test_id("chat-tool")
+    expect(tool.get_by_test_id("chat-tool-decision")).to_have_text("allowed once")
+    tool.locator("summary").click()
+    expect(tool.get_by_test_id("chat-tool-output")).to_contain_text("words5sentences2")
+    expect(tool.get_by_test_id("chat-tool-arguments")).to_contain_text("<b>Three</b>")
+
+    # A second call, declined: the record says so, nothing ran.
+    fake.tool_rounds = [tool_round("call_2", "Four five.")]
+    say(page, "And these?")
+    card.get_by_role("button", name="Decline").click(timeout=SLOW_MS)
+    reply = last_reply(page)
+    expect(reply.get_by_test_id("chat-tool-decision")).to_have_text("declined", timeout=SLOW_MS)
+    expect(reply.get_by_test_id("chat-usage")).to_be_visible(timeout=SLOW_MS)
+
+    # A third, always allowed: a grant for the persona, listed and revoked.
+    fake.tool_rounds = [tool_round("call_3", "Six.")]
+    say(page, "Once more")
+    card.get_by_role("button", name="Always allow for this persona").click(timeout=SLOW_MS)
+    expect(last_reply(page).get_by_test_id("chat-tool-decision")).to_have_text(
+        "always allowed", timeout=SLOW_MS)
+    expect(page.get_by_role("button", name="Send")).to_be_visible(timeout=SLOW_MS)
+    page.get_by_role("button", name="Allowed plugins").click()
+    grants = page.get_by_role("dialog", name="Allowed plugins")
+    expect(grants.get_by_test_id("chat-grant")).to_have_text(re.compile("text-stats"),
+                                                              timeout=SLOW_MS)
+    grants.get_by_role("button", name="Revoke text-stats").click()
+    expect(grants.get_by_test_id("chat-grants-empty")).to_be_visible(timeout=SLOW_MS)
+    page.keyboard.press("Escape")
+    expect(grants).to_have_count(0)
+
+    # A slash command: its result as a block, not as raw text.
+    say(page, '/stats {"text": "a b c"}')
+    block = page.get_by_test_id("chat-command")
+    expect(block.get_by_test_id("chat-command-title")).to_have_text("/text-stats count",
+                                                                    timeout=SLOW_MS)
+    expect(block.get_by_test_id("chat-command-output")).to_contain_text("words3")
+    expect(block.get_by_test_id("chat-command-arguments")).to_contain_text('"a b c"')
+
+    # Another client's new conversation appears in the list (chat.changed).
+    rpc(page, "chat.create", {"persona": persona, "title": "From elsewhere"})
+    expect(page.get_by_test_id("chat-conv").filter(has_text="From elsewhere")).to_have_count(
+        1, timeout=SLOW_MS)
+
+    # Opened mid-reply: the reply shows as being written and Send waits for it.
+    page.evaluate("location.hash = '#/status'")
+    fake.mode = "hold"
+    sent = rpc(page, "chat.send", {"conversation": conversation, "text": "Are you there?"})
+    assert isinstance(sent, dict)
+    open_chat(page, persona, conversation)
+    writing = page.locator(f'[data-testid="chat-message"][data-message="{sent["reply"]}"]')
+    expect(writing).to_have_attribute("aria-busy", "true", timeout=SLOW_MS)
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    expect(page.get_by_role("button", name="Send")).to_have_count(0)
+
+    # Stopped, then opened again: "stopped" comes from the stored ending.
+    page.get_by_role("button", name="Stop").click()
+    expect(writing.get_by_test_id("chat-finish")).to_have_text("stopped", timeout=SLOW_MS)
+    page.evaluate("location.hash = '#/status'")
+    open_chat(page, persona, conversation)
+    expect(writing.get_by_test_id("chat-finish")).to_have_text("stopped", timeout=SLOW_MS)
+    expect(page.get_by_role("button", name="Send")).to_be_visible()

@@ -153,3 +153,107 @@ test("card macros read as the persona's and the user's names", async () => {
   assert.equal(withMacros("Hi {{user}}, I am {{Char}}!", { char: "Aqua", user: "Kazuma" }), "Hi Kazuma, I am Aqua!");
   assert.equal(withMacros("I am {{char}}", {}), "I am {{char}}");
 });
+
+test("a tool call waits on its reply until decided; its record shows, then chat.done's", async () => {
+  const { call } = fakeCall(0);
+  const log = createChatStore({ call, conversation: C });
+  await log.ensure(0, 10);
+  log.appendSent({ message: message(0), reply: "r1" });
+  const request = { conversation: C, message: "r1", call: "call_1", plugin: "text-stats", function: "count",
+    arguments: { text: "One two." } };
+  assert.equal(log.handleEvent({ topic: "chat.tool_request", data: request }), true);
+  assert.deepEqual(log.pending(), [request]);
+  assert.deepEqual(log.item(1).waiting, [request]);
+  const record = { call: "call_1", plugin: "text-stats", function: "count", arguments: { text: "One two." },
+    decision: "once", output: "{\"words\": 2}", error: null, hint: null };
+  log.handleEvent({ topic: "chat.tool_result", data: { conversation: C, message: "r1", ...record } });
+  assert.deepEqual(log.pending(), []);
+  assert.deepEqual(log.item(1).tools, [record]);
+  assert.deepEqual(log.item(1).waiting, []);
+  log.handleEvent({ topic: "chat.done", data: { conversation: C, message: "r1", text: "Two words.", finish_reason: "stop",
+    usage: null, tools: [record] } });
+  assert.deepEqual(log.item(1).tools, [record]);
+  assert.equal(log.item(1).streaming, undefined);
+});
+
+test("pending calls are listed when a conversation opens, dismissed, and cleared by chat.done", async () => {
+  const { call } = fakeCall(2);
+  const log = createChatStore({ call, conversation: C });
+  await log.ensure(0, 10);
+  const waiting = { conversation: C, message: "m1", call: "call_7", plugin: "p", function: "f", arguments: {} };
+  log.setPending([waiting, { ...waiting, conversation: "other", call: "call_8" }]);
+  assert.deepEqual(log.pending().map((r) => r.call), ["call_7"]);
+  log.dismiss("call_7");
+  assert.deepEqual(log.pending(), []);
+  log.setPending([waiting]);
+  log.handleEvent({ topic: "chat.done", data: { conversation: C, message: "m1", text: "", finish_reason: "cancelled", usage: null,
+    tools: [{ ...waiting, decision: "cancelled", output: null, error: null, hint: null }] } });
+  assert.deepEqual(log.pending(), []);
+  assert.equal(outcomeWords(log.item(1).outcome), "stopped");
+});
+
+test("a reply being written when the page opened streams from its next delta", async () => {
+  const { call } = fakeCall(2);
+  const log = createChatStore({ call, conversation: C });
+  await log.ensure(0, 10);
+  log.resume("m1");
+  assert.equal(log.snapshot().streaming, "m1");
+  assert.equal(log.item(1).streaming, true);
+  assert.equal(log.item(1).joined, true);
+  log.handleEvent({ topic: "chat.delta", data: { conversation: C, message: "m1", delta: "…more" } });
+  assert.equal(log.item(1).text, "…more");
+  log.handleEvent({ topic: "chat.done", data: { conversation: C, message: "m1", text: "All of it…more", finish_reason: "stop", usage: null } });
+  assert.equal(log.item(1).text, "All of it…more");
+  assert.equal(log.snapshot().streaming, null);
+  log.resume("m1"); // it ended meanwhile: nothing to resume
+  assert.equal(log.snapshot().streaming, null);
+});
+
+test("a stored ending reads as the reply's outcome after a reload", async () => {
+  const items = [message(0), message(1, { finish_reason: "length", error: null }),
+    message(2), message(3, { finish_reason: "error", error: "HTTP 500" }), message(4), message(5, { finish_reason: "stop" })];
+  const call = async (method, params) => ({ items: items.slice(params.offset, params.offset + params.limit), total: items.length });
+  const log = createChatStore({ call, conversation: C });
+  await log.ensure(0, 10);
+  assert.match(outcomeWords(log.item(1).outcome), /token limit/);
+  assert.deepEqual(log.item(3).outcome, { finish_reason: "error", error: "HTTP 500" });
+  assert.deepEqual(log.outcome("m3"), { finish_reason: "error", error: "HTTP 500" });
+  assert.equal(outcomeWords(log.item(5).outcome), "");
+  assert.equal(log.item(0).outcome, undefined);
+});
+
+test("a slash command's result is appended with nothing streaming", async () => {
+  const { call } = fakeCall(0);
+  const log = createChatStore({ call, conversation: C });
+  await log.ensure(0, 10);
+  const system = { id: "s1", conversation: C, role: "system", text: "/text-stats count: {}", swipes: ["x"], swipe: 0,
+    tools: [{ call: "", plugin: "text-stats", function: "count", arguments: {}, decision: "command", output: "{}", error: null, hint: null }] };
+  log.appendSent({ message: message(0), reply: "s1", system });
+  assert.equal(log.snapshot().total, 2);
+  assert.equal(log.snapshot().streaming, null);
+  assert.equal(log.item(1).id, "s1");
+});
+
+test("tool records in words and text: decisions, JSON, flat outputs, commands", async () => {
+  const tools = await import("../../webui/src/lib/chatTools.js");
+  assert.equal(tools.decisionWords("once"), "allowed once");
+  assert.equal(tools.decisionWords("declined"), "declined");
+  assert.equal(tools.decisionWords("granted"), "allowed: standing permission");
+  assert.equal(tools.prettyJson({ a: [1] }), "{\n  \"a\": [\n    1\n  ]\n}");
+  assert.equal(tools.prettyJson("{\"b\":2}"), "{\n  \"b\": 2\n}");
+  assert.equal(tools.prettyJson("<img src=x onerror=alert(1)>"), "<img src=x onerror=alert(1)>"); // text, shown as text
+  assert.equal(tools.hasArguments({}), false);
+  assert.equal(tools.hasArguments({ text: "x" }), true);
+  assert.deepEqual(tools.outputRows("{\"words\": 3, \"sentences\": 2}"), [["words", "3"], ["sentences", "2"]]);
+  assert.equal(tools.outputRows("{\"nested\": {\"a\": 1}}"), null);
+  assert.equal(tools.outputRows("[1, 2]"), null);
+  assert.equal(tools.outputRows("plain text"), null);
+  assert.equal(tools.recordTone({ output: "1", error: null }), "ok");
+  assert.equal(tools.recordTone({ output: null, error: "boom" }), "bad");
+  assert.equal(tools.recordTone({ output: null, error: null }), "off");
+  const record = { plugin: "text-stats", function: "count", decision: "command" };
+  assert.equal(tools.commandRecord({ role: "system", tools: [record] }), record);
+  assert.equal(tools.commandRecord({ role: "assistant", tools: [record] }), null);
+  assert.equal(tools.commandRecord({ role: "system", tools: [] }), null);
+  assert.equal(tools.commandTitle(record), "/text-stats count");
+});

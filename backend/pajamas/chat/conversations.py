@@ -1,7 +1,10 @@
 """`Conversations`: conversations and their messages in the metadata database.
 
 A message keeps every alternative text as `swipes` (regenerate adds one, `chat.swipe` picks
-one); its `text` is the chosen one.  Messages are ordered by `seq`, which only grows.
+one); its `text` is the chosen one, and `endings` how each swipe a reply wrote ended (the
+shown one's is the message's `finish_reason` and `error`).  Messages are ordered by `seq`,
+which only grows.  A conversation says which reply is being written in it (`writing`, asked
+of the replies).
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any, final
 
-from pajamas.chat.model import Conversation, Message, Role, ToolRecord, Usage
+from pajamas.chat.model import Conversation, Ending, Message, Role, ToolRecord, Usage
 from pajamas.errors import InvalidParams, NotFound
 from pajamas.store.metadata import MetadataStore
 
 _CONV = ("SELECT c.id, c.persona, c.title, c.provider, c.created_at, c.updated_at, "
          "(SELECT count(*) FROM messages m WHERE m.conversation = c.id) AS messages "
          "FROM conversations c ")
-_MSG = ("SELECT id, conversation, role, swipes, swipe, memories, usage, tools, created_at "
-        "FROM messages ")
+_MSG = ("SELECT id, conversation, role, swipes, swipe, memories, usage, tools, endings, "
+        "created_at FROM messages ")
 
 
 @final
@@ -29,8 +32,10 @@ class Conversations:
     """Create, read, change and delete conversations and messages."""
 
     def __init__(self, store: MetadataStore, *, clock: Callable[[], float] = time.time,
-                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> None:
+                 new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+                 writing: Callable[[str], str | None] = lambda _: None) -> None:
         self._store, self._clock, self._new_id = store, clock, new_id
+        self._writing = writing
 
     # -- conversations ------------------------------------------------------------------
 
@@ -51,7 +56,7 @@ class Conversations:
         if not rows:
             raise NotFound(f"no conversation {conversation!r}; a persona's chats list its own",
                            conversation=conversation)
-        return _conversation(rows[0])
+        return self._conversation(rows[0])
 
     def header(self, conversation: str) -> dict[str, Any]:
         """What an imported chat file carried beyond the hub's fields."""
@@ -64,7 +69,7 @@ class Conversations:
                                  "c.id LIMIT ? OFFSET ?", (persona, limit, offset))
         total = self._store.query_one("SELECT count(*) FROM conversations WHERE persona = ?",
                                       (persona,))[0]
-        return {"items": [_conversation(row) for row in rows], "total": int(total)}
+        return {"items": [self._conversation(row) for row in rows], "total": int(total)}
 
     def update(self, conversation: str, *, title: str | None,
                provider: str | None) -> Conversation:
@@ -145,14 +150,18 @@ class Conversations:
 
     def set_swipes(self, conversation: str, message: str, swipes: list[str], swipe: int, *,
                    memories: list[str] | None = None, usage: Usage | None = None,
-                   tools: list[ToolRecord] | None = None) -> Message:
+                   tools: list[ToolRecord] | None = None,
+                   ending: Ending | None = None) -> Message:
         """Replace a message's alternatives and choice (and what its reply used, cost and
-        called)."""
+        called, and how the swipe it wrote ended)."""
         if not 0 <= swipe < len(swipes):
             raise InvalidParams(f"swipe must be 0 to {len(swipes) - 1}, not {swipe}",
                                 field="swipe")
         with self._store.transaction() as db:
             sets, args = "swipes = ?, swipe = ?", [json.dumps(swipes), swipe]
+            if ending is not None:
+                sets, args = sets + ", endings = json_set(endings, ?, json(?))", [
+                    *args, f'$."{swipe}"', json.dumps(ending)]
             if memories is not None:
                 sets, args = sets + ", memories = ?", [*args, json.dumps(memories)]
             if usage is not None:
@@ -177,17 +186,19 @@ class Conversations:
         db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
                    (self._clock(), conversation))
 
-
-def _conversation(row: sqlite3.Row) -> Conversation:
-    return Conversation(id=row["id"], persona=row["persona"], title=row["title"],
-                        provider=row["provider"], created_at=row["created_at"],
-                        updated_at=row["updated_at"], messages=int(row["messages"]))
+    def _conversation(self, row: sqlite3.Row) -> Conversation:
+        return Conversation(id=row["id"], persona=row["persona"], title=row["title"],
+                            provider=row["provider"], created_at=row["created_at"],
+                            updated_at=row["updated_at"], messages=int(row["messages"]),
+                            writing=self._writing(row["id"]))
 
 
 def _message(row: sqlite3.Row) -> Message:
     swipes = json.loads(row["swipes"])
+    ending = json.loads(row["endings"]).get(str(row["swipe"])) or {}
     return Message(id=row["id"], conversation=row["conversation"], role=row["role"],
                    text=swipes[row["swipe"]], swipes=swipes, swipe=row["swipe"],
                    created_at=row["created_at"], memories=json.loads(row["memories"]),
                    usage=json.loads(row["usage"]) if row["usage"] else None,
-                   tools=json.loads(row["tools"]))
+                   tools=json.loads(row["tools"]),
+                   finish_reason=ending.get("finish_reason"), error=ending.get("error"))

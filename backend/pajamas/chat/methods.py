@@ -64,10 +64,11 @@ def _service(ctx: Context, store: MetadataStore, personas: PersonaService,
     providers = Providers(store, KeyFile(ctx.home),
                           embedded_context=settings.chat_embedded_context_tokens,
                           embedded_url=lambda: embedded.url, clock=ctx.clock)
+    replies = Replies(ctx.publish, estimate)
+    conversations = Conversations(store, clock=ctx.clock, writing=replies.writing)
     return ChatService(ChatDeps(settings=settings, personas=personas, memory=memory,
-                                conversations=Conversations(store, clock=ctx.clock),
-                                providers=providers, embedded=embedded,
-                                replies=Replies(ctx.publish, estimate),
+                                conversations=conversations,
+                                providers=providers, embedded=embedded, replies=replies,
                                 calls=PluginCalls(plugins),
                                 grants=ToolGrants(store, clock=ctx.clock),
                                 consents=Consents(ctx.publish), publish=ctx.publish))
@@ -147,7 +148,10 @@ def _register_conversations(registry: Registry, chat: Slot[ChatService]) -> None
 
         It opens with the card's first message (`first_mes`), its `alternate_greetings` as
         that message's swipes.  A conversation is {"id", "persona", "title", "provider",
-        "created_at", "updated_at", "messages"}; `provider` null means the default provider.
+        "created_at", "updated_at", "messages", "writing"}; `provider` null means the default
+        provider; `writing` is the id of the reply being written in it, or null.  Creating,
+        updating, deleting and importing publish `chat.changed` {"persona", "conversation",
+        "change": "created"|"updated"|"deleted"}.
         """
         service = chat.get()
         service.warm()
@@ -170,30 +174,27 @@ def _register_conversations(registry: Registry, chat: Slot[ChatService]) -> None
 
         A provider of "" goes back to the default provider.
         """
-        service = chat.get()
-        if provider:
-            service.providers.get(provider)
-        return service.conversations.update(conversation, title=title, provider=provider)
+        return chat.get().update(conversation, title, provider)
 
     def delete(conversation: str) -> dict[str, Any]:
         """Delete a conversation and its messages: {"deleted": true}.
 
         A reply being written in it is stopped first.
         """
-        service = chat.get()
-        service.replies.stop(conversation)
-        service.conversations.delete(conversation)
+        chat.get().delete(conversation)
         return {"deleted": True}
 
     def messages(conversation: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         """List a conversation's messages, oldest first: {"items": [message], "total"}.
 
         A message is {"id", "conversation", "role", "text", "swipes", "swipe", "created_at",
-        "memories", "usage", "tools"}: `text` is swipes[swipe]; `memories` the ids of the
-        memories its prompt showed; `usage` {"prompt_tokens", "completion_tokens", "ttft_ms",
-        "tokens_per_s"} for a reply; `tools` the plugin calls it shows (a slash command's
-        system message, a reply's tool calls): [{"call", "plugin", "function", "arguments",
-        "decision", "output", "error", "hint"}].
+        "memories", "usage", "tools", "finish_reason", "error"}: `text` is swipes[swipe];
+        `memories` the ids of the memories its prompt showed; `usage` {"prompt_tokens",
+        "completion_tokens", "ttft_ms", "tokens_per_s"} for a reply; `tools` the plugin calls
+        it shows (a slash command's system message, a reply's tool calls): [{"call", "plugin",
+        "function", "arguments", "decision", "output", "error", "hint"}]; `finish_reason`
+        and `error` how the shown swipe's reply ended, as its chat.done said (null for
+        messages no reply wrote, and while it is written).
         """
         check_page(offset, limit)
         return chat.get().conversations.messages(conversation, offset, limit)

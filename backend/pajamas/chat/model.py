@@ -60,7 +60,9 @@ class Usage(TypedDict):
 
 class Message(TypedDict):
     """{"id", "conversation", "role", "text", "swipes", "swipe", "created_at", "memories",
-    "usage", "tools"}; `text` is swipes[swipe]; `tools` the plugin calls it shows."""
+    "usage", "tools", "finish_reason", "error"}; `text` is swipes[swipe]; `tools` the plugin
+    calls it shows; `finish_reason` and `error` how the shown swipe's reply ended (null for
+    messages no reply wrote: the user's, greetings, imports, and a reply still written)."""
 
     id: str
     conversation: str
@@ -72,10 +74,20 @@ class Message(TypedDict):
     memories: list[str]
     usage: Usage | None
     tools: list[ToolRecord]
+    finish_reason: FinishReason | None
+    error: str | None
+
+
+class Ending(TypedDict):
+    """How one swipe of a reply ended, as stored."""
+
+    finish_reason: FinishReason
+    error: str | None
 
 
 class Conversation(TypedDict):
-    """{"id", "persona", "title", "provider", "created_at", "updated_at", "messages"}."""
+    """{"id", "persona", "title", "provider", "created_at", "updated_at", "messages",
+    "writing"}; `writing` the id of the reply being written in it, or None."""
 
     id: str
     persona: str
@@ -84,6 +96,7 @@ class Conversation(TypedDict):
     created_at: float
     updated_at: float
     messages: int
+    writing: str | None
 
 
 class Done(TypedDict):

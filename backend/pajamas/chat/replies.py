@@ -61,9 +61,21 @@ class Reply:
     waiting: threading.Event | None = None  # set to wake a call waiting for a decision
 
 
-#: Stores the finished text: (reply, text, memories, usage) -> what to do once chat.done is
-#: sent (keeping the turn in memory, which may wait for the embedding model), or None.
-Store = Callable[[Reply, str, list[str], Usage], Callable[[], None] | None]
+@dataclass(frozen=True)
+class Ended:
+    """How a reply ended, as it is stored: its text, the memories its prompt used, its cost,
+    its finish_reason and, for "error", what went wrong."""
+
+    text: str
+    memories: list[str]
+    usage: Usage
+    reason: FinishReason
+    error: str | None
+
+
+#: Stores the ended reply: (reply, ended) -> what to do once chat.done is sent (keeping the
+#: turn in memory, which may wait for the embedding model), or None.
+Store = Callable[[Reply, Ended], Callable[[], None] | None]
 
 
 @final
@@ -101,6 +113,13 @@ class Replies:
         """Whether a reply is being written in the conversation."""
         with self._lock:
             return conversation in self._running
+
+    def writing(self, conversation: str) -> str | None:
+        """The id of the reply being written in the conversation (None: none, or a slash
+        command runs)."""
+        with self._lock:
+            reply = self._running.get(conversation)
+        return reply.message or None if reply is not None else None
 
     def stop(self, conversation: str) -> bool:
         """Stop the conversation's reply (its partial text is kept); whether one ran."""
@@ -180,7 +199,7 @@ class Replies:
         memories = prepared.memories if prepared is not None else []
         then = None
         try:
-            then = store(reply, text, memories, usage)
+            then = store(reply, Ended(text, memories, usage, reason, error))
         except HubError as exc:
             log.warning("reply %s could not be stored: %s", reply.message, exc.message)
             reason, error = "error", f"the reply could not be stored: {exc.message}"

@@ -20,9 +20,9 @@ from pajamas.chat.client import ProviderClient, Request
 from pajamas.chat.consent import Consents
 from pajamas.chat.conversations import Conversations
 from pajamas.chat.grants import ToolGrants
-from pajamas.chat.model import Conversation, Message, Provider, Usage, check_text
+from pajamas.chat.model import Conversation, Ending, Message, Provider, check_text
 from pajamas.chat.prompt import Card, Prompt, Recalled, Turn, build
-from pajamas.chat.replies import Prepared, Replies, Reply
+from pajamas.chat.replies import Ended, Prepared, Replies, Reply
 from pajamas.chat.tokens import TokenCounter, estimate
 from pajamas.errors import HubError, InvalidParams
 
@@ -89,7 +89,29 @@ class ChatService:
                      if isinstance(g, str) and g.strip()]
         if greetings:
             self.conversations.add(conversation["id"], "assistant", greetings)
-        return self.conversations.get(conversation["id"])
+        return self._changed(self.conversations.get(conversation["id"]), "created")
+
+    def update(self, conversation: str, title: str | None, provider: str | None) -> Conversation:
+        """The conversation with a new title or provider ("": the default)."""
+        if provider:
+            self.providers.get(provider)
+        return self._changed(self.conversations.update(conversation, title=title,
+                                                       provider=provider), "updated")
+
+    def delete(self, conversation: str) -> None:
+        """Delete the conversation and its messages, its reply stopped first."""
+        found = self.conversations.get(conversation)
+        self.replies.stop(conversation)
+        self.conversations.delete(conversation)
+        self._changed(found, "deleted")
+
+    def _changed(self, conversation: Conversation, change: str) -> Conversation:
+        """Tell the clients (chat.changed) that a conversation was created, updated or
+        deleted; returns it."""
+        self._deps.publish("chat.changed", {"persona": conversation["persona"],
+                                            "conversation": conversation["id"],
+                                            "change": change})
+        return conversation
 
     def send(self, conversation: str, text: str) -> dict[str, Any]:
         """Add the user's message and start the reply: {"message", "reply"}; or run the slash
@@ -153,12 +175,14 @@ class ChatService:
         """Start writing the claimed reply into swipes[swipe] of its message."""
         conversation, message = reply.conversation, reply.message
 
-        def store(done: Reply, text: str, memories: list[str],
-                  usage: Usage) -> Callable[[], None] | None:
+        def store(done: Reply, ended: Ended) -> Callable[[], None] | None:
+            text = ended.text
             current = self.conversations.message(conversation, message)["swipes"]
             current[swipe] = text
-            self.conversations.set_swipes(conversation, message, current, swipe,
-                                          memories=memories, usage=usage, tools=done.tools)
+            self.conversations.set_swipes(
+                conversation, message, current, swipe, memories=ended.memories,
+                usage=ended.usage, tools=done.tools,
+                ending=Ending(finish_reason=ended.reason, error=ended.error))
             if not text or user is None:
                 return None
             return lambda: self._remember(conversation, user, done.message, text)
@@ -202,7 +226,7 @@ class ChatService:
         self.conversations.add_many(conversation["id"], [
             (line.role, line.swipes, line.swipe,  # type: ignore[misc]  # roles are checked
              line.at if line.at is not None else began, line.extra) for line in chat.lines])
-        return self.conversations.get(conversation["id"])
+        return self._changed(self.conversations.get(conversation["id"]), "created")
 
     def export_chat(self, conversation: str) -> str:
         """The conversation as a SillyTavern chat file."""

@@ -135,6 +135,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         PRIMARY KEY (persona, plugin)
     );
     """,
+    # 6 -> 7: how each reply ended (pajamas.chat), so that a reload still shows "stopped",
+    # "cut short" or the error: a JSON map of swipe index -> {"finish_reason", "error"}.
+    """
+    ALTER TABLE messages ADD COLUMN endings TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

@@ -1,12 +1,15 @@
 // One message of a conversation: who said it, its text as sanitized Markdown (never raw
 // HTML), and what can be done with it: edit in place, delete (asked first), regenerate the
-// last reply, go through its swipes (‹ 2/3 ›), see what it cost and what it remembered.
+// last reply, go through its swipes (‹ 2/3 ›), see what it cost and what it remembered; a
+// reply's tool calls (collapsible records) and a slash command's result as a block.
 import { html, useEffect, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { Markdown } from "../lib/sanitize.js";
 import { formatRoute } from "../lib/router.js";
 import { formatTime } from "../lib/format.js";
 import { outcomeWords, swipeState, usageWords, withMacros } from "../lib/chatStore.js";
+import { commandRecord } from "../lib/chatTools.js";
+import { CommandResult, ToolRecords } from "./ChatTools.js";
 
 /**
  * props: message (undefined while its page loads), name (the persona's), persona (its id),
@@ -21,6 +24,8 @@ export function ChatMessage({ message, name, persona, user, last, streaming, edi
   const swipes = swipeState(message);
   const outcome = message.outcome;
   const ended = outcomeWords(outcome);
+  const command = commandRecord(message);
+  const waiting = message.waiting?.length > 0;
   return html`
     <article class=${`chat-msg chat-msg-${message.role}${message.streaming ? " streaming" : ""}`}
              data-testid="chat-message" data-message=${message.id} data-role=${message.role}
@@ -30,6 +35,7 @@ export function ChatMessage({ message, name, persona, user, last, streaming, edi
         <span class="muted chat-msg-time">${formatTime(message.created_at)}</span>
         ${ended && html`<span class=${`pill ${outcome.finish_reason === "error" ? "pill-failing" : "warn"}`}
                               data-testid="chat-finish">${ended}</span>`}
+        ${waiting && html`<span class="pill warn" data-testid="chat-waiting">waiting for you</span>`}
         <span class="spacer"></span>
         ${!editing && !confirming && !message.streaming && html`
           <span class="chat-msg-actions">
@@ -42,11 +48,17 @@ export function ChatMessage({ message, name, persona, user, last, streaming, edi
                       onClick=${() => act.regenerate()}>Regenerate</button>`}
           </span>`}
       </header>
+      ${!command && html`<${ToolRecords} tools=${message.tools} />`}
       ${editing
         ? html`<${EditBox} text=${message.text} onSave=${(text) => act.save(message, text)} onCancel=${act.cancel} />`
-        : message.streaming && !message.text
-          ? html`<p class="chat-typing muted" data-testid="chat-typing">${name} is writing<span class="chat-dots" aria-hidden="true">…</span></p>`
-          : html`<${Markdown} text=${withMacros(message.text, { char: name, user })} class="chat-msg-text" testid="chat-text" />`}
+        : command
+          ? html`<${CommandResult} record=${command} />`
+          : message.streaming && !message.text
+            ? html`<p class="chat-typing muted" data-testid="chat-typing">${waiting
+                ? html`${name} waits for your answer below before calling a plugin`
+                : html`${name} is writing<span class="chat-dots" aria-hidden="true">…</span>`}</p>`
+            : html`${message.joined && html`<span class="muted chat-joined" title="This reply began before the page opened">…</span>`}<${Markdown}
+                     text=${withMacros(message.text, { char: name, user })} class="chat-msg-text" testid="chat-text" />`}
       ${outcome?.error && html`
         <div class="inline-error chat-msg-error" role="alert" data-testid="chat-error">
           <span>${outcome.error}</span>

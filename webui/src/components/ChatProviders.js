@@ -1,11 +1,14 @@
 // Model providers (provider.*), in a dialog: the embedded one and any OpenAI-compatible
 // server — add, edit, test (its models and latency), remove (asked first), choose the
 // default. The API key is write-only: the core only says whether one is set (has_key).
-import { html, useEffect, useRef, useState } from "../lib/preact.js";
+// "Tool calls" offers the persona's plugins to a server that takes OpenAI tool calls; the
+// embedded model takes none.
+import { html, useEffect, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { showToast } from "../lib/toast.js";
+import { ChatDialog } from "./ChatDialog.js";
 
-const EMPTY = { id: "", base_url: "", model: "", context_tokens: "8192", api_key: "", remove_key: false, default: false };
+const EMPTY = { id: "", base_url: "", model: "", context_tokens: "8192", api_key: "", remove_key: false, default: false, tools: false };
 
 /** The provider.add / provider.update params of the form, or {error}. */
 export function providerParams(form, editing) {
@@ -15,7 +18,7 @@ export function providerParams(form, editing) {
   if (!/^https?:\/\/[^/]+/.test(url)) return { error: "The address is an http(s) URL, such as http://127.0.0.1:8080/v1." };
   const tokens = Number(form.context_tokens);
   if (!Number.isInteger(tokens) || tokens < 256) return { error: "The context is a whole number of tokens, 256 or more." };
-  const params = { id, base_url: url, model: form.model.trim(), context_tokens: tokens };
+  const params = { id, base_url: url, model: form.model.trim(), context_tokens: tokens, tools: Boolean(form.tools) };
   if (form.remove_key) params.api_key = "";
   else if (form.api_key) params.api_key = form.api_key;
   if (form.default) params.default = true;
@@ -28,7 +31,6 @@ export function ChatProviders({ onClose, onChanged }) {
   const [formError, setFormError] = useState("");
   const [tests, setTests] = useState({}); // id → {running} | result
   const [confirming, setConfirming] = useState(null);
-  const dialog = useRef(null);
 
   async function load() {
     try {
@@ -37,7 +39,7 @@ export function ChatProviders({ onClose, onChanged }) {
       setItems((old) => old ?? []);
     }
   }
-  useEffect(() => { load(); dialog.current?.querySelector("button")?.focus(); }, []);
+  useEffect(() => { load(); }, []);
   const changed = () => { load(); onChanged?.(); };
 
   async function save(e) {
@@ -70,22 +72,15 @@ export function ChatProviders({ onClose, onChanged }) {
     setConfirming(null);
     try { await call("provider.remove", { id }); changed(); } catch { /* toasted */ }
   }
-  const edit = (p) => setForm({ ...EMPTY, ...p, context_tokens: String(p.context_tokens), api_key: "", default: p.default, editing: true, has_key: p.has_key });
+  const edit = (p) => setForm({ ...EMPTY, ...p, context_tokens: String(p.context_tokens), api_key: "", default: p.default,
+    tools: Boolean(p.tools), editing: true, has_key: p.has_key });
   const set = (field) => (e) => {
     const t = e.currentTarget;
     setForm((f) => ({ ...f, [field]: t.type === "checkbox" ? t.checked : t.value }));
   };
 
   return html`
-    <div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose()}>
-      <div class="chat-providers" role="dialog" aria-modal="true" aria-labelledby="chat-providers-title"
-           data-testid="chat-providers" ref=${dialog}
-           onKeyDown=${(e) => { if (e.key === "Escape") { e.preventDefault(); onClose(); } }}>
-        <div class="chat-inspector-head">
-          <h3 id="chat-providers-title">Model providers</h3>
-          <span class="spacer"></span>
-          <button class="icon-button" type="button" aria-label="Close" onClick=${onClose}>×</button>
-        </div>
+    <${ChatDialog} id="chat-providers-title" title="Model providers" testid="chat-providers" onClose=${onClose}>
         <p class="muted">Any OpenAI-compatible server answers chats: llama.cpp's server, Ollama, LM Studio, vLLM or a hosted API.
           The embedded model runs offline, but it is small.</p>
         ${items === null && html`<p class="muted">Loading providers…</p>`}
@@ -97,6 +92,7 @@ export function ChatProviders({ onClose, onChanged }) {
                 ${p.default && html`<span class="pill pill-ok">default</span>`}
                 ${p.embedded && html`<span class="pill">embedded</span>`}
                 ${p.has_key && html`<span class="pill" data-testid="chat-provider-key">key set</span>`}
+                ${p.tools && html`<span class="pill pill-ok" data-testid="chat-provider-tools" title="Offered the persona's plugins as tools">tools</span>`}
                 <span class="spacer"></span>
                 <button class="button small" type="button" onClick=${() => test(p.id)} disabled=${tests[p.id]?.running}
                         aria-label=${`Test ${p.id}`}>${tests[p.id]?.running ? "Testing…" : "Test"}</button>
@@ -110,6 +106,11 @@ export function ChatProviders({ onClose, onChanged }) {
                 <span>${p.embedded ? (p.base_url ? `running at ${p.base_url}` : "starts on first use") : p.base_url}</span>
                 <span>model ${p.model || "the server's default"}</span>
                 <span>${p.context_tokens} tokens of context</span>
+                ${p.embedded && html`
+                  <label class="field-inline chat-provider-notools">
+                    <input type="checkbox" disabled checked=${false} aria-describedby="chat-embedded-notools" /> Tool calls
+                    <span id="chat-embedded-notools">— the embedded model takes none; add a server that does</span>
+                  </label>`}
               </div>
               ${tests[p.id] && !tests[p.id].running && html`
                 <p class=${tests[p.id].ok ? "chat-provider-ok" : "inline-error"} role="status" data-testid="chat-provider-test">
@@ -139,6 +140,10 @@ export function ChatProviders({ onClose, onChanged }) {
               </label>
               ${form.has_key && html`<label class="field-inline"><input type="checkbox" checked=${form.remove_key} onChange=${set("remove_key")} /> Remove the key</label>`}
               <label class="field-inline"><input type="checkbox" checked=${form.default} onChange=${set("default")} /> The default provider</label>
+              <label class="field-inline chat-provider-tools-field">
+                <input type="checkbox" checked=${form.tools} onChange=${set("tools")} data-testid="chat-provider-tools-check" />
+                Tool calls: offer the persona's plugins to the model (the server must take OpenAI tool calls; each call asks you first)
+              </label>
               ${formError && html`<p class="inline-error" role="alert">${formError}</p>`}
               <span class="chat-edit-buttons">
                 <button class="button primary" type="submit">Save</button>
@@ -146,6 +151,5 @@ export function ChatProviders({ onClose, onChanged }) {
               </span>
             </form>`
           : html`<button class="button" type="button" data-testid="chat-provider-add" onClick=${() => setForm({ ...EMPTY, editing: false })}>Add a provider</button>`}
-      </div>
-    </div>`;
+    </${ChatDialog}>`;
 }

@@ -8,15 +8,25 @@
 //                       with `streaming: true`; a finished one its `outcome`), or undefined
 //   log.ensure(start, end) → Promise; fetches the pages of [start, end) not held
 //   log.refresh()     → refetches the total and the pages held, keeping them shown meanwhile
-//   log.appendSent({message, reply}) → chat.send's reply: the user's message and the reply
+//   log.appendSent({message, reply, system?}) → chat.send's reply: the user's message and the
+//                       reply being written (or, for a slash command, its system message)
 //   log.beginRegenerate(id) → the last reply gets a new, empty swipe being written (call it
 //                       before chat.regenerate: its deltas may come before its reply)
 //   log.abandon(id)   → that reply will not come (its call failed)
 //   log.replace(message) → a message chat.edit or chat.swipe returned
-//   log.handleEvent({topic, data}) → applies a chat.delta or chat.done of this conversation;
-//                       true when it was one
-//   log.outcome(id)   → {finish_reason, error?} of a reply that ended while shown, or null
+//   log.handleEvent({topic, data}) → applies a chat.delta, chat.done, chat.tool_request or
+//                       chat.tool_result of this conversation; true when it was one
+//   log.outcome(id)   → {finish_reason, error?} of a reply that ended (while shown, or as
+//                       stored: a message's finish_reason and error), or null
+//   log.resume(id)    → a reply already being written when the page opened (the
+//                       conversation's `writing`): shown as streaming from its next delta
+//   log.pending()     → the tool calls waiting for the user's decision, oldest first
+//   log.setPending(items) → chat.tool_pending's items (when the conversation opens)
+//   log.dismiss(call) → that call no longer waits (decided here, or gone: not_found)
 //   log.dispose()
+//
+// A message being written shows the tool records its chat.tool_result events brought
+// (`tools`) and the calls of it that wait (`waiting`); chat.done brings the stored ones.
 //
 // Pages far from the last range asked for are dropped (maxPages), so a 5,000-message
 // conversation keeps a bounded number of messages in memory. Replies that arrive after a
@@ -36,6 +46,9 @@ export function createChatStore({ call, conversation, pageSize = 50, maxPages = 
   const outcomes = new Map(); // message id → {finish_reason, error?}
   const ended = new Map(); // message id → {text, usage} of its chat.done (it may beat chat.send's reply)
   let streaming = null; // the id of the reply being written, if we know of one
+  const joined = new Set(); // replies the page began to show mid-way (resume)
+  const requests = new Map(); // call id → its chat.tool_request data, while it waits
+  const results = new Map(); // message id → tool records of its chat.tool_result events
   const listeners = new Set();
 
   const snapshot = () => ({ total, loading: inflight.size > 0, error, version, streaming });
@@ -142,16 +155,41 @@ export function createChatStore({ call, conversation, pageSize = 50, maxPages = 
     streams.set(message, (streams.get(message) ?? "") + String(delta ?? ""));
   }
 
-  function onDone({ message, text, finish_reason: reason, usage, error: why }) {
+  function onDone({ message, text, finish_reason: reason, usage, error: why, tools }) {
     streams.delete(message);
+    joined.delete(message);
+    results.delete(message);
+    for (const [call, request] of requests) if (request.message === message) requests.delete(call);
     if (streaming === message) streaming = null;
     outcomes.set(message, why ? { finish_reason: reason, error: why } : { finish_reason: reason });
-    ended.set(message, { text, usage });
+    ended.set(message, { text, usage, tools: tools ?? [] });
     patch(message, (m) => {
       const swipes = Array.isArray(m.swipes) && m.swipes.length ? m.swipes.slice() : [""];
       swipes[m.swipe ?? 0] = text;
-      return { ...m, text, swipes, usage: usage ?? m.usage };
+      return { ...m, text, swipes, usage: usage ?? m.usage, tools: tools ?? [],
+        finish_reason: reason, error: why ?? null };
     });
+  }
+
+  function onToolRequest(data) {
+    if (data.call) requests.set(data.call, data);
+  }
+
+  function onToolResult(data) {
+    const { conversation: _c, message, ...record } = data;
+    requests.delete(record.call);
+    results.set(message, [...(results.get(message) ?? []), record]);
+  }
+
+  /** A stored message's ending as an outcome ({finish_reason, error?}), or null. */
+  function stored(message) {
+    if (!message.finish_reason) return null;
+    return message.error ? { finish_reason: message.finish_reason, error: message.error }
+      : { finish_reason: message.finish_reason };
+  }
+
+  function waitingFor(id) {
+    return [...requests.values()].filter((r) => r.message === id);
   }
 
   return {
@@ -161,18 +199,48 @@ export function createChatStore({ call, conversation, pageSize = 50, maxPages = 
     item(i) {
       const message = at(i);
       if (!message) return message;
-      if (streams.has(message.id)) return { ...message, text: streams.get(message.id), streaming: true };
-      const outcome = outcomes.get(message.id);
+      if (streams.has(message.id)) {
+        return { ...message, text: streams.get(message.id), streaming: true, joined: joined.has(message.id),
+          tools: results.get(message.id) ?? [], waiting: waitingFor(message.id) };
+      }
+      const outcome = outcomes.get(message.id) ?? stored(message);
       return outcome ? { ...message, outcome } : message;
     },
     indexOf: findIndex,
-    outcome: (id) => outcomes.get(id) ?? null,
-    appendSent({ message, reply }) {
+    outcome(id) {
+      if (outcomes.has(id)) return outcomes.get(id);
+      const i = findIndex(id);
+      return i === -1 ? null : stored(at(i));
+    },
+    resume(id) {
+      if (!id || ended.has(id) || streams.has(id)) return;
+      streaming = id;
+      joined.add(id);
+      streams.set(id, "");
+      changed();
+    },
+    pending: () => [...requests.values()],
+    setPending(items) {
+      for (const request of items ?? []) {
+        if (request?.conversation === conversation && !ended.has(request.message)) onToolRequest(request);
+      }
+      changed();
+    },
+    dismiss(call) {
+      if (requests.delete(call)) changed();
+    },
+    appendSent({ message, reply, system }) {
+      if (system) { // a slash command: its outcome is there already, nothing is written
+        append([message, system]);
+        changed();
+        return;
+      }
       const done = ended.get(reply);
       const text = done?.text ?? "";
       const placeholder = {
         id: reply, conversation, role: "assistant", text, swipes: [text], swipe: 0,
         created_at: Number(message?.created_at) || 0, memories: [], usage: done?.usage ?? null,
+        tools: done?.tools ?? [], finish_reason: null, error: null,
       };
       append([message, placeholder]);
       if (!done) {
@@ -188,7 +256,8 @@ export function createChatStore({ call, conversation, pageSize = 50, maxPages = 
       streams.set(id, "");
       patch(id, (m) => {
         const swipes = [...(m.swipes ?? [m.text]), ""];
-        return { ...m, swipes, swipe: swipes.length - 1, text: "", memories: [], usage: null };
+        return { ...m, swipes, swipe: swipes.length - 1, text: "", memories: [], usage: null, tools: [],
+          finish_reason: null, error: null };
       });
       changed();
     },
@@ -205,6 +274,8 @@ export function createChatStore({ call, conversation, pageSize = 50, maxPages = 
       if (!data || data.conversation !== conversation) return false;
       if (topic === "chat.delta") onDelta(data);
       else if (topic === "chat.done") onDone(data);
+      else if (topic === "chat.tool_request") onToolRequest(data);
+      else if (topic === "chat.tool_result") onToolResult(data);
       else return false;
       changed();
       return true;

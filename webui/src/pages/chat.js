@@ -2,6 +2,8 @@
 // opens the most recent; #/chat/<persona>/<conversation> is one conversation — its messages
 // in a measured virtual list paged through chat.messages, replies streamed from chat.delta
 // and chat.done (lib/chatStore.js), the composer, the prompt inspector and the providers.
+// A model's tool call that waits for the user shows as a consent card above the composer
+// (chat.tool_decide); "Allowed plugins" lists the persona's standing grants.
 import { html, useEffect, useMemo, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { formatRoute, navigate } from "../lib/router.js";
@@ -9,7 +11,7 @@ import { createListStore } from "../lib/store.js";
 import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { createChatStore } from "../lib/chatStore.js";
-import { showToast } from "../lib/toast.js";
+import { showToast, toastError } from "../lib/toast.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { ChatPersonaPicker } from "../components/ChatPersonaPicker.js";
 import { ChatConversations, exportChat } from "../components/ChatConversations.js";
@@ -17,6 +19,7 @@ import { ChatMessage } from "../components/ChatMessage.js";
 import { ChatComposer } from "../components/ChatComposer.js";
 import { ChatPromptInspector } from "../components/ChatPromptInspector.js";
 import { ChatProviders } from "../components/ChatProviders.js";
+import { ConsentCard, ToolGrants } from "../components/ChatTools.js";
 
 const MESSAGE_ESTIMATE_PX = 96;
 
@@ -77,11 +80,14 @@ function ChatRoom({ persona, conversation, providersVersion, onProviders }) {
 function PersonaChats({ persona, name, conversation, providersVersion, onProviders }) {
   const store = useListStore(() => createListStore({
     call, method: "chat.list", params: { persona }, pageSize: 100,
-    // A reply that ends moves its conversation to the top and counts its messages.
-    topics: ["chat.done"],
+    // A reply that ends moves its conversation to the top and counts its messages; a
+    // conversation created, renamed or deleted (here or by another client) changes the list.
+    topics: ["chat.done", "chat.changed"],
+    onEvent: (event) => event.topic === "chat.changed" && event.data?.persona !== persona,
   }), [persona]);
   const snap = useStoreSnapshot(store);
-  const providers = useProviders(providersVersion);
+  // Again for each conversation opened: a provider may have been added elsewhere meanwhile.
+  const providers = useProviders(`${providersVersion}/${conversation ?? ""}`);
 
   // #/chat/<persona> opens the most recent conversation, in place of this history entry.
   const newest = snap?.total ? store.item(0) : undefined;
@@ -136,6 +142,8 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
   const [confirming, setConfirming] = useState(null);
   const [atBottom, setAtBottom] = useState(true);
   const [embedded, setEmbedded] = useState(null); // the last chat.embedded event's data
+  const [deciding, setDeciding] = useState(null); // the call id being answered
+  const [grantsOpen, setGrantsOpen] = useState(false);
   const user = useUserName();
   const scroller = useRef(null);
   const log = useMemo(() => createChatStore({ call, conversation: id, pageSize: 50 }), [id]);
@@ -143,15 +151,25 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
   const snap = useStoreSnapshot(log);
 
   const reload = () => call("chat.get", { conversation: id }, { quiet: true })
-    .then(setConv)
+    .then((found) => { setConv(found); log.resume(found.writing); })
     .catch((error) => setConv({ error }));
-  useEffect(() => { reload(); }, [id]);
+  // What waits for the user already (a page opened mid-reply): the calls to decide.
+  const pendingCalls = () => call("chat.tool_pending", { conversation: id }, { quiet: true })
+    .then((r) => log.setPending(r.items))
+    .catch(() => undefined);
+  useEffect(() => { reload(); pendingCalls(); }, [id]);
   useHubEvent("chat.", (event) => {
     if (event.topic === "chat.embedded") { setEmbedded(event.data); return; }
+    if (event.topic === "chat.changed") {
+      if (event.data?.conversation === id) reload(); // renamed, or deleted, elsewhere
+      return;
+    }
     if (!log.handleEvent(event)) return;
     if (event.topic === "chat.done") log.refresh(); // its memories and stored usage
   });
-  useHubEvent("shell.connection", ({ data }) => { if (data?.state === "connected") log.refresh(); });
+  useHubEvent("shell.connection", ({ data }) => {
+    if (data?.state === "connected") { log.refresh(); reload(); pendingCalls(); }
+  });
 
   const streaming = snap?.streaming ?? null;
   const total = snap?.total ?? null;
@@ -208,6 +226,23 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
   async function stop() {
     try { await call("chat.stop", { conversation: id }); } catch { /* toasted */ }
   }
+  async function decide(request, decision) {
+    setDeciding(request.call);
+    try {
+      await call("chat.tool_decide", { conversation: id, call: request.call, decision }, { quiet: true });
+      log.dismiss(request.call);
+    } catch (error) {
+      if (error?.code === "not_found") {
+        // Stopped, or answered in another window, meanwhile: nothing waits any more.
+        log.dismiss(request.call);
+        showToast({ kind: "info", title: "No longer waiting", message: "That tool call was already answered or stopped." });
+      } else {
+        toastError(error);
+      }
+    } finally {
+      setDeciding(null);
+    }
+  }
   async function changeProvider(value) {
     try {
       setConv(await call("chat.update", { conversation: id, provider: value }));
@@ -228,6 +263,7 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
   const fallback = providers.find((p) => p.default);
   const provider = providers.find((p) => p.id === conv?.provider) ?? fallback;
   const starting = embedded && embedded.status === "running" && provider?.embedded;
+  const waiting = log.pending()[0];
   return html`
     <section class="chat-main" aria-label="Conversation" data-testid="chat-conversation" data-conversation=${id}>
       <div class="chat-head">
@@ -245,6 +281,8 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
             <span class="chat-model truncate" data-testid="chat-model" title="The model that answers">${provider ? (provider.model || "the server's default model") : ""}</span>
           </span>
         </div>
+        <button class="button" type="button" data-testid="chat-grants-open" aria-haspopup="dialog"
+                title="The plugins this persona's models may call without asking" onClick=${() => setGrantsOpen(true)}>Allowed plugins</button>
         <button class="button" type="button" aria-pressed=${inspecting} data-testid="chat-inspect"
                 onClick=${() => setInspecting((v) => !v)}>Prompt</button>
         <button class="button" type="button" data-testid="chat-export" disabled=${!conv}
@@ -270,7 +308,10 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
         </div>
         ${inspecting && html`<${ChatPromptInspector} conversation=${id} draft=${draft} onClose=${() => setInspecting(false)} />`}
       </div>
+      ${waiting && html`<${ConsentCard} key=${waiting.call} request=${waiting} name=${name} busy=${deciding === waiting.call}
+                                        onDecide=${(decision) => decide(waiting, decision)} />`}
       <${ChatComposer} draft=${draft} setDraft=${setDraft} streaming=${Boolean(streaming)} sending=${sending}
                        onSend=${send} onStop=${stop} disabled=${!conv} />
+      ${grantsOpen && html`<${ToolGrants} persona=${persona} name=${name} onClose=${() => setGrantsOpen(false)} />`}
     </section>`;
 }
