@@ -7,13 +7,16 @@
 //       the count is its total, rows come from store.item(i), and the pages in view are
 //       fetched as the user scrolls (store.ensure); a row not fetched yet gets item undefined.
 //   props: rowHeight (px), height (px or CSS length), renderRow(item, index), label (the
-//          list's accessible name), testid, getKey(item, index)?, overscan?, empty (shown
-//          when there are no rows), fit (shrink to the rows when they are fewer than fill it)
+//          list's accessible name), testid, getKey(item, index)? (the keys of measured rows),
+//          overscan?, empty (shown when there are no rows), fit (shrink to the rows when
+//          they are fewer than fill it)
 //   measure: rows of their own heights (rowHeight is the estimate for one not yet drawn)
 //   stickToBottom: opens at the end and stays there as rows grow or are added, until the
 //          person scrolls up (back at the end, it sticks again); onAtBottom(bool) says which;
 //          scrollerRef: a ref given the scrolling element (to scroll to the end on request)
-import { html, useEffect, useLayoutEffect, useReducer, useRef, useState } from "../lib/preact.js";
+import {
+  html, useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState,
+} from "../lib/preact.js";
 import {
   Virtualizer, elementScroll, observeElementOffset, observeElementRect,
 } from "../lib/virtual.js";
@@ -44,10 +47,16 @@ export function VirtualList({
   const itemAt = (i) => (store ? store.item(i) : items[i]);
   const ownRef = useRef(null);
   const scroller = scrollerRef ?? ownRef;
+  const estimateSize = useCallback(() => rowHeight, [rowHeight]);
+  const getScrollElement = useCallback(() => scroller.current, [scroller]);
   const virtualizer = useVirtualizer({
-    count, overscan, estimateSize: () => rowHeight,
-    getScrollElement: () => scroller.current,
-    getItemKey: (i) => (getKey && itemAt(i) !== undefined ? getKey(itemAt(i), i) : i),
+    count, overscan, estimateSize, getScrollElement,
+    // A new getItemKey makes virtual-core measure every row again (O(count) per render: 100 ms
+    // a frame at 100,000 rows), so rows of a fixed height keep its default, stable key (the
+    // index); measured rows need their own keys, which a measured list's length allows.
+    getItemKey: measure
+      ? (i) => (getKey && itemAt(i) !== undefined ? getKey(itemAt(i), i) : i)
+      : undefined,
   });
   const rows = virtualizer.getVirtualItems();
   const first = rows.length ? rows[0].index : 0;
