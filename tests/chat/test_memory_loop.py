@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +64,28 @@ def test_turns_are_remembered_and_recalled_in_another_conversation(
         changes.close()
         events.close()
         client.close()
+
+
+def test_a_prompt_does_not_wait_for_the_memory_to_open(home: Path, model_dir: Path) -> None:
+    # No preload: the memory store opens only when a call needs it.
+    core = start(home, PAJAMAS_EMBEDDING_MODEL_DIR=str(model_dir), PAJAMAS_MEMORY_PRELOAD="false",
+                 PAJAMAS_REQUEST_TIMEOUT_S="120", PAJAMAS_SHUTDOWN_TIMEOUT_S="15")
+    try:
+        with core.client(timeout=120) as client:
+            persona = client.call("persona.import", {"card": CARD})["id"]
+            conversation = client.call("chat.create", {"persona": persona})["id"]
+            # The first add loads the model and is journaled; the store (LanceDB's import,
+            # a second or more) starts opening behind it.
+            client.call("memory.add", {"persona": persona, "text": "User: my cat is Biscuit"})
+            asked = {"conversation": conversation, "text": "What is my cat called?"}
+            assert _memory_tokens(client.call("chat.prompt", asked)) == 0  # it did not wait
+            # A search waits for the store; the next prompt finds the memory.
+            assert client.call("memory.search", {"persona": persona, "query": "cat"})["total"]
+            assert _memory_tokens(client.call("chat.prompt", asked)) > 0
+    finally:
+        assert stop(core.process) == 0, (home / "logs" / "core.out").read_text()
+
+
+def _memory_tokens(prompt: dict[str, Any]) -> int:
+    tokens: int = next(s for s in prompt["sections"] if s["name"] == "memories")["tokens"]
+    return tokens

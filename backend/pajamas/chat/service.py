@@ -381,10 +381,11 @@ class ChatService:
             return []
         shown = {t.id for t in turns}
         try:
-            if not memory.embeddings().model.ready:
-                # Its first load (an export on a fresh home) must not delay a reply: this
-                # prompt goes without memories while the model loads in the background.
-                log.info("the embedding model is still loading: a prompt without memories")
+            if not memory.searchable():
+                # The first reply after a start must not wait for the memory to open (the
+                # model's load, LanceDB's import: seconds on a busy machine): this prompt
+                # goes without memories while they open in the background.
+                log.info("the memory is still opening: a prompt without memories")
                 return []
             found = memory.search(persona, query, mode="hybrid", offset=0, limit=RECALL_LIMIT)
         except HubError as exc:  # a prompt without memories beats no reply

@@ -69,6 +69,19 @@ class MemoryService:
                 self._store = store
             return self._store
 
+    def searchable(self) -> bool:
+        """Whether a search answers without waiting: the model loaded and the store open.
+
+        When not, both start in the background, so that a caller that cannot wait (a chat
+        reply's prompt) goes without this once and finds them ready next time.
+        """
+        if self._store is not None and self.embeddings().model.ready:
+            return True
+        if not self._closed.is_set():
+            self.embeddings()  # the model starts loading, then the store opens
+            self._open_soon()
+        return False
+
     def add(self, persona: str, items: list[NewMemory]) -> list[str]:
         """Add checked items to persona's memory: their ids, once on disk (in the journal;
         while the store is still opening, that is not waited for)."""
