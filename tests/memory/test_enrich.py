@@ -10,7 +10,8 @@ import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import InvalidParams
-from pajamas.memory.enrich import SEARCH_TEXT, context_of, day, search_text
+from pajamas.memory.dates import day
+from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text
 from pajamas.memory.model import NewMemory, check_new
 from pajamas.memory.schema import schema
 from tests.memory.stores import before_threads, opened

@@ -14,7 +14,8 @@ import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import InvalidParams
-from pajamas.memory.enrich import SEARCH_TEXT, context_of, day, search_text
+from pajamas.memory.dates import dated, day
+from pajamas.memory.enrich import SEARCH_TEXT, context_of, search_text
 from pajamas.memory.journal import Record
 from pajamas.memory.model import NewMemory, check_new
 from pajamas.memory.schema import schema
@@ -104,6 +105,9 @@ def test_thread_and_time_are_kept_filtered_and_found_by_their_words(
         memory = store.get(A, answer)
         assert (memory["thread"], memory["at"]) == ("session-1", MAY_8_2023)
         assert memory["at"] != memory["created_at"]
+        vector = store._table(A).rows([answer], ["id", "vector"])[answer]["vector"]
+        assert np.allclose(vector, embeddings.embed([dated(memory["text"], MAY_8_2023)])[0],
+                           atol=1e-5)  # the date is embedded with the text
         assert store.get(A, other)["thread"] == "session-2"
         assert indexed(store, answer) == ("Melanie: Do you still go to church?\n"
                                           "[8 May 2023] Caroline: Yes, every Sunday with my "

@@ -18,7 +18,9 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, final
 
+from pajamas.memory.dates import dated
 from pajamas.memory.journal import Journals, Record
+from pajamas.memory.model import at_or
 
 if TYPE_CHECKING:
     from pajamas.embedding.service import EmbeddingService
@@ -41,7 +43,7 @@ class EarlyAdds:
         if self._over:
             return None
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
-        vectors = embeddings.embed([item["text"] for item in items])
+        vectors = embeddings.embed([dated(item["text"], at_or(item, now)) for item in items])
         record = Record.new(items, ids, vectors, created_at=now, model=embeddings.model_id)
         with self._lock:
             if self._over:

@@ -10,29 +10,26 @@ before it in its session lifted text recall@10 from 0.63 to 0.72 and hybrid from
 
 The hub builds that context itself for a memory given a `thread` and no context: the
 `CONTEXT_TURNS` memories added before it to its thread (threads.py).  The text line also
-carries the date of `at` ("[8 May 2023] text", UTC), so that words of a date find it.
+carries the date of `at` ("[8 May 2023] text", UTC), so that words of a date find it, and the
+vector is the embedding of that dated line (`dated`): on LoCoMo, stored as plain turns with
+their session and date, hybrid recall@10 went from 0.735 to 0.743 with it (vector alone from
+0.447 to 0.480), as the date of a question's "when" meets the date of the turn.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from pajamas.memory.dates import day
+
 SEARCH_TEXT: Final = "search_text"
 TEXT: Final = "text"
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 CONTEXT_TURNS: Final = 2  # a thread's memories before a memory that are its context
 _DAY_TAG: Final = re.compile(r"\[[^\]\n]*\] $")  # what `search_text` puts before the text
-
-
-def day(at: float) -> str:
-    """The date of at as full-text search indexes it: "8 May 2023" (UTC)."""
-    moment = EPOCH + timedelta(seconds=at)  # fromtimestamp refuses times before 1970 on Windows
-    return f"{moment.day} {moment:%B %Y}"
 
 
 def search_text(text: str, context: str | None, when: str | None = None) -> str:

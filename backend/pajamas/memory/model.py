@@ -57,6 +57,12 @@ def check_new(text: Any, metadata: Any, importance: Any, *, where: str = "",
                      at=check_at(at, where))
 
 
+def at_or(item: NewMemory, now: float) -> float:
+    """When item happened: its `at`, else now (when it is added)."""
+    at = item.get("at")
+    return now if at is None else at
+
+
 def check_thread(thread: Any, where: str = "") -> str | None:
     """None, or a non-empty str of at most MAX_THREAD characters."""
     if thread is not None and (not isinstance(thread, str) or not thread

@@ -21,6 +21,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
 from pajamas.errors import Conflict
+from pajamas.memory.dates import dated
 from pajamas.memory.enrich import SEARCH_TEXT, fts_column, searchable, with_search_text
 from pajamas.memory.schema import COLUMNS, ModelChanged, check_model, schema, with_added
 from pajamas.memory.table import table_exists
@@ -93,7 +94,8 @@ def _reembed(store: MemoryStore, persona: str, progress: Progress) -> int:
 def _embedded(batch: pa.Table, store: MemoryStore, target: pa.Schema) -> pa.Table:
     """batch (the table's columns but the vector) with new vectors and the new model id."""
     embeddings = store.embeddings
-    vectors = embeddings.embed(batch["text"].to_pylist())
+    vectors = embeddings.embed([dated(text, at) for text, at in zip(
+        batch["text"].to_pylist(), batch["at"].to_pylist(), strict=True)])
     columns = with_search_text({name: batch[name] for name in batch.column_names}, target) | {
         "model": pa.array([embeddings.model_id] * batch.num_rows),
         "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()),

@@ -20,11 +20,11 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError, InvalidParams, NotFound
+from pajamas.memory.dates import dated, day
 from pajamas.memory.enrich import (
     CONTEXT_TURNS,
     SEARCH_TEXT,
     context_of,
-    day,
     search_text,
     with_search_text,
 )
@@ -33,6 +33,7 @@ from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record
 from pajamas.memory.model import (
     Memory,
     NewMemory,
+    at_or,
     check_importance,
     check_metadata,
     check_text,
@@ -90,7 +91,7 @@ class MemoryStore:
         writer = self._writer(persona)
         items = self.threads.fill(persona, items)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
-        vectors = self.embeddings.embed([item["text"] for item in items])
+        vectors = self.embeddings.embed([dated(i["text"], at_or(i, now)) for i in items])
         model_id = self.embeddings.model_id
         rows = self.new_rows(ids, items, pa.array(vectors.ravel()), now=now, model_id=model_id,
                              schema=writer.table.arrow_schema)
@@ -113,7 +114,7 @@ class MemoryStore:
             "metadata": [encode_metadata(i["metadata"]) for i in items],
             "importance": [i["importance"] for i in items],
             "thread": [i.get("thread") or "" for i in items],
-            "at": [now if i.get("at") is None else i.get("at") for i in items],
+            "at": [at_or(i, now) for i in items],
             "created_at": [now] * n, "updated_at": [now] * n, "accessed_at": [now] * n,
             "model": [model_id] * n,
             "vector": pa.FixedSizeListArray.from_arrays(floats,
@@ -130,7 +131,8 @@ class MemoryStore:
         if text is not None:
             values["text"] = check_text(text)
             values |= self._search_text(writer.table, memory_id, text)
-            values["vector"] = self.embeddings.embed([text])[0].tolist()
+            at = writer.table.rows([memory_id], ["id", "at"])[memory_id]["at"]
+            values["vector"] = self.embeddings.embed([dated(text, at)])[0].tolist()
         if metadata is not None:
             values["metadata"] = encode_metadata(check_metadata(metadata))
         if importance is not None:

@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.errors import InvalidParams
+from pajamas.memory.dates import dated
 from pajamas.memory.enrich import SEARCH_TEXT, context_of, with_search_text
 from pajamas.memory.model import (
     check_at,
@@ -320,13 +321,14 @@ def to_rows(records: list[Record], embeddings: EmbeddingService,
         else:
             missing.append(n)
     if missing:
-        vectors[missing] = embeddings.embed([records[n].text for n in missing])
+        vectors[missing] = embeddings.embed([dated(records[n].text, _when(records[n]))
+                                             for n in missing])
     rows = pa.table(with_search_text({
         "id": [r.id for r in records], "text": [r.text for r in records],
         "metadata": [encode_metadata(r.metadata) for r in records],
         "importance": [r.importance for r in records],
         "thread": [r.thread or "" for r in records],
-        "at": [r.times[0] if r.at is None else r.at for r in records],
+        "at": [_when(r) for r in records],
         "created_at": [r.times[0] for r in records], "updated_at": [r.times[1] for r in records],
         "accessed_at": [r.times[2] for r in records],
         "model": [embeddings.model_id] * len(records),
@@ -334,6 +336,11 @@ def to_rows(records: list[Record], embeddings: EmbeddingService,
                                                     embeddings.dimension),
     }, schema, [r.context for r in records]), schema=schema)
     return rows, len(missing)
+
+
+def _when(record: Record) -> float:
+    """When the record's memory happened: its `at`, else its created_at."""
+    return record.times[0] if record.at is None else record.at
 
 
 def reusable(record: Record, embeddings: EmbeddingService) -> bool:
