@@ -298,8 +298,10 @@ def test_a_reply_shows_the_memories_its_prompt_used(app_page: Page, fake: FakeOp
     page.evaluate("""async (persona) => {
         const { call } = await import("./src/bridge.js");
         await call("memory.add", { persona, text: "The traveller loves blue lakes." });
+        await call("memory.search", { persona, query: "lakes" });
     }""", persona)
-    # The memory loop uses memories once the embedding model is loaded (memory.add above).
+    # A prompt uses memories once the model is loaded and the store open (a prompt does not
+    # wait for them): the search above waits for both.
     conversation = rpc(page, "chat.create", {"persona": persona})
     assert isinstance(conversation, dict)
     open_chat(page, persona, str(conversation["id"]))
