@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from pajamas.perf.openai_stub import SSEHandler
 
 
 class FakeOpenAI:
@@ -71,12 +73,8 @@ def tool_chunks(calls: list[dict[str, str]]) -> list[dict[str, Any]]:
     return chunks
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(SSEHandler):
     fake: FakeOpenAI
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.path == "/v1/models":
@@ -142,18 +140,3 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "stall":
             self._event(chunk(words[0]))
             self.fake.release.wait()
-
-    def _event(self, data: dict[str, Any]) -> None:
-        self._send(b"data: " + json.dumps(data).encode() + b"\n\n")
-
-    def _send(self, data: bytes) -> None:
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)

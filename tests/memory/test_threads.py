@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import lancedb
+import msgpack
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -91,6 +92,11 @@ def test_a_journal_record_keeps_thread_and_time_and_reads_older_records() -> Non
                         model="m")
     row = Record.decode(record.encode()[8:]).rows[0]
     assert (row.get("thread"), row.get("at")) == ("s1", MAY_8_2023)
+    older = msgpack.packb({"created_at": 5.0, "model": "m", "dimension": 4, "vectors": bytes(16),
+                           "rows": [{"id": "m1", "text": "hello", "metadata": "{}",
+                                     "importance": 0.5, "context": None}]})
+    row = Record.decode(older).rows[0]  # written before rows had a thread and a time
+    assert (row.get("thread"), row.get("at"), row["text"]) == (None, None, "hello")
 
 
 # -- a store on disk, with the real model ------------------------------------------------------

@@ -126,13 +126,12 @@ class MemoryStore:
                importance: float | None = None) -> Memory:
         """Change a memory's text (re-embedded), metadata or importance; the memory."""
         writer = self._writer(persona)
-        self.get(persona, memory_id)  # not_found before any work
+        old = self.get(persona, memory_id)  # not_found before any work
         values: dict[str, Any] = {"updated_at": self._clock()}
         if text is not None:
             values["text"] = check_text(text)
-            values |= self._search_text(writer.table, memory_id, text)
-            at = writer.table.rows([memory_id], ["id", "at"])[memory_id]["at"]
-            values["vector"] = self.embeddings.embed([dated(text, at)])[0].tolist()
+            values |= self._search_text(writer.table, old, text)
+            values["vector"] = self.embeddings.embed([dated(text, old["at"])])[0].tolist()
         if metadata is not None:
             values["metadata"] = encode_metadata(check_metadata(metadata))
         if importance is not None:
@@ -274,13 +273,13 @@ class MemoryStore:
         texts: list[str] = order["text"].to_pylist()[-CONTEXT_TURNS:]
         return texts
 
-    def _search_text(self, table: MemoryTable, memory_id: str, text: str) -> dict[str, str]:
-        """{search_text: the memory's context with its new text} (empty: no such column)."""
+    def _search_text(self, table: MemoryTable, old: Memory, text: str) -> dict[str, str]:
+        """{search_text: old's context with its new text} (empty: no such column)."""
         if SEARCH_TEXT not in table.arrow_schema.names:
             return {}
-        row = table.rows([memory_id], ["id", "text", "at", SEARCH_TEXT])[memory_id]
-        return {SEARCH_TEXT: search_text(text, context_of(row[SEARCH_TEXT], row["text"]),
-                                         day(row["at"]))}
+        indexed = table.rows([old["id"]], ["id", SEARCH_TEXT])[old["id"]][SEARCH_TEXT]
+        return {SEARCH_TEXT: search_text(text, context_of(indexed, old["text"]),
+                                         day(old["at"]))}
 
     def _writer(self, persona: str) -> Writer:
         self._require(persona)

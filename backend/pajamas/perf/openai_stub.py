@@ -77,12 +77,33 @@ def _chunk(content: str | None, finish: str | None = None) -> dict[str, Any]:
             "model": MODEL, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    stub: StubServer
+class SSEHandler(BaseHTTPRequestHandler):
+    """What an OpenAI-compatible server writes: JSON answers and server-sent `data:` events
+    in HTTP/1.1 chunks (the tests' misbehaving server builds on it too)."""
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def _event(self, data: dict[str, Any]) -> None:
+        self._send(b"data: " + json.dumps(data).encode() + b"\n\n")
+
+    def _send(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def _json(self, status: int, data: dict[str, Any]) -> None:
+        body = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Handler(SSEHandler):
+    stub: StubServer
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/v1/models":
@@ -114,18 +135,3 @@ class _Handler(BaseHTTPRequestHandler):
             "total_tokens": 1 + stub.tokens}})
         self._send(b"data: [DONE]\n\n")
         self._send(b"")
-
-    def _event(self, data: dict[str, Any]) -> None:
-        self._send(b"data: " + json.dumps(data).encode() + b"\n\n")
-
-    def _send(self, data: bytes) -> None:
-        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.wfile.flush()
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        body = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)

@@ -278,7 +278,8 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
                 ${providers.map((p) => html`<option key=${p.id} value=${p.id}>${p.id}</option>`)}
               </select>
             </label>
-            <span class="chat-model truncate" data-testid="chat-model" title="The model that answers">${provider ? (provider.model || "the server's default model") : ""}</span>
+            <span class="chat-model truncate" data-testid="chat-model"
+                  title=${provider ? `The model that answers: ${modelName(provider)}` : ""}>${provider ? modelName(provider) : ""}</span>
           </span>
         </div>
         <button class="button" type="button" data-testid="chat-grants-open" aria-haspopup="dialog"
@@ -314,4 +315,9 @@ function Conversation({ id, persona, name, providers, onProviders, onChanged }) 
                        onSend=${send} onStop=${stop} disabled=${!conv} />
       ${grantsOpen && html`<${ToolGrants} persona=${persona} name=${name} onClose=${() => setGrantsOpen(false)} />`}
     </section>`;
+}
+
+/** The model a provider answers with, as the header names it (its full name in the tooltip). */
+function modelName(provider) {
+  return provider.model || "the server's default model";
 }
