@@ -57,6 +57,34 @@ def test_home_from_env_else_platform_folder(tmp_path: Path) -> None:
     assert config.resolve_home({}).name == config.APP_NAME
 
 
+def test_a_new_home_is_private(tmp_path: Path) -> None:
+    home = tmp_path / "a" / "home"
+    config.prepare_home(home)
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert config.home_is_private(home)
+
+
+def test_an_open_hub_home_is_made_private_and_another_folder_is_left_alone(
+        tmp_path: Path) -> None:
+    hub, other = tmp_path / "hub", tmp_path / "shared"
+    for folder in (hub, other):
+        folder.mkdir(mode=0o755)
+        folder.chmod(0o755)
+    (hub / "hub.db").write_bytes(b"")
+    (other / "notes.txt").write_text("someone else's")
+    config.prepare_home(hub)
+    config.prepare_home(other)
+    assert hub.stat().st_mode & 0o777 == 0o700
+    assert other.stat().st_mode & 0o777 == 0o755 and not config.home_is_private(other)
+
+
+def test_the_command_line_makes_its_home_private(tmp_path: Path) -> None:
+    home = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "pajamas", "settings"], check=True, capture_output=True,
+                   env={"PAJAMAS_HOME": str(home)})
+    assert home.stat().st_mode & 0o777 == 0o700
+
+
 def test_settings_command_lists_values_and_sources(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "pajamas", "settings"], capture_output=True,
                          text=True, env={"PAJAMAS_HOME": str(tmp_path), "PAJAMAS_WORKERS": "3"},

@@ -168,6 +168,7 @@ def test_webengine_failing_on_missing_libraries_points_at_apt(tmp_path: Path) ->
     ({"package_list": None}, "debian packages", None),
     ({"disk": Check(status="degraded", detail="0.5 GiB free")}, "disk", "free space"),
     ({"core": CoreProbe("silent", 4242, "no answer")}, "core", "kill 4242"),
+    ({"home_private": False}, "home", "chmod 700"),
 ])
 def test_what_the_hub_can_do_without_only_warns(
         tmp_path: Path, change: dict[str, object], check: str, fix: str | None) -> None:

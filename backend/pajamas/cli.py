@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pajamas import __version__
 from pajamas.cache.commands import add_cache_parser
-from pajamas.config import Settings, load_settings, resolve_home
+from pajamas.config import Settings, load_settings, prepare_home, resolve_home
 from pajamas.errors import CoreAlreadyRunning, HubError
 from pajamas.hints import describe
 from pajamas.memory.commands import add_memory_parser
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     home: Path | None = None
     try:
         home = resolve_home()
-        home.mkdir(parents=True, exist_ok=True)
+        prepare_home(home)
         settings = load_settings(home)
         handler: Handler = getattr(args, "handler", _window)
         return handler(args, home, settings)

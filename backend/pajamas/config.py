@@ -330,6 +330,35 @@ def resolve_home(environ: Mapping[str, str] | None = None) -> Path:
     return Path(value).expanduser().resolve() if value else default_home()
 
 
+#: A home's mode: its owner alone may enter it (memories, chats and keys are private).
+HOME_MODE: Final = 0o700
+
+
+def prepare_home(home: Path) -> None:
+    """Create home with mode 0700; make an existing hub home that others may enter private.
+
+    Another local user must not read a persona's memories or chats.  A folder that already
+    held something else (a home set with PAJAMAS_HOME to a shared folder, say) keeps its mode:
+    `pajamas doctor` says it is open, the hub does not change what it did not make.
+    """
+    fresh = not home.exists()
+    home.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    if os.name != "posix":
+        return
+    if (fresh or is_hub_home(home)) and home.stat().st_mode & 0o077:
+        os.chmod(home, HOME_MODE)
+
+
+def is_hub_home(home: Path) -> bool:
+    """Whether home holds the hub's own files (its metadata database or settings)."""
+    return (home / "hub.db").exists() or (home / SETTINGS_FILE).exists() or not any(home.iterdir())
+
+
+def home_is_private(home: Path) -> bool:
+    """Whether no one but its owner may enter home (always true where modes do not apply)."""
+    return os.name != "posix" or not home.stat().st_mode & 0o077
+
+
 def load_settings(home: Path, environ: Mapping[str, str] | None = None) -> Settings:
     """Defaults, overridden by `<home>/settings.toml`, overridden by `PAJAMAS_<NAME>`."""
     env = os.environ if environ is None else environ

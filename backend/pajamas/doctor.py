@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from pajamas import machine
-from pajamas.config import Settings
+from pajamas.config import Settings, home_is_private
 from pajamas.context import Check
 from pajamas.errors import CoreNotRunning, HubError
 from pajamas.rpc import connection
@@ -93,6 +93,7 @@ class Facts:
     home_error: str | None
     disk: Check
     core: CoreProbe
+    home_private: bool = True
 
 
 # -- the Debian package list -----------------------------------------------------------------
@@ -139,7 +140,7 @@ def gather(home: Path) -> Facts:
         display=machine.display_available(), xvfb_run=machine.xvfb_run(),
         sandbox=probe_sandbox(), landlock_abi=machine.landlock_abi(),
         home=home, home_error=probe_writable(home), disk=probe_disk(home),
-        core=probe_core(home))
+        core=probe_core(home), home_private=probe_private(home))
 
 
 def probe_sandbox() -> dict[str, bool]:
@@ -180,6 +181,14 @@ def probe_writable(home: Path) -> str | None:
             return None
     except OSError as exc:
         return str(exc)
+
+
+def probe_private(home: Path) -> bool:
+    """Whether no other user may enter home (true when it cannot be read: the write probe says)."""
+    try:
+        return home_is_private(home)
+    except OSError:
+        return True
 
 
 def probe_disk(home: Path) -> Check:
@@ -314,9 +323,13 @@ def check_sandbox(facts: Facts) -> list[Finding]:
 
 
 def check_home(facts: Facts) -> list[Finding]:
-    """The home folder exists and is writable."""
+    """The home folder exists, is writable, and no other user may enter it."""
+    if facts.home_error is None and not facts.home_private:
+        return [Finding("home", "warn", f"other users may enter {facts.home}, where the "
+                        "personas' memories and chats are kept",
+                        f"chmod 700 {facts.home}")]
     if facts.home_error is None:
-        return [Finding("home", "ok", f"{facts.home} is writable")]
+        return [Finding("home", "ok", f"{facts.home} is writable and private")]
     return [Finding("home", "fail", f"cannot write in {facts.home}: {facts.home_error}",
                     f"give your user write access to {facts.home}, or choose another home "
                     "with PAJAMAS_HOME=<folder>")]
