@@ -77,13 +77,23 @@ class Core:
             self._next_event("task.done", deadline)
         raise AssertionError(f"{method} did not finish within {WAIT_S:g} s")
 
+    def health(self) -> dict[str, Any]:
+        """system.health once every start-up stage has ended (their checks are in by then)."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            found: dict[str, Any] = self.call("system.health")
+            if all(s["status"] not in ("pending", "running") for s in found["stages"]):
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the start-up stages did not end within {WAIT_S:g} s")
+            self._next_event("startup.stage", deadline)
+
     def faults(self) -> list[dict[str, Any]]:
         """The store.corrupt events received so far (without waiting)."""
-        found = []
         while (event := self.events.receive(timeout=0.0)) is not None:
             if event.topic == "store.corrupt":
-                found.append(event.data)
-        return found
+                self.events_seen.append(event.data)
+        return list(self.events_seen)
 
     def _next_event(self, topic: str, deadline: float) -> None:
         while (left := deadline - time.monotonic()) > 0:
@@ -117,7 +127,7 @@ def running(home: Path, settings: Mapping[str, str]) -> Iterator[Core]:
 def _live(info: connection.ConnectionInfo) -> Subscriber:
     """A subscriber to store.corrupt and task.done, returned once a heartbeat came through
     (ZeroMQ drops what is published before a subscription arrives)."""
-    events = Subscriber(info, ("store.", "task.done", HEARTBEAT))
+    events = Subscriber(info, ("store.", "task.done", "startup.stage", HEARTBEAT))
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         event = events.receive(timeout=deadline - time.monotonic())
@@ -218,12 +228,12 @@ def corrupt_lance(workdir: Path, settings: Mapping[str, str], *, before: int = 4
         outcome.survived = core.call("system.ping")["pong"]
         outcome.others_ok = (sorted(listed(core, beta)) == sorted(others)
                              and bool(add(core, beta, ["beta still learns"])))
-        outcome.health = core.call("system.health")
+        outcome.health = core.health()
         view = core.task("memory.repair", {"persona": alpha})
         outcome.repair = view.get("result") or {"error": view.get("error")}
         _tally(outcome, acknowledged, listed(core, alpha))
         outcome.recovery_s = time.monotonic() - core.started
-        outcome.events = core.events_seen + core.faults()
+        outcome.events = core.faults()
     outcome.quarantined = _quarantine(home)
     return outcome
 
@@ -263,7 +273,7 @@ def corrupt_journal_tail(workdir: Path, settings: Mapping[str, str], *,
         present = listed(core, alpha)
         outcome.survived = core.call("system.ping")["pong"]
         outcome.others_ok = sorted(listed(core, beta)) == sorted(others)
-        outcome.health = core.call("system.health")
+        outcome.health = core.health()
         _tally(outcome, acknowledged, present)
         outcome.recovery_s = time.monotonic() - core.started
         outcome.events = core.faults()
@@ -290,7 +300,7 @@ def corrupt_cold_cache(workdir: Path, settings: Mapping[str, str]) -> Outcome:
         outcome.survived = core.call("system.ping")["pong"]
         outcome.others_ok = [i["id"] for i in again["items"]] == [
             i["id"] for i in first["items"]]
-        outcome.health = core.call("system.health")
+        outcome.health = core.health()
         _tally(outcome, acknowledged, listed(core, alpha))
         outcome.recovery_s = time.monotonic() - core.started
         outcome.events = core.faults()
@@ -311,7 +321,7 @@ def corrupt_warm_cache(workdir: Path, settings: Mapping[str, str]) -> Outcome:
         outcome.survived = core.call("system.ping")["pong"]
         core.call("memory.search", {"persona": alpha, "query": "gulls"})
         outcome.others_ok = bool(add(core, alpha, ["the warm cache fills again"]))
-        outcome.health = core.call("system.health")
+        outcome.health = core.health()
         _tally(outcome, acknowledged, listed(core, alpha))
         outcome.recovery_s = time.monotonic() - core.started
         outcome.events = core.faults()
@@ -336,7 +346,7 @@ def corrupt_hub_db(workdir: Path, settings: Mapping[str, str], *,
         overwrite_middle(database, size=4096)
     with running(home, settings) as core:
         outcome.survived = core.call("system.ping")["pong"]
-        outcome.health = core.call("system.health")
+        outcome.health = core.health()
         outcome.errors = _error(core, "persona.list", {})
         present = [] if outcome.errors else [
             p["id"] for p in core.call("persona.list", {"limit": 100})["items"]]
