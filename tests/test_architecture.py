@@ -26,7 +26,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "backend" / "pajamas"
 
 #: What every feature may use: the leaf modules and the transport.
-INFRASTRUCTURE = frozenset({"errors", "config", "context", "stages", "rpc", "borders",
+INFRASTRUCTURE = frozenset({"errors", "config", "context", "stages", "rpc", "borders", "faults",
                             "machine", "heap", "logs", "pajamas"})
 #: Packages a feature builds itself rather than receives (memory owns its embedder), and
 #: what each library may use in turn.

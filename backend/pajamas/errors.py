@@ -22,6 +22,7 @@
     │                                             or refused (.status, .body: its answer's start)
     ├── HubTimeout                timeout         the work did not finish in the time allowed
     ├── Busy                      busy            the core sheds load; retry later
+    ├── Damaged                   damaged         a store on disk is damaged until repaired
     ├── ConfigError               invalid_params  a setting is unknown, mistyped or out of range
     └── Internal                  internal        a bug; the message says what failed
 
@@ -185,6 +186,13 @@ class Busy(HubError):
     code: ClassVar[str] = "busy"
 
 
+class Damaged(HubError):
+    """A store on disk is damaged (a power cut, a bad sector) and answers nothing until it is
+    repaired; ``data`` names it (``persona``, ``path``) and the repair (``hint``)."""
+
+    code: ClassVar[str] = "damaged"
+
+
 class ConfigError(HubError):
     """A setting is unknown, of the wrong type or out of range; ``setting`` names it."""
 
@@ -211,6 +219,7 @@ _BY_CODE: dict[str, type[HubError]] = {
     "plugin_failed": PluginFailed,
     "timeout": HubTimeout,
     "busy": Busy,
+    "damaged": Damaged,
     "provider_failed": ProviderFailed,
     "internal": Internal,
 }

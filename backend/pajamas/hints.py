@@ -25,6 +25,7 @@ COMMANDS: Final[dict[str, str]] = {
                    "`pajamas task cancel {task}`",
     "perf.run": "start one with `pajamas perf start`",
     "memory.reembed": "re-embed it with `pajamas memory reembed {persona}`",
+    "memory.repair": "repair it with `pajamas memory repair {persona}`",
     "monitor.metrics": "`pajamas monitor metrics` lists them",
     "system.health": "the core's log, {home}/logs/core.log, has the details",
     "system.methods": "the core serving this home may be another version of the hub: stop it "

@@ -5,7 +5,8 @@ magic ``PJZ1`` then one zstd frame that carries its content size and an xxh64 ch
 content, which holds the record (with its key, checked on read).  A file is written under a
 temporary name and renamed into place, so a killed writer leaves at worst a temporary file
 (deleted at the next open), never a torn record under a real name; a file damaged any other
-way fails the checksum or a length check, is deleted, and reads as a miss.
+way fails the checksum or a length check, is deleted (a cache file holds nothing that is not
+elsewhere), reads as a miss and is reported (`pajamas.faults`: a `store.corrupt` event).
 
 The index of files and their sizes lives in memory, rebuilt from the folder at open (oldest
 first by mtime), so a lookup of an absent key costs no system call.  Eviction is first in,
@@ -21,7 +22,7 @@ import os
 import shutil
 from collections import OrderedDict
 from pathlib import Path
-from typing import Final, final
+from typing import TYPE_CHECKING, Final, final
 
 import zstandard
 
@@ -29,6 +30,9 @@ from pajamas.cache.records import CorruptRecord, Record, pack_record, unpack_rec
 from pajamas.cache.stats import TierStats
 from pajamas.cache.warm import MAX_ITEM_SHARE
 from pajamas.errors import Internal
+
+if TYPE_CHECKING:
+    from pajamas.faults import Faults
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +47,12 @@ class ColdTier:
 
     name: Final = "cold"
 
-    def __init__(self, folder: Path, budget: int, stats: TierStats) -> None:
+    def __init__(self, folder: Path, budget: int, stats: TierStats,
+                 faults: Faults | None = None) -> None:
         self.folder = folder
         self.budget = budget
         self.stats = stats
+        self._faults = faults
         self._compressor = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
         self._decompressor = zstandard.ZstdDecompressor()
         try:
@@ -127,6 +133,9 @@ class ColdTier:
             log.warning("dropped a damaged cold cache file %s: %s", self._path(name), exc)
             self.stats.errors += 1
             self._drop(name)
+            if self._faults is not None:
+                self._faults.report("cache.cold", self._path(name), str(exc),
+                                    action="removed: it reads as a miss")
             return None
         return record
 

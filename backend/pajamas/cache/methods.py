@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pajamas.context import Shed
+from pajamas.faults import Faults
 from pajamas.rpc.methods import Registry
 from pajamas.stages import Slot
 
@@ -20,15 +21,18 @@ if TYPE_CHECKING:  # the service imports diskcache and zstandard: only its stage
 
 def install(ctx: Context) -> Slot[CacheService]:
     """Add the cache's start-up stage and methods; the slot of its service."""
-    slot = ctx.stages.add("cache", lambda: _start(ctx), stop=lambda service: service.close())
+    faults = Faults(ctx.home, ctx.publish, ctx.clock)  # damaged cache files: rebuilt, told
+    ctx.add_check("cache_integrity", faults.check)
+    slot = ctx.stages.add("cache", lambda: _start(ctx, faults),
+                          stop=lambda service: service.close())
     register(ctx.registry, slot)
     return slot
 
 
-def _start(ctx: Context) -> CacheService:
+def _start(ctx: Context, faults: Faults) -> CacheService:
     from pajamas.cache.service import CacheService  # noqa: PLC0415  (diskcache, zstandard)
 
-    service = CacheService.open(ctx.home, ctx.settings, clock=ctx.clock)
+    service = CacheService.open(ctx.home, ctx.settings, clock=ctx.clock, faults=faults)
     ctx.add_shed(Shed("cache.hot", service.shed))
     ctx.add_gauge("cache.hot_bytes", lambda: float(service.cache.hot_bytes))
     ctx.add_gauge("cache.hit_rate", service.recent_hit_rate)

@@ -47,6 +47,7 @@ from pajamas.cache.stats import (
 from pajamas.cache.tags import TagEpochs
 from pajamas.cache.warm import WarmTier
 from pajamas.errors import HubError, InvalidParams
+from pajamas.faults import Faults
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ class Namespace:
     """The tiers of one namespace; thread-safe."""
 
     def __init__(self, config: NamespaceConfig, warm_dir: Path, cold_dir: Path,
-                 epochs: TagEpochs, clock: Callable[[], float]) -> None:
+                 epochs: TagEpochs, clock: Callable[[], float], *,
+                 faults: Faults | None = None) -> None:
         self.config = config
         self.name = config.name
         self.stats = NamespaceStats()
@@ -79,9 +81,11 @@ class Namespace:
                      if config.hot_bytes else None)
         self._lower: list[LowerTier] = []
         if config.warm_bytes:
-            self._lower.append(WarmTier(warm_dir / self.name, config.warm_bytes, tiers["warm"]))
+            self._lower.append(WarmTier(warm_dir / self.name, config.warm_bytes, tiers["warm"],
+                                        faults))
         if config.cold_bytes:
-            self._lower.append(ColdTier(cold_dir / self.name, config.cold_bytes, tiers["cold"]))
+            self._lower.append(ColdTier(cold_dir / self.name, config.cold_bytes, tiers["cold"],
+                                        faults))
 
     # -- reads ----------------------------------------------------------------------------
 

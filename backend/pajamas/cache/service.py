@@ -16,6 +16,7 @@ from pajamas.cache.namespaces import hub_namespaces
 from pajamas.cache.tiered import Cache, CacheFolders
 from pajamas.config import Settings
 from pajamas.errors import InvalidParams
+from pajamas.faults import Faults
 
 CACHE_DIR: Final = "cache"
 _MB: Final = 1024 * 1024
@@ -32,13 +33,15 @@ class CacheService:
 
     @classmethod
     def open(cls, home: Path, settings: Settings, *,
-             clock: Callable[[], float] = time.time) -> CacheService:
-        """The service of home's cache (`<home>/cache`), with the settings' budgets."""
+             clock: Callable[[], float] = time.time,
+             faults: Faults | None = None) -> CacheService:
+        """The service of home's cache (`<home>/cache`), with the settings' budgets; damaged
+        files found are reported to faults (and contained: see warm.py and cold.py)."""
         floor = settings.cache_hot_floor_mb * _MB
         configs = hub_namespaces(settings.cache_hot_mb * _MB, settings.cache_warm_mb * _MB,
                                  settings.cache_cold_mb * _MB, floor)
         cache = Cache(configs, CacheFolders.under(home / CACHE_DIR), clock=clock,
-                      pressure=settings.cache_memory_pressure)
+                      pressure=settings.cache_memory_pressure, faults=faults)
         return cls(cache, hot_floor_bytes=floor)
 
     def stats(self) -> dict[str, Any]:

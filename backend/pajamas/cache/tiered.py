@@ -19,6 +19,7 @@ from pajamas.cache.records import Key
 from pajamas.cache.stats import CacheSnapshot
 from pajamas.cache.tags import TagEpochs
 from pajamas.errors import NotFound
+from pajamas.faults import Faults
 
 _ABSENT: Final = object()
 
@@ -46,7 +47,8 @@ class Cache:
     """
 
     def __init__(self, namespaces: Iterable[NamespaceConfig], folders: CacheFolders, *,
-                 clock: Callable[[], float] = time.time, pressure: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, pressure: bool = False,
+                 faults: Faults | None = None) -> None:
         self.folders = folders
         self._epochs = TagEpochs(folders.tags)
         self._namespaces: dict[str, Namespace] = {}
@@ -54,7 +56,7 @@ class Cache:
             if config.name in self._namespaces:
                 raise ValueError(f"cache namespace {config.name} is configured twice")
             self._namespaces[config.name] = Namespace(config, folders.warm, folders.cold,
-                                                      self._epochs, clock)
+                                                      self._epochs, clock, faults=faults)
         self._pressure = False
         if pressure:
             self.pressure(True)

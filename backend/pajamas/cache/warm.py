@@ -6,6 +6,10 @@ itself, oldest first (first in, first out), reading each victim so the namespace
 the cold tier.  Its byte count is diskcache's own ``size`` total, kept by SQLite triggers in the
 same transaction as each write; `_SizedDisk` makes it count values stored inline too.
 
+A damaged database (a power cut, a bad sector) is found as the tier opens: SQLite's
+``PRAGMA quick_check`` (or the open itself) fails, and the folder is moved to the home's
+quarantine and the tier starts empty (`pajamas.faults`).
+
 Expiry is not diskcache's (it uses the wall clock): records carry their own, which the namespace
 checks with the cache's clock.  Every record carries a crc32; one that fails is deleted and
 reads as a miss.  Callers serialize writes (the namespace's lock); reads may run concurrently.
@@ -15,16 +19,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 import diskcache  # type: ignore[import-untyped]
 
 from pajamas.borders import diskcache_errors
 from pajamas.cache.records import CorruptRecord, Record, pack_record, unpack_record
 from pajamas.cache.stats import TierStats
+from pajamas.faults import sqlite_damage
+
+if TYPE_CHECKING:
+    from pajamas.faults import Faults
 
 log = logging.getLogger(__name__)
 
+DATABASE: Final = "cache.db"  # diskcache's SQLite file in the tier's folder
 #: The largest value a disk tier takes, as a share of its budget: a bigger one would push out
 #: most of the tier at once.
 MAX_ITEM_SHARE: Final = 0.25
@@ -45,10 +54,16 @@ class WarmTier:
 
     name: Final = "warm"
 
-    def __init__(self, folder: Path, budget: int, stats: TierStats) -> None:
+    def __init__(self, folder: Path, budget: int, stats: TierStats,
+                 faults: Faults | None = None) -> None:
         self.folder = folder
         self.budget = budget
         self.stats = stats
+        damage = sqlite_damage(folder / DATABASE)
+        if damage is not None and faults is not None:  # without faults, the open fails
+            moved = faults.quarantine(folder, f"cache-warm-{folder.name}")
+            faults.report("cache.warm", folder / DATABASE, damage, action="rebuilt empty",
+                          quarantined=moved)
         with diskcache_errors("opening the warm cache", folder):
             self._store = diskcache.Cache(str(folder), disk=_SizedDisk, eviction_policy="none")
 
@@ -128,3 +143,4 @@ class WarmTier:
                 self.delete(key)
             return None
         return record
+

@@ -2,7 +2,7 @@
 
 A persona is named by its name (or id).  These commands talk to the home's core, starting one
 for the command's duration when none runs; the maintenance ones (export, import, consolidate,
-backup, restore, reembed) start a task and show its progress until it finishes.
+backup, restore, reembed, repair) start a task and show its progress until it finishes.
 """
 
 from __future__ import annotations
@@ -77,6 +77,13 @@ def _add_maintenance(memory_sub: argparse._SubParsersAction[argparse.ArgumentPar
     restore.add_argument("--reembed", action="store_true",
                          help="accept a backup made with another model, embedding its texts")
     restore.set_defaults(handler=restore_command)
+    repair = memory_sub.add_parser("repair", help="rebuild a persona's damaged memory from its "
+                                                  "latest backup and journals")
+    repair.add_argument("persona", help="the persona's name or id")
+    repair.add_argument("--backup", default=None, help="restore this archive (default: the "
+                                                       "newest of the persona under "
+                                                       "<home>/backups)")
+    repair.set_defaults(handler=repair_command)
 
 
 def _moment(text: str) -> float:
@@ -152,6 +159,12 @@ def restore_command(args: argparse.Namespace, home: Path, settings: Settings) ->
     """Restore a backup archive, showing progress."""
     return _task(home, settings, args.persona, "memory.restore",
                  {"path": str(Path(args.file).resolve()), "reembed": args.reembed})
+
+
+def repair_command(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """Rebuild a persona's damaged memory, showing progress; print what came back from where."""
+    path = {"path": str(Path(args.backup).resolve())} if args.backup else {}
+    return _task(home, settings, args.persona, "memory.repair", path)
 
 
 def _call(home: Path, settings: Settings, persona: str, method: str,

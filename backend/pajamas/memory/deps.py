@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from pajamas.cache.service import CacheService
     from pajamas.config import Settings
     from pajamas.context import Clock, Publish
+    from pajamas.faults import Faults
     from pajamas.personas.service import PersonaService
     from pajamas.stages import Slot
     from pajamas.tasks.manager import TaskManager
@@ -31,6 +32,7 @@ class MemoryDeps:
     personas: Slot[PersonaService]
     cache: Slot[CacheService]
     tasks: Slot[TaskManager]
+    faults: Faults  # damaged tables and journals: quarantined, reported, held for health
 
     @property
     def folder(self) -> Path:

@@ -16,7 +16,14 @@ A journal file is a sequence of records, one per acknowledged add (or add_batch)
 {"id", "text", "metadata" (JSON, as the table keeps it), "importance", "context", "thread",
 "at"} (records written before thread and at existed have neither: none, and created_at).  A kill -9
 during an append leaves a torn record at the end: `replay` reads every whole record before
-it, and the next append cuts the tail off first.  Writers serialise their calls (`early.py`).
+it, and the next append cuts the tail off first.  When the store opens, a torn or damaged tail
+(a power cut, a bad sector) is cut off before the replay (`cut_tail`), kept in the home's
+quarantine and reported as a `store.corrupt` event: no record before the tear is lost, and
+the torn one was never acknowledged (an add is acknowledged once its record is fsynced).
+Writers serialise their calls (`early.py`).
+
+The same format holds a persona's since-backup log (`<persona>.since-backup`, pending.py):
+the adds committed since its last backup, for `memory.repair`.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pajamas.memory.model import NewMemory, encode_metadata
 
 HEADER: Final = struct.Struct("<II")
 SUFFIX: Final = ".journal"
+LOG_SUFFIX: Final = ".since-backup"  # a persona's committed adds since its last backup
 FOLDER: Final = "journal"  # under the memory folder (`<home>/memory/journal/`)
 
 
@@ -101,6 +109,15 @@ class Journal:
         file.flush()
         os.fsync(file.fileno())
 
+    def append_all(self, records: list[Record]) -> None:
+        """Add records to the file, then fsync once."""
+        if not records:
+            return
+        file = self._file or self._open()
+        file.write(b"".join(record.encode() for record in records))
+        file.flush()
+        os.fsync(file.fileno())
+
     def replay(self) -> list[Record]:
         """Every whole record, oldest first; a torn or corrupt tail is left out."""
         try:
@@ -108,6 +125,47 @@ class Journal:
         except FileNotFoundError:
             return []
         payloads, _ = whole_records(data)
+        return self._decode(payloads)
+
+    def cut_tail(self) -> bytes:
+        """Cut off the bytes after the last whole record (a torn or damaged tail): them.
+
+        Every record before the tear is kept; the file is fsynced at its new end.
+        """
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return b""
+        _, end = whole_records(data)
+        if end == len(data):
+            return b""
+        self.close()
+        with open(self.path, "r+b") as file:
+            file.truncate(end)
+            os.fsync(file.fileno())
+        return data[end:]
+
+    def keep_since(self, moment: float) -> int:
+        """Drop the records made before moment (a backup holds them): how many are left."""
+        try:
+            payloads, _ = whole_records(self.path.read_bytes())
+        except FileNotFoundError:
+            return 0
+        records = self._decode(payloads)
+        kept = [p for p, r in zip(payloads, records, strict=True) if r.created_at >= moment]
+        if len(kept) == len(payloads):
+            return len(kept)
+        partial = self.path.with_name(self.path.name + ".partial")
+        with open(partial, "wb") as file:
+            file.write(b"".join(HEADER.pack(len(p), zlib.crc32(p)) + p for p in kept))
+            file.flush()
+            os.fsync(file.fileno())
+        self.close()
+        os.replace(partial, self.path)
+        sync_folder(self.path.parent)
+        return len(kept)
+
+    def _decode(self, payloads: list[bytes]) -> list[Record]:
         try:
             return [Record.decode(payload) for payload in payloads]
         except (ValueError, KeyError, TypeError, msgpack.UnpackException) as exc:

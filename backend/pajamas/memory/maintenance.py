@@ -1,5 +1,5 @@
 """The memory maintenance methods: consolidate, supersede, export, import, backup, restore,
-reembed.
+reembed, repair.
 
 Each long one checks its params and the persona at once, then runs as a background task
 (`{"task": id}`; progress as task.progress events, the summary as the finished task's
@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from pajamas.tasks.task import Task
 
 PRIORITY = -1  # behind interactive tasks such as loading the model
+LOG_MARGIN_S = 60.0  # a backup trims the since-backup log of adds older than its start less this
 
 
 def register(registry: Registry, memory: Slot[MemoryService], deps: MemoryDeps) -> None:
     """Add the maintenance methods of memory.*."""
     jobs = _Jobs(memory, deps)
     for name in ("consolidate", "supersede", "export", "import", "backup", "restore",
-                 "reembed"):
+                 "reembed", "repair"):
         registry.add(f"memory.{name}", getattr(jobs, name.replace("import", "import_")))
 
 
@@ -134,11 +135,16 @@ class _Jobs:
         store = self._store()
         table = store.writer(persona).table
         embeddings, now = store.embeddings, self._deps.clock()
-        return self._submit("memory.backup", f"back up {found['name']}", None, persona,
-                            lambda task: backup(table, record, chosen,
-                                                model=embeddings.model_id,
-                                                dimension=embeddings.dimension, now=now,
-                                                progress=task.progress))
+
+        def run(task: Task) -> dict[str, Any]:
+            written = backup(table, record, chosen, model=embeddings.model_id,
+                             dimension=embeddings.dimension, now=now, progress=task.progress)
+            # The adds the archive holds leave the since-backup log (a margin for the adds
+            # committed while it was read: repair adds each memory once anyway).
+            store.trim_since_backup(persona, now - LOG_MARGIN_S)
+            return written
+
+        return self._submit("memory.backup", f"back up {found['name']}", None, persona, run)
 
     def restore(self, path: str, persona: str | None = None,
                 reembed: bool = False) -> dict[str, Any]:
@@ -172,6 +178,27 @@ class _Jobs:
         store = self._store()
         return self._submit("memory.reembed", f"re-embed the memory of {persona}", None,
                             persona, lambda task: reembed(store, persona, task.progress))
+
+    def repair(self, persona: str, path: str | None = None) -> dict[str, Any]:
+        """Rebuild a persona's damaged memory, as a task: {"task"}.
+
+        A damaged table (its calls answer `damaged`) is moved to <home>/quarantine and a new
+        one filled, each memory once, from the persona's latest backup under <home>/backups
+        (or the archive at `path`), then the adds since it (its since-backup log) and those
+        its journal still holds.  A sound table is left as it is.  The result: {"persona",
+        "damaged", "restored", "from": {"backup", "log", "journal"}, "backup",
+        "quarantined"}.
+        """
+        from pajamas.memory.repair import repair  # noqa: PLC0415
+        from pajamas.memory.transfer import source  # noqa: PLC0415
+
+        self._deps.personas.get().require(persona)
+        chosen = source(path) if path is not None else None
+        store, deps = self._store(), self._deps
+        return self._submit("memory.repair", f"repair the memory of {persona}", None, persona,
+                            lambda task: repair(store, persona, faults=deps.faults,
+                                                backups=deps.home / "backups", backup=chosen,
+                                                now=deps.clock(), progress=task.progress))
 
     # -- helpers ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pajamas.errors import InvalidParams
+from pajamas.faults import Faults
 from pajamas.memory.deps import MemoryDeps
 from pajamas.memory.model import Memory, check_new, check_thread
 from pajamas.memory.service import MemoryService
@@ -30,8 +31,11 @@ def install(ctx: Context, personas: Slot[PersonaService], cache: Slot[CacheServi
     The stage needs personas (every call checks its persona, and a persona's deletion
     deletes its memory); the cache and the tasks are used once they are up.
     """
+    faults = Faults(ctx.home, ctx.publish, ctx.clock)
+    ctx.add_check("memory_integrity", faults.check)
     deps = MemoryDeps(home=ctx.home, settings=ctx.settings, clock=ctx.clock,
-                      publish=ctx.publish, personas=personas, cache=cache, tasks=tasks)
+                      publish=ctx.publish, personas=personas, cache=cache, tasks=tasks,
+                      faults=faults)
     slot = ctx.stages.add("memory", lambda: _start(deps), stop=lambda s: s.close(),
                           needs=(personas,))
     register(ctx.registry, slot)

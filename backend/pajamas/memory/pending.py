@@ -9,10 +9,16 @@ The journal is emptied once everything in it is committed, and its committed rec
 dropped before the writer runs any other write (an update, a delete, a compaction): a replay
 after a crash then never brings back a memory deleted since.  A failed commit keeps its rows
 in the journal for the next start, and every later read says so.
+
+A committed record is also appended to the persona's since-backup log (`log`, the journal's
+format): the adds since its last backup, which `memory.repair` replays over that backup when
+the table itself is damaged (repair.py).  It is written on the writer's thread after the
+commit, so an add's reply does not wait for it; a backup trims it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, final
@@ -22,14 +28,17 @@ from pajamas.errors import Internal
 if TYPE_CHECKING:
     from pajamas.memory.journal import Journal, Record
 
+log = logging.getLogger(__name__)
+
 
 @final
 class Pending:
     """The journal of one persona's adds in flight, and how many of them are committed."""
 
-    def __init__(self, journal: Journal, persona: str) -> None:
-        self._journal, self.persona = journal, persona
+    def __init__(self, journal: Journal, persona: str, log: Journal | None = None) -> None:
+        self._journal, self.persona, self._log = journal, persona, log
         self._lock = threading.Lock()
+        self._records: list[Record] = []  # appended, not committed yet: for the log
         self._appended = 0  # records in the file
         self._committed = 0  # the oldest of them, committed to the table
         self.error: BaseException | None = None
@@ -45,15 +54,35 @@ class Pending:
         with self._lock:
             self._journal.append(record)
             self._appended += 1
+            if self._log is not None:
+                self._records.append(record)
             enqueue()
 
     def committed(self, count: int) -> None:
         """count more of the oldest records are in the table (the writer's thread)."""
         with self._lock:
             self._committed += count
+            if self._log is not None:
+                done, self._records = self._records[:count], self._records[count:]
+                self._log_committed(done)
             if self._committed == self._appended:
                 self._journal.truncate()
                 self._committed = self._appended = 0
+
+    def _log_committed(self, records: list[Record]) -> None:
+        """Add committed records to the since-backup log; a failure costs only the repair."""
+        assert self._log is not None
+        try:
+            self._log.append_all(records)
+        except OSError as exc:  # the table has them: only a later repair would miss them
+            log.error("could not add %d memories of persona %s to its since-backup log %s: "
+                      "%s", len(records), self.persona, self._log.path, exc)
+
+    def trim_log(self, moment: float) -> None:
+        """Drop the since-backup log's records made before moment (a backup has them)."""
+        with self._lock:
+            if self._log is not None:
+                self._log.keep_since(moment)
 
     def forget_committed(self) -> None:
         """Drop the committed records before another write (the writer's thread)."""
@@ -79,8 +108,12 @@ class Pending:
         """Close the journal file (the writer has stopped)."""
         with self._lock:
             self._journal.close()
+            if self._log is not None:
+                self._log.close()
 
     def remove(self) -> None:
         """Delete the journal (its persona is being deleted)."""
         with self._lock:
             self._journal.remove()
+            if self._log is not None:
+                self._log.remove()

@@ -1,7 +1,9 @@
 """Replaying a persona's journal (journal.py) into its table, as the memory store opens.
 
-Replay adds only the rows whose ids the table lacks, then removes the journal, so a crash
-between the two duplicates nothing.  A table that refuses the rows (made with another model,
+Replay cuts a torn or damaged tail off first (kept in the quarantine and reported: see
+journal.py), adds only the rows whose ids the table lacks, copies the records to the
+persona's since-backup log, then removes the journal, so a crash between them duplicates
+nothing.  A table that refuses the rows (made with another model,
 say) keeps its journal untouched, for a later start; a journal whose persona is gone is
 removed (its memory goes with the persona).
 """
@@ -29,14 +31,20 @@ log = logging.getLogger(__name__)
 def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     """Add the journaled rows persona's table lacks, then remove its journal; when the table
     refuses them, keep the journal and log why."""
+    journal = journals.of(persona)
+    torn = journal.cut_tail()
+    if torn:
+        store.torn_tail(persona, journal.path, torn)
     try:
         writer = store.writer(persona)  # NotFound: the persona is gone, ModelChanged, ...
-        tables = [_table_rows(store, persona, record, writer.table.arrow_schema)
-                  for record in journals.of(persona).replay()]
-        rows = _missing(writer.table, tables)
+        records = journal.replay()
+        tables = [table_rows(store, persona, record, writer.table.arrow_schema)
+                  for record in records]
+        rows = missing(writer.table, tables)
         if rows.num_rows:
             writer.add(rows)
             store.changed(persona)
+        store.log_since_backup(persona, records)
     except NotFound:  # deleted while an add was being journaled: its memory goes with it
         log.warning("removed the memory journal of persona %s, which no longer exists", persona)
     except (HubError, OSError, ValueError, TypeError) as exc:  # pyarrow raises the last two
@@ -47,7 +55,7 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     store.attach_journal(persona)  # its writer was opened while the journal held the rows
 
 
-def _table_rows(store: MemoryStore, persona: str, record: Record,
+def table_rows(store: MemoryStore, persona: str, record: Record,
                 schema: pa.Schema) -> pa.Table:
     """record as rows of persona's table; `Conflict` if another model embedded them."""
     model = store.embeddings.model_id
@@ -64,7 +72,7 @@ def _table_rows(store: MemoryStore, persona: str, record: Record,
                           model_id=record.model, schema=schema)
 
 
-def _missing(table: MemoryTable, tables: list[pa.Table]) -> pa.Table:
+def missing(table: MemoryTable, tables: list[pa.Table]) -> pa.Table:
     """The rows of tables whose ids table does not hold yet (replay is idempotent)."""
     if not tables:
         return pa.table({})

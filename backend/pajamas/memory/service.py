@@ -176,7 +176,8 @@ class MemoryService:
         return MemoryStore(deps.folder, embeddings, require=self._require,
                            weights=weights, clock=deps.clock, on_change=self._changed,
                            on_count=deps.personas.get().set_memory_count,
-                           upkeep=Upkeep(policy, self._submit_compaction))
+                           upkeep=Upkeep(policy, self._submit_compaction),
+                           faults=deps.faults)
 
     def _early_adds(self) -> EarlyAdds:
         """What journals the adds that come before the store is open (made on first use)."""

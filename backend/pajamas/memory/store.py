@@ -2,6 +2,10 @@
 
 Each call names a persona, which must exist (`require`); its table and writer open on first
 use.  Texts are embedded through the `EmbeddingService` (cache, batches, lazy model).
+
+A table found damaged as it opens (a data file whose checksum changed, integrity.py, or one
+LanceDB cannot read) marks its persona failing: its calls answer `Damaged` until
+`memory.repair` (repair.py) rebuilds it, while every other persona keeps working.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal, final
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.borders import lancedb_errors
-from pajamas.errors import HubError, InvalidParams, NotFound
+from pajamas.errors import Damaged, HubError, Internal, InvalidParams, NotFound
+from pajamas.memory import integrity
 from pajamas.memory.dates import dated, day
 from pajamas.memory.enrich import (
     CONTEXT_TURNS,
@@ -29,7 +34,7 @@ from pajamas.memory.enrich import (
     with_search_text,
 )
 from pajamas.memory.fusion import Weights, fuse, reweigh
-from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record
+from pajamas.memory.journal import FOLDER, LOG_SUFFIX, SUFFIX, Journal, Record
 from pajamas.memory.model import (
     Memory,
     NewMemory,
@@ -51,6 +56,7 @@ from pajamas.memory.writer import Writer
 
 if TYPE_CHECKING:
     from pajamas.embedding.service import EmbeddingService
+    from pajamas.faults import Faults
 
 log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "vector", "text"]
@@ -66,7 +72,7 @@ class MemoryStore:
                  clock: Callable[[], float] = time.time,
                  on_change: Callable[[str], None] = lambda persona: None,
                  on_count: Callable[[str, int], None] = lambda persona, count: None,
-                 upkeep: Upkeep | None = None) -> None:
+                 upkeep: Upkeep | None = None, faults: Faults | None = None) -> None:
         import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
 
         root.mkdir(parents=True, exist_ok=True)
@@ -74,6 +80,7 @@ class MemoryStore:
         self._require, self._clock, self._on_change = require, clock, on_change
         self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
+        self.faults = faults  # where damaged tables and journals are reported
         with lancedb_errors("opening the memory folder", "(all)"):
             self._db = lancedb.connect(str(root))
         self._writers: dict[str, Writer] = {}
@@ -159,6 +166,7 @@ class MemoryStore:
         with lancedb_errors("deleting its table", persona):
             if table_exists(self._db, persona):
                 self._db.drop_table(persona)
+        self.since_backup(persona).remove()
         self.threads.forget(persona)
         self._on_change(persona)
 
@@ -286,11 +294,79 @@ class MemoryStore:
         with self._lock:
             writer = self._writers.get(persona)
             if writer is None:
-                table = MemoryTable.open(self._db, persona, self.embeddings.model_id,
-                                         self.embeddings.dimension)
+                table = self._open_table(persona)
                 writer = self._writers[persona] = Writer(
                     table, on_write=lambda: self._wrote(persona), pending=self._pending(persona))
         return writer
+
+    def _open_table(self, persona: str) -> MemoryTable:
+        """persona's table; `Damaged` (and persona failing) if it is damaged on disk."""
+        fault = self.faults.failing(persona) if self.faults is not None else None
+        if fault is not None:
+            raise damaged(persona, fault["path"], fault["reason"])
+        folder = self.folder(persona)
+        existed = folder.is_dir()
+        reason = integrity.verify(folder) if existed else None
+        if reason is None:
+            try:
+                return MemoryTable.open(self._db, persona, self.embeddings.model_id,
+                                        self.embeddings.dimension)
+            except (Internal, NotFound) as exc:  # LanceDB could not read what is there
+                if not existed:
+                    raise
+                reason = exc.message
+        if self.faults is not None:
+            self.faults.report("memory", folder, reason, failing=persona, persona=persona,
+                               action="failing: the persona's memory answers nothing until "
+                                      "it is repaired")
+        raise damaged(persona, str(folder), reason)
+
+    def folder(self, persona: str) -> Path:
+        """Where persona's table lives."""
+        return self.root / f"{persona}.lance"
+
+    def since_backup(self, persona: str) -> Journal:
+        """persona's since-backup log: its adds committed since its last backup."""
+        return Journal(self.root / FOLDER / f"{persona}{LOG_SUFFIX}")
+
+    def log_since_backup(self, persona: str, records: list[Record]) -> None:
+        """Add replayed journal records to persona's since-backup log."""
+        log_file = self.since_backup(persona)
+        try:
+            log_file.append_all(records)
+        finally:
+            log_file.close()
+
+    def trim_since_backup(self, persona: str, moment: float) -> None:
+        """Drop the adds made before moment from persona's since-backup log (a backup has
+        them), on its writer's thread, in order with the commits that append to it."""
+        writer = self._writer(persona)
+
+        def trim(table: MemoryTable) -> None:
+            if writer.pending is not None:
+                writer.pending.trim_log(moment)
+            else:
+                self.since_backup(persona).keep_since(moment)
+
+        writer.call(trim)
+
+    def torn_tail(self, persona: str, path: Path, tail: bytes) -> None:
+        """A torn or damaged tail was cut off persona's journal: keep it aside and tell."""
+        if self.faults is None:
+            log.warning("cut a torn tail of %d bytes off %s", len(tail), path)
+            return
+        moved = self.faults.quarantine_bytes(f"{path.name}.tail", tail)
+        self.faults.report("memory.journal", path, f"{len(tail)} bytes at its end are not a "
+                           "whole record (torn by a crash, or damaged)", persona=persona,
+                           action="cut off: every whole record before them is replayed",
+                           quarantined=moved)
+
+    def release(self, persona: str) -> None:
+        """Close persona's writer (if open), so that its table may be replaced (repair)."""
+        with self._lock:
+            writer = self._writers.pop(persona, None)
+        if writer is not None:
+            writer.close()
 
     def attach_journal(self, persona: str) -> None:
         """Journal persona's adds from now on, if its journal is free (after its replay)."""
@@ -304,7 +380,7 @@ class MemoryStore:
         their commit, and the kept records stay for a later start)."""
         journal = Journal(self.root / FOLDER / f"{persona}{SUFFIX}")
         if journal.is_empty():
-            return Pending(journal, persona)
+            return Pending(journal, persona, log=self.since_backup(persona))
         log.warning("the memory journal of persona %s holds records not replayed yet: its adds "
                     "are committed before they are acknowledged until it is", persona)
         return None
@@ -325,6 +401,10 @@ class MemoryStore:
         writer = self._writers.get(persona)
         if writer is None:
             return
+        try:
+            integrity.record(self.folder(persona))
+        except OSError as exc:  # only a later damage would go unseen
+            log.warning("could not record the checksums of %s's memory: %s", persona, exc)
         self._count(persona, writer)
         try:
             self.upkeep.wrote(persona, writer)
@@ -360,6 +440,14 @@ def _memory(persona: str, row: dict[str, Any]) -> Memory:
                   metadata=json.loads(row["metadata"]), importance=float(row["importance"]),
                   thread=row["thread"] or None, at=row["at"], created_at=row["created_at"],
                   updated_at=row["updated_at"], accessed_at=row["accessed_at"])
+
+
+def damaged(persona: str, path: str, reason: str) -> Damaged:
+    """The error of a call to persona's damaged memory."""
+    return Damaged(f"the memory of persona {persona} is damaged ({reason}); it answers "
+                   "nothing until it is repaired from its latest backup and journals; every "
+                   "other persona is unaffected", persona=persona, path=path,
+                   hint="memory.repair")
 
 
 def check_page(offset: int, limit: int, *, most: int = 10_000) -> None:

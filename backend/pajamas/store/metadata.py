@@ -4,20 +4,27 @@ The schema grows by migrations: `MIGRATIONS[n]` takes the database from version 
 and ``PRAGMA user_version`` records the version reached.  A service that needs a table adds a
 migration at the end of the list, never edits one that has shipped.
 
+A damaged file is found as it opens (``PRAGMA quick_check``) and salvaged: salvage.py.
+
 One connection serves every thread, behind a lock: the hub's writes are small and rare, and one
 connection means one writer, so no call ever sees ``database is locked``.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final, final
+from typing import TYPE_CHECKING, Any, Final, final
 
 from pajamas.errors import Internal
+from pajamas.faults import sqlite_damage
+
+if TYPE_CHECKING:
+    from pajamas.faults import Faults
 
 FILENAME: Final = "hub.db"
 
@@ -153,9 +160,13 @@ class MetadataStore:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, home: Path) -> MetadataStore:
-        """Open (creating it if needed) `<home>/hub.db` and migrate it."""
+    def open(cls, home: Path, faults: Faults | None = None) -> MetadataStore:
+        """Open (creating it if needed) `<home>/hub.db` and migrate it; a damaged one is
+        salvaged first and reported to faults (`Damaged` when nothing can be read)."""
         path = home / FILENAME
+        reason = sqlite_damage(path)
+        if reason is not None and faults is not None:
+            _salvage(path, reason, faults)
         with sqlite_errors("opening", path):
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connection.row_factory = sqlite3.Row
@@ -207,6 +218,21 @@ class MetadataStore:
         """Close the connection (the WAL is checkpointed by SQLite)."""
         with self._lock:
             self._db.close()
+
+
+def _salvage(path: Path, reason: str, faults: Faults) -> None:
+    """Put what damaged hub.db still holds in its place; the damaged files go aside."""
+    from pajamas.store.salvage import salvage  # noqa: PLC0415
+
+    copy, found = salvage(path, list(MIGRATIONS), reason)
+    moved = faults.quarantine(path)
+    for suffix in ("-wal", "-shm"):  # the damaged file's log belongs with it
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            faults.quarantine(extra)
+    os.replace(copy, path)
+    faults.report("metadata", path, reason, action=found.describe(), quarantined=moved,
+                  lost=sorted(found.lost))
 
 
 @contextmanager
