@@ -21,34 +21,51 @@ def started(host: int, group: Path | None, *, exact: bool) -> list[int]:
 
     With its pids cgroup `group` and `exact` (the host is in a user namespace of its own, so
     nothing it starts can leave the cgroup) these are the cgroup's members: one small read.
-    Otherwise every process is looked at: the host's descendants, the members of its session
-    (its children may have lost their parent) and the cgroup's members.  A process that both
-    left the session and lost its parent is found only through the cgroup.
+    Otherwise every process is looked at (one read of /proc/<pid>/stat each): the host's
+    descendants, the members of its session (its children may have lost their parent) and
+    the cgroup's members.  A process that both left the session and lost its parent is found
+    only through the cgroup.
     """
+    table = _table() if not exact or group is None else {}
     found = set(cgroup.members(group)) if group is not None else set()
-    if not exact or group is None:
-        found |= _descendants(host) | _session(host)
+    found |= _descendants(host, table) | {pid for pid, (_, sid, _) in table.items() if sid == host}
     found.discard(host)
+    if table:
+        return sorted(pid for pid in found if pid in table and not table[pid][2])
     return sorted(pid for pid in found if _live(pid))
 
 
-def _descendants(host: int) -> set[int]:
-    try:
-        return {child.pid for child in psutil.Process(host).children(recursive=True)}
-    except psutil.Error:
-        return set()
+Stat = tuple[int, int, bool]  # parent, session, zombie
 
 
-def _session(host: int) -> set[int]:
-    """The processes of the session the host leads (it called setsid when it confined)."""
-    members = set()
-    for pid in psutil.pids():
+def _table() -> dict[int, Stat]:
+    """Every process's parent, session and whether it is a zombie, from /proc/<pid>/stat."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            if os.getsid(pid) == host:
-                members.add(pid)
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                text = stat.read()
         except OSError:  # gone, or not ours to look at
             continue
-    return members
+        # After the command, which may hold spaces and parentheses: state ppid pgrp session.
+        fields = text[text.rindex(b")") + 2:].split()
+        table[int(name)] = (int(fields[1]), int(fields[3]), fields[0] == b"Z")
+    return table
+
+
+def _descendants(host: int, table: dict[int, Stat]) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in table.items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = set(), [host]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def _live(pid: int) -> bool:
