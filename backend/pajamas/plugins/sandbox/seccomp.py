@@ -65,11 +65,8 @@ def supported() -> bool:
 
 def program() -> list[Instruction]:
     """The filter, as (code, jump if true, jump if false, k) instructions."""
-    allow, eperm, enosys = (BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW), \
-        (BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.EPERM), \
-        (BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.ENOSYS)
-    # Jumps count the instructions to skip; the three answers are the last three, in the
-    # order allow (index 10), eperm (11), enosys (12).
+    # A jump skips that many instructions; the three answers are the last three: allow (at
+    # index 10), eperm (11), enosys (12).
     return [
         (BPF_LD_W_ABS, 0, 0, ARCH),                  # 0
         (BPF_JEQ_K, 0, 9, AUDIT_ARCH_X86_64),        # 1: another ABI → eperm
@@ -81,9 +78,9 @@ def program() -> list[Instruction]:
         (BPF_JEQ_K, 0, 2, SYS_CLONE),                # 7: not clone → allow
         (BPF_LD_W_ABS, 0, 0, ARG0_LOW),              # 8: clone's flags
         (BPF_JSET_K, 0, 1, CLONE_THREAD),            # 9: a thread → allow, else eperm
-        allow,                                       # 10
-        eperm,                                       # 11
-        enosys,                                      # 12
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),                # 10
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.EPERM),  # 11
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.ENOSYS), # 12
     ]
 
 
