@@ -365,7 +365,8 @@ CHECKS: Final[tuple[Callable[[Facts], list[Finding]], ...]] = (
 
 #: The features a probe host reports, in the order the doctor prints them.
 _PROBED: Final = ("rlimits", "process_group", "pids_cgroup", "user_namespace", "hidden_folders",
-                  "network_namespace", "landlock", "no_new_privs", "scratch_cwd", "forkserver")
+                  "network_namespace", "landlock", "no_new_privs", "scratch_cwd", "seccomp",
+                  "forkserver")
 
 # What each sandbox feature gives, and how to get it where it is missing.
 _SANDBOX: Final[dict[str, tuple[str, str | None]]] = {
@@ -389,6 +390,10 @@ _SANDBOX: Final[dict[str, tuple[str, str | None]]] = {
                        "kernel.unprivileged_userns_clone=1)"),
     "no_new_privs": ("no_new_privs and no core dumps for plugin hosts", None),
     "scratch_cwd": ("each plugin host works in its own scratch folder", None),
+    "seccomp": ("a seccomp filter that refuses new processes to plugins whose processes "
+                "quota is 0", "run the hub on x86-64 Linux with seccomp filters enabled "
+                "(CONFIG_SECCOMP_FILTER); the core's count after each call still holds the "
+                "quota"),
     "forkserver": ("plugin hosts forked from a pre-started template (fast spawn)", None),
 }
 

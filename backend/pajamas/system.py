@@ -70,8 +70,9 @@ class SystemService:
 
         `containment` maps each sandbox feature (rlimits, process_group, pids_cgroup,
         user_namespace, hidden_folders, network_namespace, landlock, no_new_privs, scratch_cwd,
-        forkserver) to whether it holds in plugin hosts, probed once in a real host (before the
-        plugin runtime is up: whether this OS offers it); `landlock_abi` is the kernel's (0: none).
+        seccomp, forkserver) to whether it holds in plugin hosts, probed once in a real host
+        (before the plugin runtime is up: whether this OS offers it); `landlock_abi` is the
+        kernel's (0: none).
         """
         own = {name: read() for name, read in self.infos.items()}
         if "containment" not in own:

@@ -9,6 +9,7 @@ must be intact.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -126,6 +127,43 @@ def test_a_fork_bomb_is_stopped_at_its_process_quota(hub: Hub, function: str) ->
     error = attack(hub, "fork-bomb", function, expected=QuotaExceeded)
     assert_quota(error, "processes", 2)
     assert survivors("pjs-bomb-child") == []
+
+
+def test_with_a_quota_of_0_a_fork_fails_inside_the_host(hub: Hub) -> None:
+    """The outside plugin's pattern: fork in a loop, catch the refusals, return normally.
+
+    The kernel refuses every fork (the host's seccomp filter), so nothing exceeds the quota
+    and the call succeeds, reporting that no child started; none survives it.
+    """
+    for _ in range(3):
+        result = call(hub.client, hub.eve, "quiet-forker", "fork", {"attempts": 8})["result"]
+        assert result == {"started": 0, "refused": ["PermissionError"]}, result
+    assert survivors("pjs-quiet-child", wait_s=0) == []
+
+
+def test_with_a_quota_of_0_subprocess_run_fails_cleanly(hub: Hub) -> None:
+    result = call(hub.client, hub.eve, "quiet-forker", "run_subprocess")["result"]
+    assert result == {"ran": False, "error": "PermissionError", "errno": errno.EPERM}, result
+
+
+def test_with_a_quota_of_0_threads_still_work(hub: Hub) -> None:
+    assert call(hub.client, hub.eve, "quiet-forker", "thread")["result"].startswith("from ")
+
+
+def test_processes_left_over_the_quota_when_a_call_returns_fail_it(hub: Hub) -> None:
+    """5 sleepers (in sessions of their own) with a quota of 2: the call that returns
+    normally gets quota_exceeded, and no sleeper outlives it."""
+    error = attack(hub, "few-forker", "fork", expected=QuotaExceeded)
+    assert_quota(error, "processes", 2)
+    assert error.data["measured"] == 5, error.data
+    assert "processes" in error.message and "raise quotas.processes" in error.message
+    assert survivors("pjs-few-child") == []
+    # Within the quota, children may outlive a call; one more is counted with them.
+    assert call(hub.client, hub.eve, "few-forker", "fork", {"children": 2})["result"] == {
+        "started": 2}
+    error = attack(hub, "few-forker", "fork", {"children": 1}, expected=QuotaExceeded)
+    assert error.data["measured"] == 3, error.data
+    assert survivors("pjs-few-child") == []
 
 
 @pytest.mark.parametrize("function", ["huge", "many"])

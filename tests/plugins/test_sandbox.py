@@ -126,7 +126,7 @@ def test_system_info_reports_the_containment_that_holds(
     containment = client.call("system.info")["containment"]
     for feature in ("rlimits", "process_group", "pids_cgroup", "network_namespace",
                     "user_namespace", "hidden_folders", "landlock", "no_new_privs",
-                    "scratch_cwd", "forkserver"):
+                    "scratch_cwd", "seccomp", "forkserver"):
         assert containment[feature] is True, (feature, containment)
     assert all(isinstance(on, bool) for on in containment.values())
     assert client.call("system.info")["landlock_abi"] >= 1

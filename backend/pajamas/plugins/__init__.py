@@ -8,5 +8,6 @@ is `pajamas plugin ...`.
 Running them: `runtime` keeps one host process per (persona, plugin), each a `supervisor.Host`
 forked from the `forkserver` template (`host/` is the code on the host's side, `sandbox/` its
 containment); `channel` owns the private wire format between core and host, `hostapi` serves
-the host API, and `watchdog` samples the hosts and kills those over a quota.
+the host API, `watchdog` samples the hosts and kills those over a quota, and `census` counts
+the processes a host started (when each call returns, and before a kill).
 """

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 DATA: Final = "plugin-data"
 #: The containment features a host reports (system.info's `containment`, with "forkserver").
 FEATURES: Final = ("rlimits", "process_group", "pids_cgroup", "user_namespace",
-                   "hidden_folders", "network_namespace", "landlock", "no_new_privs", "scratch_cwd")
+                   "hidden_folders", "network_namespace", "landlock", "no_new_privs", "scratch_cwd",
+                   "seccomp")
 #: How many kills the runtime remembers for plugin.kills (the oldest go first).
 KILLS_KEPT: Final = 200
 Key = tuple[str, str]
@@ -215,8 +216,8 @@ class Runtime:
 
     def containment(self) -> dict[str, bool]:
         """Which containment features hold in hosts here, from a real host (a probe, run once)."""
-        if self._containment is None:
-            self._containment = self._probe()
+        if self._containment is None or "seccomp" not in self._containment:
+            self._containment = self._probe()  # it tries every step, the seccomp filter too
         found = {feature: bool(self._containment.get(feature)) for feature in FEATURES}
         return {**found, "forkserver": self.template.running}
 
@@ -312,7 +313,10 @@ class Runtime:
         if self._watchlist is not None:
             self._watchlist.watch(host.pid, "plugin", f"{host.name}@{host.persona}")
         self._watchdog.wake()
+        known = self._containment or {}
         self._containment = {**host.applied}
+        if "seccomp" not in host.applied and "seccomp" in known:  # tried with processes = 0 only
+            self._containment["seccomp"] = known["seccomp"]
         if host.applied.get("errors"):
             log.warning("plugin host %s@%s runs without some containment: %s", host.name,
                         host.persona, "; ".join(host.applied["errors"]))

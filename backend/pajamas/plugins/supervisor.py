@@ -28,6 +28,7 @@ import msgpack
 import psutil
 
 from pajamas.errors import Busy, Forbidden, HubError, HubTimeout, PluginFailed, QuotaExceeded
+from pajamas.plugins import census
 from pajamas.plugins.channel import (
     MAX_FRAME,
     Channel,
@@ -149,14 +150,16 @@ class Host:
         if breach is not None and self.breach is None:
             self.breach = breach
         self.state = state
-        if self.pid:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                _kill(self.pid)
-        if self.cgroup is not None:
-            for pid in cgroup.members(self.cgroup):
-                _kill(pid)
+        if not self.pid:
+            return
+        # Found before the host dies: its children are then found by their parent no more.
+        strays = census.started(self.pid, self.cgroup, exact=self._contained)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            _kill(self.pid)
+        for pid in strays:
+            _kill(pid)
 
     def terminate(self, state: str = "stopped") -> None:
         """Stop the host for good (idle, shutdown, uninstall): kill, wait, clean up."""
@@ -217,6 +220,9 @@ class Host:
             frame = self._next(channel, deadline, wall_s, started)
             kind = frame["t"]
             if kind == "ok":
+                over = self._too_many_processes()
+                if over is not None:
+                    raise over
                 return self._result(frame, started)
             if kind == "err":
                 raise self._error(frame)
@@ -280,7 +286,7 @@ class Host:
         return result, usage
 
     def _error(self, frame: dict[str, Any]) -> HubError:
-        refused = self._refused_fork()
+        refused = self._refused_fork() or self._too_many_processes()
         if refused is not None:
             return refused
         kind = frame.get("kind")
@@ -334,6 +340,30 @@ class Host:
         error = self.quota("processes", self.manifest.quotas.processes + 1)
         self.kill(error)  # its children too: they may have left its process group
         return error
+
+    def _too_many_processes(self) -> HubError | None:
+        """The processes quota error if the host holds more than its quota as a call ends.
+
+        Checked at every reply, not only while the watchdog samples a call: a plugin that
+        forks, catches the refusal and returns normally must not keep what it started.  With
+        its seccomp filter (a quota of 0) the host cannot have started any.
+        """
+        if self.applied.get("seccomp"):
+            return None
+        strays = census.started(self.pid, self.cgroup, exact=self._contained)
+        if len(strays) <= self.manifest.quotas.processes:
+            return None
+        error = self.quota("processes", len(strays))
+        for pid in strays:
+            _kill(pid)
+        self.kill(error)
+        return error
+
+    @property
+    def _contained(self) -> bool:
+        """Whether everything the host starts stays in its pids cgroup (it cannot leave it
+        from its user namespace)."""
+        return self.cgroup is not None and bool(self.applied.get("user_namespace"))
 
     def _from_status(self, status: int | None) -> HubError:
         if status is not None and status >= 0 and os.WIFSIGNALED(status):

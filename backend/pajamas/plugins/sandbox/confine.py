@@ -2,7 +2,9 @@
 
 The order matters: the cgroup is joined and the rlimits set while the host still has root's
 capabilities; the user namespace then takes those away (so the plugin cannot raise its limits
-or leave its cgroup); Landlock comes last, once everything the host needs is open or imported.
+or leave its cgroup); Landlock comes next, once everything the host needs is open or imported;
+with a `processes` quota of 0 the seccomp filter that refuses new processes is the very last
+step, since the host forks nothing once confined (the template forks hosts, never a host).
 Each step that the machine refuses is recorded as not applied rather than failing the host:
 `Applied` is what system.info and `pajamas doctor` report.
 """
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypedDict
 
-from pajamas.plugins.sandbox import cgroup, landlock, limits, namespaces
+from pajamas.plugins.sandbox import cgroup, landlock, limits, namespaces, seccomp
 
 #: Hosts run at a lower CPU priority than the core, so that spinning plugins cannot slow its
 #: answers (after the user namespace they cannot raise it again).
@@ -36,6 +38,7 @@ class Applied(TypedDict, total=False):
     landlock: bool
     landlock_abi: int
     lower_priority: bool
+    seccomp: bool  # the filter refusing new processes; absent where processes > 0 (not tried)
     errors: list[str]
 
 
@@ -74,6 +77,8 @@ def confine(plan: Plan) -> Applied:
         ("hidden_folders", lambda: _hide(plan.hide, applied)),
         ("landlock", lambda: _landlock(plan, applied)),
     ]
+    if plan.quotas["processes"] == 0:  # above 0, the pids cgroup and the core's count hold it
+        steps.append(("seccomp", seccomp.install))
     _close_fds(plan.keep_fds)
     for name, step in steps:
         applied[name] = _attempt(step, name, applied)  # type: ignore[literal-required]

@@ -31,10 +31,11 @@ def probe(template: Template, data: Path, read: list[str], base: Path | None) ->
     scratch.mkdir(parents=True, exist_ok=True)
     hidden = data / ".probe-hidden"  # stands for <home>/run
     hidden.mkdir(exist_ok=True)
-    group = cgroup.create(base, 2 + THREADS) if base is not None else None
-    plan = {"scratch": str(scratch), "read": read, "quotas": asdict(Quotas()),
-            "network": False, "cgroup": None if group is None else str(group),
-            "hide": [str(hidden)]}
+    group = cgroup.create(base, 1 + THREADS) if base is not None else None
+    # A processes quota of 0, so that the probe tries every step (the seccomp filter too).
+    quotas = {**asdict(Quotas()), "processes": 0}
+    plan = {"scratch": str(scratch), "read": read, "quotas": quotas, "network": False,
+            "cgroup": None if group is None else str(group), "hide": [str(hidden)]}
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     try:
@@ -56,6 +57,7 @@ def probe(template: Template, data: Path, read: list[str], base: Path | None) ->
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(hidden, ignore_errors=True)
     applied.setdefault("landlock_abi", landlock.abi() if applied.get("landlock") else 0)
+    applied.setdefault("seccomp", False)  # a failed probe is an answer too: not probed again
     return applied
 
 

@@ -1,0 +1,37 @@
+"""Hostile: with `processes = 2`, forks 5 sleepers (each leaving the process group), catching
+every refusal, and returns normally with the count.
+
+Every child names itself CHILD_NAME (its /proc comm) so a test can look for survivors.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+
+CHILD_NAME = b"pjs-few-child"
+PR_SET_NAME = 15
+
+
+def fork(children: int = 5) -> dict[str, int]:
+    """Fork children sleepers in sessions of their own, catching failures; how many started."""
+    started = 0
+    for _ in range(children):
+        try:
+            pid = os.fork()
+        except OSError:
+            continue
+        if pid == 0:
+            _child()
+        started += 1
+    return {"started": started}
+
+
+def _child() -> None:
+    try:
+        os.setsid()
+        ctypes.CDLL(None).prctl(PR_SET_NAME, CHILD_NAME, 0, 0, 0)
+        time.sleep(120)
+    finally:
+        os._exit(0)

@@ -1,0 +1,83 @@
+"""`census.started` finds what a host started without its cgroup: descendants, children in
+sessions of their own, orphans left in its session; not zombies (real processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from pajamas.plugins import census
+
+# A session leader that starts: a sleeper; a sleeper in a session of its own; an orphan left
+# in its session (its parent exited); a zombie.  It prints their pids once all are in place.
+LEADER = """\
+import json, os, sys, time
+
+def sleeper(setsid=False):
+    pid = os.fork()
+    if pid == 0:
+        if setsid:
+            os.setsid()
+        os.write(ready_w, b"x")
+        time.sleep(120)
+        os._exit(0)
+    return pid
+
+ready_r, ready_w = os.pipe()
+orphan_r, orphan_w = os.pipe()
+plain = sleeper()
+own_session = sleeper(setsid=True)
+middle = os.fork()
+if middle == 0:
+    os.write(orphan_w, str(sleeper()).encode())
+    os._exit(0)
+os.waitpid(middle, 0)
+orphan = int(os.read(orphan_r, 32))
+zombie = os.fork()
+if zombie == 0:
+    os._exit(0)
+os.waitid(os.P_PID, zombie, os.WEXITED | os.WNOWAIT)  # exited, not reaped
+for _ in range(3):
+    os.read(ready_r, 1)
+print(json.dumps({"plain": plain, "own_session": own_session, "orphan": orphan,
+                  "zombie": zombie}), flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.fixture
+def leader() -> Iterator[tuple[int, dict[str, int]]]:
+    """The leader's pid and its processes'; all killed afterwards."""
+    process = subprocess.Popen([sys.executable, "-c", LEADER], stdout=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    assert process.stdout is not None
+    pids: dict[str, int] = json.loads(process.stdout.readline())
+    try:
+        yield process.pid, pids
+    finally:
+        for pid in (*pids.values(), process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+        process.wait()
+
+
+def test_without_a_cgroup_every_live_process_the_host_started_is_found(
+        leader: tuple[int, dict[str, int]]) -> None:
+    host, pids = leader
+    found = census.started(host, None, exact=False)
+    assert found == sorted([pids["plain"], pids["own_session"], pids["orphan"]]), (found, pids)
+
+
+def test_exact_without_a_cgroup_still_looks_at_every_process(
+        leader: tuple[int, dict[str, int]]) -> None:
+    host, pids = leader
+    assert census.started(host, None, exact=True) == sorted(
+        [pids["plain"], pids["own_session"], pids["orphan"]])
