@@ -21,6 +21,7 @@ from typing import Any, Final
 import psutil
 import zmq
 
+from pajamas.errors import Busy
 from pajamas.perf.load_fleet import Fleet, Mix
 from pajamas.perf.load_traffic import MB, NS_PER_MS, Outcome, closed_loop
 from pajamas.rpc import protocol
@@ -32,6 +33,7 @@ NORMAL_SLACK_MS: Final = 2.0  # ... plus this, so a sub-millisecond idle figure 
 PROBES: Final = 10
 PING_EVERY_S: Final = 0.01
 GIVE_UP_S: Final = 120.0
+BUSY_RETRY_S: Final = 0.005
 
 
 @dataclass
@@ -46,11 +48,23 @@ class OverloadReport:
     sent: int = 0
     strays: int = 0  # replies to no request of the burst's
     ping_ms: list[float] = field(default_factory=list)
+    ping_at: list[int] = field(default_factory=list)  # when each answered (perf_counter_ns)
     ping_errors: list[str] = field(default_factory=list)
     rss_mb: list[tuple[float, float]] = field(default_factory=list)  # (s from burst start, MB)
     idle_probe_ms: float = 0.0
     recovery_s: float | None = None
     after_ms: float = 0.0  # the first normal probe's latency
+    overloaded_ns: tuple[int, int] = (0, 0)  # from the burst's first request to its last reply
+
+    @property
+    def missing(self) -> int:
+        """Requests of the burst that got no reply."""
+        return self.sent - len(self.replies)
+
+    def pings_while_overloaded(self) -> int:
+        """Pings answered between the burst's first request and its last reply."""
+        start, end = self.overloaded_ns
+        return sum(start <= at <= end for at in self.ping_at)
 
     def codes(self) -> Counter[str]:
         """Replies by error code ("ok" for results)."""
@@ -77,11 +91,13 @@ def overload(info: ConnectionInfo, fleet: Fleet, *, clients: int, capacity_s: fl
     rss.start()
     try:
         burst = _Burst(info, Mix(fleet, seed=1_000), report)
+        began = time.perf_counter_ns()
         burst.send(report.offered_per_s, burst_s)
         ended = time.monotonic()
         recovery = threading.Thread(target=_recover, args=(info, fleet, report, ended))
         recovery.start()
         burst.drain()
+        report.overloaded_ns = (began, time.perf_counter_ns())
         recovery.join()
     finally:
         pinger.stop()
@@ -103,8 +119,12 @@ def _recover(info: ConnectionInfo, fleet: Fleet, report: OverloadReport, ended: 
     with Client(info, timeout=GIVE_UP_S) as client:
         n = PROBES
         while time.monotonic() - ended < GIVE_UP_S:
-            took = _probe_ms(client, fleet, n)
             n += 1
+            try:
+                took = _probe_ms(client, fleet, n)
+            except Busy:  # still shedding: not normal yet; ask again shortly
+                time.sleep(BUSY_RETRY_S)
+                continue
             if took <= normal:
                 report.recovery_s, report.after_ms = time.monotonic() - ended, took
                 return
@@ -222,7 +242,9 @@ class _Pinger(_Watcher):
         except Exception as exc:  # every failure is a figure of the run
             self._report.ping_errors.append(f"{type(exc).__name__}: {exc}")
             return
-        self._report.ping_ms.append((time.perf_counter_ns() - start) / NS_PER_MS)
+        done = time.perf_counter_ns()
+        self._report.ping_ms.append((done - start) / NS_PER_MS)
+        self._report.ping_at.append(done)
 
     def teardown(self) -> None:
         if self._client is not None:
@@ -249,4 +271,6 @@ def summary(report: OverloadReport) -> dict[str, Any]:
             "rss_start_mb": rss[0], "rss_peak_mb": max(rss), "rss_end_mb": rss[-1],
             "rss_growth_mb": max(rss) - rss[0], "idle_probe_ms": report.idle_probe_ms,
             "recovery_s": -1.0 if report.recovery_s is None else report.recovery_s,
-            "pings": float(len(report.ping_ms)), "ping_errors": float(len(report.ping_errors))}
+            "pings": float(len(report.ping_ms)), "ping_errors": float(len(report.ping_errors)),
+            "missing_replies": float(report.missing), "stray_replies": float(report.strays),
+            "repeated_replies": float(sum(n > 1 for n in report.replies.values()))}
