@@ -76,12 +76,16 @@ class OverloadReport:
 
 
 def overload(info: ConnectionInfo, fleet: Fleet, *, clients: int, capacity_s: float,
-             burst_s: float, factor: float = 4.0) -> OverloadReport:
-    """Measure the core's capacity, overload it by factor for burst_s, and watch it recover."""
+             burst_s: float, factor: float = 4.0,
+             rate: float | None = None) -> OverloadReport:
+    """Measure the core's capacity, overload it by factor for burst_s, and watch it recover.
+
+    rate, when given, is the burst's rate instead of factor times the capacity measured.
+    """
     report = OverloadReport(burst_s=burst_s)
     served = closed_loop(info, fleet, clients, capacity_s)
     report.capacity_per_s = len(served) / capacity_s
-    report.offered_per_s = factor * report.capacity_per_s
+    report.offered_per_s = factor * report.capacity_per_s if rate is None else rate
     with Client(info) as client:
         report.idle_probe_ms = statistics.median(
             _probe_ms(client, fleet, n) for n in range(PROBES))
