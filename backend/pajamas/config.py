@@ -297,6 +297,11 @@ class Settings:
         "that ships with the hub, and memory.recall is unsupported here (`perf run --data` "
         "names the file too)."
     )
+    load_duration_s: float = _setting(
+        180.0, "Seconds the load benchmarks (load.mixed and its figures) send their mixed "
+        "load for, at the full scale; a smaller scale shortens it in proportion. Raise it for "
+        "a soak (3600: an hour).", minimum=1.0
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pajamas.perf.benchmarks import (
     cache,
     chat,
+    load,
     maintenance,
     memory,
     memory_scale,
@@ -22,4 +23,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat, ui)
+           plugins, chat, ui, load)
