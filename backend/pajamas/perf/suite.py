@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pajamas.perf.benchmarks import (
     cache,
+    chaos_corruption,
     chat,
     load,
     maintenance,
@@ -23,4 +24,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat, ui, load)
+           plugins, chat, ui, load, chaos_corruption)
