@@ -136,6 +136,40 @@ def test_the_sanitizer_neutralizes_hostile_markdown_in_a_real_dom(app_page: Page
     assert "https://example.org" in result["hrefs"]
 
 
+def test_the_window_s_policy_refuses_inline_script_that_got_past_the_sanitizer(
+        app_page: Page) -> None:
+    expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "status",
+                                                              timeout=SLOW_MS)
+    # Raw HTML put in the page by hand, as if a hostile string had skipped the sanitizer: the
+    # policy must refuse its handler (and say so with a violation event) rather than run it.
+    result = app_page.evaluate("""() => new Promise((resolve) => {
+        window.__raw = false;
+        window.__ran = () => resolve({ directive: null, raw: window.__raw });
+        document.addEventListener("securitypolicyviolation", (e) => resolve({
+            directive: e.effectiveDirective, raw: window.__raw }), { once: true });
+        const host = document.createElement("div");
+        host.innerHTML = '<img src="x" onerror="window.__raw = true; window.__ran()">';
+        document.body.appendChild(host);
+    })""")
+    assert result == {"directive": "script-src-attr", "raw": False}
+    assert app_page.evaluate("window.__raw") is False
+
+
+def test_no_page_of_the_window_breaks_its_own_policy(app_page: Page) -> None:
+    violations: list[str] = []
+    app_page.on("console", lambda msg: violations.append(msg.text)
+                if "Content Security Policy" in msg.text else None)
+    app_page.reload()
+    expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "status",
+                                                              timeout=SLOW_MS)
+    nav = app_page.get_by_role("navigation", name="Pages")
+    for name in NAV:
+        link = nav.get_by_role("link", name=name, exact=True)
+        link.click()
+        expect(link).to_have_attribute("aria-current", "page", timeout=SLOW_MS)
+    assert violations == []
+
+
 def test_the_virtual_list_keeps_the_dom_small_and_fetches_pages_as_it_scrolls(
         app_page: Page) -> None:
     expect(app_page.get_by_test_id("page")).to_have_attribute("data-page", "status",
