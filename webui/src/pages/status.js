@@ -28,13 +28,15 @@ export function StatusPage() {
     </div>`;
 }
 
-/** {core, rss: [bytes…]} from monitor.sample events (the last RSS_SAMPLES of them). */
+/** {core, rss: [bytes…], seen} from monitor.sample events (the last RSS_SAMPLES of them). */
 function useCoreSamples() {
-  const [state, setState] = useState({ core: null, rss: [] });
+  const [state, setState] = useState({ core: null, rss: [], seen: 0 });
   useHubEvent("monitor.sample", ({ data }) => {
     const core = data && data.core;
     if (!core || typeof core !== "object") return;
-    setState((s) => ({ core, rss: Number.isFinite(core.rss) ? pushBounded(s.rss, core.rss, RSS_SAMPLES) : s.rss }));
+    setState((s) => Number.isFinite(core.rss)
+      ? { core, rss: pushBounded(s.rss, core.rss, RSS_SAMPLES), seen: s.seen + 1 }
+      : { ...s, core });
   });
   return state;
 }
@@ -57,7 +59,7 @@ function InfoCards({ info, monitor }) {
                note=${info ? `pid ${info.pid}` : ""} />
       <${Card} label="Core memory (RSS)" testid="status-rss" value=${formatMB(rss)}
                note=${monitor.core ? "live" : info?.rss !== undefined ? "from system.info" : ""}>
-        <${Sparkline} values=${monitor.rss} testid="rss-sparkline"
+        <${Sparkline} values=${monitor.rss} seen=${monitor.seen} testid="rss-sparkline"
                       label="Core RSS, last 60 samples" width=${220} height=${40} />
       <//>
       <${Card} label="Core CPU" testid="status-cpu" value=${formatPercent(monitor.core?.cpu_percent)}
