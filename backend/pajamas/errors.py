@@ -22,6 +22,8 @@
     │                                             or refused (.status, .body: its answer's start)
     ├── HubTimeout                timeout         the work did not finish in the time allowed
     ├── Busy                      busy            the core sheds load; retry later
+    ├── DiskFull                  disk_full       a write found no space on the home's disk
+    │                                             (.filesystem, .free): free space, retry
     ├── ConfigError               invalid_params  a setting is unknown, mistyped or out of range
     └── Internal                  internal        a bug; the message says what failed
 
@@ -185,6 +187,29 @@ class Busy(HubError):
     code: ClassVar[str] = "busy"
 
 
+class DiskFull(HubError):
+    """A write failed for want of space (ENOSPC, EDQUOT) on the filesystem of ``path``; nothing
+    acknowledged was lost, and the same write succeeds once space is freed."""
+
+    code: ClassVar[str] = "disk_full"
+
+    def __init__(self, doing: str, *, path: str, filesystem: str, free: int) -> None:
+        super().__init__(
+            f"no space left on the disk while {doing}: free space on {filesystem} "
+            f"({_size(free)} left) and retry; nothing acknowledged was lost",
+            path=path, filesystem=filesystem, free=free)
+
+
+def _size(count: int) -> str:
+    """A byte count for a person: 812 bytes, 3.4 MB, 1.2 GB."""
+    size = float(count)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}" if count >= 1024 else f"{count} bytes"
+    raise AssertionError("unreachable: the loop returns at GB")
+
+
 class ConfigError(HubError):
     """A setting is unknown, of the wrong type or out of range; ``setting`` names it."""
 
@@ -211,6 +236,7 @@ _BY_CODE: dict[str, type[HubError]] = {
     "plugin_failed": PluginFailed,
     "timeout": HubTimeout,
     "busy": Busy,
+    "disk_full": DiskFull,
     "provider_failed": ProviderFailed,
     "internal": Internal,
 }

@@ -7,8 +7,10 @@ first (`Writer.settle`), so a read after an acknowledged add sees it.
 
 The journal is emptied once everything in it is committed, and its committed records are
 dropped before the writer runs any other write (an update, a delete, a compaction): a replay
-after a crash then never brings back a memory deleted since.  A failed commit keeps its rows
-in the journal for the next start, and every later read says so.
+after a crash then never brings back a memory deleted since.  A commit that finds the disk full
+keeps its rows in the journal and the writer (writer.py), which commits them once there is
+space; any other failed commit keeps its rows in the journal for the next start, and every
+later read says so.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ class Pending:
                 self._committed = 0
 
     def failed(self, error: BaseException) -> None:
-        """A commit failed: its rows stay in the journal, for the next start."""
+        """A commit failed (not for want of space): its rows stay in the journal, for the
+        next start."""
         self.error = error
 
     def check(self) -> None:

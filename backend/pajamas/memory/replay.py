@@ -2,8 +2,9 @@
 
 Replay adds only the rows whose ids the table lacks, then removes the journal, so a crash
 between the two duplicates nothing.  A table that refuses the rows (made with another model,
-say) keeps its journal untouched, for a later start; a journal whose persona is gone is
-removed (its memory goes with the persona).
+say) keeps its journal untouched, for a later start; one that finds the disk full keeps it
+too, and the store replays it again at its next use of the persona (store.py: `unreplayed`);
+a journal whose persona is gone is removed (its memory goes with the persona).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from pajamas.errors import Conflict, HubError, NotFound
+from pajamas.errors import Conflict, DiskFull, HubError, NotFound
 from pajamas.memory.model import NewMemory
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     """Add the journaled rows persona's table lacks, then remove its journal; when the table
-    refuses them, keep the journal and log why."""
+    refuses them, keep the journal and log why (and when the disk is full, let the store try
+    again later)."""
     try:
         writer = store.writer(persona)  # NotFound: the persona is gone, ModelChanged, ...
         tables = [_table_rows(store, persona, record, writer.table.arrow_schema)
@@ -39,11 +41,17 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
             store.changed(persona)
     except NotFound:  # deleted while an add was being journaled: its memory goes with it
         log.warning("removed the memory journal of persona %s, which no longer exists", persona)
+    except DiskFull as exc:
+        log.warning("kept the memory journal of persona %s, to replay once there is space: "
+                    "%s", persona, exc.message)
+        store.unreplayed.add(persona)
+        return
     except (HubError, OSError, ValueError, TypeError) as exc:  # pyarrow raises the last two
         log.error("kept the memory journal of persona %s for a later start: its rows could "
                   "not be added: %s", persona, exc)
         return
     journals.remove(persona)
+    store.unreplayed.discard(persona)
     store.attach_journal(persona)  # its writer was opened while the journal held the rows
 
 
