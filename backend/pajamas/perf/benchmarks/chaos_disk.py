@@ -113,6 +113,9 @@ def full_cycle(client: Client, home: Path, persona: str, trial: Trial, *, adds: 
     """adds memories, then the disk fills: a refused add, reads; then freed: an add."""
     for n in range(adds):
         add(client, persona, f"cycle {cycle} fact {n}: the garden has {n} roses", trial)
+    # The store open and the table made first: a persona's first table cannot be made on a
+    # full disk, and its reads answer disk_full until it can (its adds stay journaled).
+    client.call("memory.list", {"persona": persona})
     filler = fill(home)
     refused = len(trial.refusals)
     add(client, persona, f"cycle {cycle}: written on a full disk", trial)
