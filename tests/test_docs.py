@@ -48,3 +48,17 @@ def test_every_setting_is_in_the_settings_listing() -> None:
     names = [info.name for info in config.declared()]
     assert len(names) == len(set(names))
     assert all(info.help for info in config.declared())
+
+
+def test_every_test_the_security_page_names_exists() -> None:
+    """docs/security.md proves each defence with a test: each one it names must be there."""
+    text = (ROOT / "docs" / "security.md").read_text()
+    named = re.findall(r"`(tests/[\w/]+\.(?:py|mjs))(?:::(\w+))?`", text)
+    assert len(named) > 20
+    for path, name in named:
+        source = ROOT / path
+        assert source.is_file(), f"docs/security.md names {path}, which does not exist"
+        if name:
+            assert re.search(rf"^(?:async )?def {name}\(", source.read_text(), re.M), (
+                f"docs/security.md names {path}::{name}, which is not a test there")
+

@@ -23,6 +23,8 @@
     ├── HubTimeout                timeout         the work did not finish in the time allowed
     ├── Busy                      busy            the core sheds load; retry later
     ├── Damaged                   damaged         a store on disk is damaged until repaired
+    ├── DiskFull                  disk_full       a write found no space on the home's disk
+    │                                             (.filesystem, .free): free space, retry
     ├── ConfigError               invalid_params  a setting is unknown, mistyped or out of range
     └── Internal                  internal        a bug; the message says what failed
 
@@ -191,6 +193,27 @@ class Damaged(HubError):
     repaired; ``data`` names it (``persona``, ``path``) and the repair (``hint``)."""
 
     code: ClassVar[str] = "damaged"
+class DiskFull(HubError):
+    """A write failed for want of space (ENOSPC, EDQUOT) on the filesystem of ``path``; nothing
+    acknowledged was lost, and the same write succeeds once space is freed."""
+
+    code: ClassVar[str] = "disk_full"
+
+    def __init__(self, doing: str, *, path: str, filesystem: str, free: int) -> None:
+        super().__init__(
+            f"no space left on the disk while {doing}: free space on {filesystem} "
+            f"({_size(free)} left) and retry; nothing acknowledged was lost",
+            path=path, filesystem=filesystem, free=free)
+
+
+def _size(count: int) -> str:
+    """A byte count for a person: 812 bytes, 3.4 MB, 1.2 GB."""
+    size = float(count)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            return f"{size:.1f} {unit}" if count >= 1024 else f"{count} bytes"
+    raise AssertionError("unreachable: the loop returns at GB")
 
 
 class ConfigError(HubError):
@@ -220,6 +243,7 @@ _BY_CODE: dict[str, type[HubError]] = {
     "timeout": HubTimeout,
     "busy": Busy,
     "damaged": Damaged,
+    "disk_full": DiskFull,
     "provider_failed": ProviderFailed,
     "internal": Internal,
 }

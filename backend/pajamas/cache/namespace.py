@@ -12,6 +12,11 @@ set.  `set` deletes the other tiers' copies before it stores, promotions and dem
 and all of it (lower-tier reads included) happens under the namespace's lock, so a promotion
 can never resurrect a value a concurrent `set` replaced.  Hot-tier hits take no lock.  Expired
 and invalidated records are dropped where they are met, and never returned.
+
+A cache never fails its caller for its disk: a lower tier that cannot be read (a full disk,
+a damaged file) is a miss, and a value that cannot be stored is logged and counted
+(`errors`) and not kept.  When a `set` cannot delete an older copy, the key is held
+`unsure`: lower tiers are not read for it until a later write of the key succeeds.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class Namespace:
         self._flights = SingleFlight()
         self._inserted = Doorkeeper(config.doorkeeper_bits)  # keys stored, by key
         self._lower_hits = Doorkeeper(config.doorkeeper_bits)  # keys read below hot, encoded
+        self._unsure: set[bytes] = set()  # encoded keys whose lower copies may be outdated
         self._ticks = 0
         self._shedding = False  # under memory pressure: every hot eviction demotes
         tiers = self.stats.tiers
@@ -138,6 +144,9 @@ class Namespace:
                 self._drop_stale_hot(self._hot, key)
             # Time one read in SAMPLE_EVERY, as get() does: two clock reads cost ~0.3 µs.
             sampled = not self._ticks & SAMPLE_MASK
+            if encoded in self._unsure:
+                self.stats.misses += 1
+                return None
             for index, tier in enumerate(self._lower):
                 start = _now_ns() if sampled else 0
                 record = self._read(tier, encoded)
@@ -150,9 +159,13 @@ class Namespace:
             return None
 
     def _read(self, tier: LowerTier, encoded: bytes) -> Record | None:
-        record = tier.get(encoded)
-        if record is not None and self._stale(record.expires_at, record.tags, tier.stats):
-            tier.delete(encoded)
+        try:
+            record = tier.get(encoded)
+            if record is not None and self._stale(record.expires_at, record.tags, tier.stats):
+                tier.delete(encoded)
+                record = None
+        except HubError as exc:  # a disk that cannot be read (or written) costs a miss only
+            self._failed(tier, "read", exc)
             record = None
         if record is None:
             tier.stats.misses += 1
@@ -187,7 +200,7 @@ class Namespace:
         expires_at = self._expiry(ttl)
         with self._lock:
             self._flights.mark_stale(key)
-            self._store(key, data, expires_at, stamped, replace=True)
+            self._store_or_log(key, data, expires_at, stamped, replace=True)
 
     def invalidate(self, key: Key) -> bool:
         """Delete key from every tier; whether any held it."""
@@ -196,7 +209,11 @@ class Namespace:
             self._flights.mark_stale(key)
             found = self._hot is not None and self._hot.remove(key) is not None
             for tier in self._lower:
-                found = tier.delete(encoded) or found
+                try:
+                    found = tier.delete(encoded) or found
+                except HubError as exc:  # the copy stays: never read while the key is unsure
+                    self._unsure.add(encoded)
+                    self._failed(tier, "delete from", exc)
             return found
 
     def clear(self) -> int:
@@ -218,8 +235,25 @@ class Namespace:
         with self._lock:
             if not flight.stale:  # else a write raced the load: its result may be outdated
                 # Our miss found no readable copy, and no write came since: nothing to replace.
-                self._store(key, data, expires_at, stamped, replace=False)
+                self._store_or_log(key, data, expires_at, stamped, replace=False)
         return data, value
+
+    def _store_or_log(self, key: Key, data: bytes, expires_at: float | None, tags: Tags, *,
+                      replace: bool) -> None:
+        """`_store`, logging and counting a failure (a full disk) instead of raising it; a
+        key whose older copies could not all be deleted is held unsure until a write of it
+        succeeds."""
+        encoded = encode_key(key)
+        try:
+            self._store(key, data, expires_at, tags, replace=replace)
+        except HubError as exc:
+            if replace:
+                self._unsure.add(encoded)
+                if self._hot is not None:
+                    self._hot.remove(key)
+            self._failed(None, "write", exc)
+            return
+        self._unsure.discard(encoded)
 
     def _store(self, key: Key, data: bytes, expires_at: float | None, tags: Tags, *,
                replace: bool) -> None:
@@ -324,12 +358,19 @@ class Namespace:
         try:
             victims = tier.put(record)
         except HubError as exc:
-            log.warning("cache %s: could not write to the %s tier: %s", self.name, tier.name,
-                        exc.message)
-            tier.stats.errors += 1
+            self._failed(tier, "write", exc)
             return False
-        self._settle_lower(index, victims)
+        try:
+            self._settle_lower(index, victims)
+        except HubError as exc:  # the victims are gone from this tier: at worst, misses later
+            self._failed(tier, "demote from", exc)
         return True
+
+    def _failed(self, tier: LowerTier | None, doing: str, exc: HubError) -> None:
+        """Log and count a failed read or write: losing a copy only costs a miss."""
+        where = f"the {tier.name} tier" if tier is not None else "its tiers"
+        log.warning("cache %s: could not %s %s: %s", self.name, doing, where, exc.message)
+        (tier.stats if tier is not None else self.stats.tiers["hot"]).errors += 1
 
     def _first_lower(self, size: int, start: int) -> int:
         """The index of the first lower tier from start that takes size bytes, or -1."""

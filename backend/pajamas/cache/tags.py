@@ -8,11 +8,15 @@ write, without finding them; the tiers drop them when they meet them.
 Epochs are random rather than counted so that losing this store (a deleted folder) can never
 make an old value valid again: a tag met for the first time gets a fresh epoch no value holds.
 The store is written before `invalidate` returns (SQLite, through diskcache), so an
-invalidation survives a crash of the core.
+invalidation survives a crash of the core.  On a full disk the new epoch holds in memory (the
+values it outdates are never served by this process), and is written by the next
+invalidation or snapshot that finds space: what was written would invalidate nothing new,
+and failing a memory add that is journaled already would only make its caller add it twice.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Iterable
@@ -23,7 +27,9 @@ import diskcache  # type: ignore[import-untyped]
 
 from pajamas.borders import diskcache_errors
 from pajamas.cache.records import Tags
-from pajamas.errors import InvalidParams
+from pajamas.errors import DiskFull, InvalidParams
+
+log = logging.getLogger(__name__)
 
 
 @final
@@ -36,6 +42,7 @@ class TagEpochs:
         with diskcache_errors("opening the tag store", folder):
             self._store = diskcache.Cache(str(folder), eviction_policy="none")
             self._epochs: dict[str, int] = {tag: self._store[tag] for tag in self._store}
+        self._unsaved: set[str] = set()  # tags whose epoch a full disk kept in memory only
 
     def holds(self, tags: Tags) -> bool:
         """Whether every tag still has the epoch recorded with it."""
@@ -49,6 +56,9 @@ class TagEpochs:
             if type(tag) is not str or not tag:
                 raise InvalidParams(f"a cache tag is a non-empty str, not {tag!r:.40}",
                                     field="tags")
+        if self._unsaved:  # a full disk kept some epochs in memory: store them first
+            with self._lock:
+                self._save()
         return tuple((tag, self._current(tag)) for tag in names)
 
     def invalidate(self, tag: str) -> None:
@@ -57,7 +67,9 @@ class TagEpochs:
             self._renew(tag)
 
     def close(self) -> None:
-        """Close the store."""
+        """Store what a full disk kept in memory, if it can now, and close the store."""
+        with self._lock:
+            self._save()
         self._store.close()
 
     def _current(self, tag: str) -> int:
@@ -71,8 +83,22 @@ class TagEpochs:
 
     def _renew(self, tag: str) -> int:
         epoch = secrets.randbits(63)
-        # Stored before it is used: a crash right after must not revive the old epoch's values.
-        with diskcache_errors(f"invalidating the tag {tag!r}", self.folder):
-            self._store.set(tag, epoch)
         self._epochs[tag] = epoch
+        self._unsaved.add(tag)
+        failed = self._save()
+        if failed is not None:
+            log.warning("kept %d cache tag epochs in memory only, for want of space: %s",
+                        len(self._unsaved), failed.message)
         return epoch
+
+    def _save(self) -> DiskFull | None:
+        """Store the epochs not stored yet: before use, so that a crash right after does not
+        revive the old epochs' values; a full disk leaves them for the next call (returned)."""
+        try:
+            for tag in sorted(self._unsaved):
+                with diskcache_errors(f"invalidating the tag {tag!r}", self.folder):
+                    self._store.set(tag, self._epochs[tag])
+                self._unsaved.discard(tag)
+        except DiskFull as exc:
+            return exc
+        return None

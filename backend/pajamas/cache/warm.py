@@ -26,6 +26,7 @@ import diskcache  # type: ignore[import-untyped]
 from pajamas.borders import diskcache_errors
 from pajamas.cache.records import CorruptRecord, Record, pack_record, unpack_record
 from pajamas.cache.stats import TierStats
+from pajamas.errors import DiskFull
 from pajamas.faults import sqlite_damage
 
 if TYPE_CHECKING:
@@ -66,16 +67,26 @@ class WarmTier:
                           quarantined=moved)
         with diskcache_errors("opening the warm cache", folder):
             self._store = diskcache.Cache(str(folder), disk=_SizedDisk, eviction_policy="none")
+        self._nbytes = self._len = 0
 
     @property
     def nbytes(self) -> int:
-        """Bytes of every record held."""
-        with diskcache_errors("reading the size of", self.folder):
-            return int(self._store.reset("size"))
+        """Bytes of every record held (the last figure read, when SQLite cannot be read: a
+        full disk can refuse even reads, which need its shared-memory index)."""
+        try:
+            with diskcache_errors("reading the size of", self.folder):
+                self._nbytes = int(self._store.reset("size"))
+        except DiskFull:
+            pass
+        return self._nbytes
 
     def __len__(self) -> int:
-        with diskcache_errors("counting", self.folder):
-            return len(self._store)
+        try:
+            with diskcache_errors("counting", self.folder):
+                self._len = len(self._store)
+        except DiskFull:  # as nbytes: the last count read
+            pass
+        return self._len
 
     def admits(self, size: int) -> bool:
         """Whether a record of size bytes may enter."""

@@ -16,11 +16,13 @@ A journal file is a sequence of records, one per acknowledged add (or add_batch)
 {"id", "text", "metadata" (JSON, as the table keeps it), "importance", "context", "thread",
 "at"} (records written before thread and at existed have neither: none, and created_at).  A kill -9
 during an append leaves a torn record at the end: `replay` reads every whole record before
-it, and the next append cuts the tail off first.  When the store opens, a torn or damaged tail
-(a power cut, a bad sector) is cut off before the replay (`cut_tail`), kept in the home's
-quarantine and reported as a `store.corrupt` event: no record before the tear is lost, and
-the torn one was never acknowledged (an add is acknowledged once its record is fsynced).
-Writers serialise their calls (`early.py`).
+it, and the next append cuts the tail off first.  An append that finds the disk full cuts its
+part-written record off at once and raises `DiskFull`: that add is not acknowledged, and the
+journal stays replayable.  When the store opens, a torn or damaged tail (a power cut, a bad
+sector) is cut off before the replay (`cut_tail`), kept in the home's quarantine and reported
+as a `store.corrupt` event: no record before the tear is lost, and the torn one was never
+acknowledged (an add is acknowledged once its record is fsynced).  Writers serialise their
+calls (`early.py`).
 
 The same format holds a persona's since-backup log (`<persona>.since-backup`, pending.py):
 the adds committed since its last backup, for `memory.repair`.
@@ -28,17 +30,21 @@ the adds committed since its last backup, for `memory.repair`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Final, NotRequired, TypedDict, final
 
 import msgpack
 import numpy as np
 import numpy.typing as npt
 
+from pajamas.borders import disk_full, no_space
 from pajamas.errors import Internal
 from pajamas.memory.model import NewMemory, encode_metadata
 
@@ -103,20 +109,34 @@ class Journal:
         self._file: IO[bytes] | None = None
 
     def append(self, record: Record) -> None:
-        """Add record to the file; returns once it is on disk (written and fsynced)."""
-        file = self._file or self._open()
-        file.write(record.encode())
-        file.flush()
-        os.fsync(file.fileno())
+        """Add record to the file; returns once it is on disk (written and fsynced).
+
+        `DiskFull` when there is no space for it: the record is not in the journal then (what
+        part of it was written is cut off), so its add is not acknowledged.
+        """
+        with _no_space("journaling a memory", self.path):
+            file = self._file or self._open()
+            end = os.fstat(file.fileno()).st_size
+            try:
+                _write_all(file, record.encode())
+                os.fsync(file.fileno())
+            except OSError:
+                self._cut(file, end)
+                raise
 
     def append_all(self, records: list[Record]) -> None:
-        """Add records to the file, then fsync once."""
+        """Add records to the file, then fsync once (`DiskFull` as `append`, none kept)."""
         if not records:
             return
-        file = self._file or self._open()
-        file.write(b"".join(record.encode() for record in records))
-        file.flush()
-        os.fsync(file.fileno())
+        with _no_space("logging memories since the last backup", self.path):
+            file = self._file or self._open()
+            end = os.fstat(file.fileno()).st_size
+            try:
+                _write_all(file, b"".join(record.encode() for record in records))
+                os.fsync(file.fileno())
+            except OSError:
+                self._cut(file, end)
+                raise
 
     def replay(self) -> list[Record]:
         """Every whole record, oldest first; a torn or corrupt tail is left out."""
@@ -179,17 +199,23 @@ class Journal:
         os.fsync(file.fileno())
 
     def drop_first(self, count: int) -> None:
-        """Remove the oldest count records (they are in the table now), keeping the rest."""
+        """Remove the oldest count records (they are in the table now), keeping the rest;
+        `DiskFull` (the journal unchanged) when the rest finds no space."""
         payloads, _ = whole_records(self.path.read_bytes())
         partial = self.path.with_name(self.path.name + ".partial")
-        with open(partial, "wb") as file:
-            file.write(b"".join(HEADER.pack(len(p), zlib.crc32(p)) + p
-                                for p in payloads[count:]))
-            file.flush()
-            os.fsync(file.fileno())
-        self.close()
-        os.replace(partial, self.path)
-        sync_folder(self.path.parent)
+        with _no_space("rewriting a memory journal", self.path):
+            try:
+                with open(partial, "wb") as file:
+                    file.write(b"".join(HEADER.pack(len(p), zlib.crc32(p)) + p
+                                        for p in payloads[count:]))
+                    file.flush()
+                    os.fsync(file.fileno())
+            except OSError:
+                partial.unlink(missing_ok=True)
+                raise
+            self.close()
+            os.replace(partial, self.path)
+            sync_folder(self.path.parent)
 
     def is_empty(self) -> bool:
         """Whether the file holds no record (or does not exist)."""
@@ -211,11 +237,21 @@ class Journal:
             self._file.close()
             self._file = None
 
+    def _cut(self, file: IO[bytes], end: int) -> None:
+        """After a failed append: cut the file back to end (which frees space, so works on a
+        full disk) and close it; were the cut to fail too, the next `_open` cuts the torn
+        record off, as after a crash."""
+        self._file = None
+        with contextlib.suppress(OSError):
+            os.ftruncate(file.fileno(), end)
+        file.close()  # unbuffered: nothing left to write
+
     def _open(self) -> IO[bytes]:
         """The file, opened to append, with any torn tail (a crash mid-append) cut off."""
         make_folder(self.path.parent)
         existed = self.path.exists()
-        file = open(self.path, "a+b")  # noqa: SIM115  (kept open across appends)
+        # Unbuffered: a failed append knows what reached the file, and closing never retries.
+        file = open(self.path, "a+b", buffering=0)  # noqa: SIM115  (kept open across appends)
         if existed:
             file.seek(0)
             _, end = whole_records(file.read())
@@ -259,6 +295,23 @@ class Journals:
             journal.close()
 
 
+class _no_space:  # noqa: N801  (a border, like those of pajamas.borders)
+    """Turn a journal write that found no space into `DiskFull`; other failures go on."""
+
+    __slots__ = ("doing", "path")
+
+    def __init__(self, doing: str, path: Path) -> None:
+        self.doing, self.path = doing, path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if isinstance(exc, OSError) and no_space(exc, self.path):
+            raise disk_full(self.doing, self.path.parent) from exc
+
+
 def whole_records(data: bytes) -> tuple[list[bytes], int]:
     """The payloads of the whole records at data's start, and the offset where they end."""
     payloads, at = [], 0
@@ -272,6 +325,16 @@ def whole_records(data: bytes) -> tuple[list[bytes], int]:
         payloads.append(payload)
         at = end
     return payloads, at
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    """Write all of data to an unbuffered file (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:  # no progress without an error: take it for a full disk
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def make_folder(folder: Path) -> None:

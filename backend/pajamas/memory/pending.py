@@ -7,8 +7,10 @@ first (`Writer.settle`), so a read after an acknowledged add sees it.
 
 The journal is emptied once everything in it is committed, and its committed records are
 dropped before the writer runs any other write (an update, a delete, a compaction): a replay
-after a crash then never brings back a memory deleted since.  A failed commit keeps its rows
-in the journal for the next start, and every later read says so.
+after a crash then never brings back a memory deleted since.  A commit that finds the disk full
+keeps its rows in the journal and the writer (writer.py), which commits them once there is
+space; any other failed commit keeps its rows in the journal for the next start, and every
+later read says so.
 
 A committed record is also appended to the persona's since-backup log (`log`, the journal's
 format): the adds since its last backup, which `memory.repair` replays over that backup when
@@ -23,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, final
 
-from pajamas.errors import Internal
+from pajamas.errors import DiskFull, Internal
 
 if TYPE_CHECKING:
     from pajamas.memory.journal import Journal, Record
@@ -74,7 +76,7 @@ class Pending:
         assert self._log is not None
         try:
             self._log.append_all(records)
-        except OSError as exc:  # the table has them: only a later repair would miss them
+        except (OSError, DiskFull) as exc:  # the table has them: only a repair would miss them
             log.error("could not add %d memories of persona %s to its since-backup log %s: "
                       "%s", len(records), self.persona, self._log.path, exc)
 
@@ -93,7 +95,8 @@ class Pending:
                 self._committed = 0
 
     def failed(self, error: BaseException) -> None:
-        """A commit failed: its rows stay in the journal, for the next start."""
+        """A commit failed (not for want of space): its rows stay in the journal, for the
+        next start."""
         self.error = error
 
     def check(self) -> None:

@@ -55,7 +55,7 @@ def reembed(store: MemoryStore, persona: str, progress: Progress) -> dict[str, A
 def needed(store: MemoryStore, persona: str) -> bool:
     """Whether persona's table exists and was embedded with another model."""
     db = store._db  # the store's connection: the swap is its business
-    with lancedb_errors("reading its schema", persona):
+    with lancedb_errors("reading its schema", persona, store.root):
         if not table_exists(db, persona):
             return False
         recorded = db.open_table(persona).schema.metadata
@@ -70,7 +70,7 @@ def _reembed(store: MemoryStore, persona: str, progress: Progress) -> int:
     if not needed(store, persona):
         return 0
     db, embeddings = store._db, store.embeddings
-    with lancedb_errors("reading its memories", persona):
+    with lancedb_errors("reading its memories", persona, store.root):
         source = db.open_table(persona)
         kept = [SEARCH_TEXT] if SEARCH_TEXT in source.schema.names else []
         present = [name for name in COLUMNS if name in source.schema.names]
@@ -79,13 +79,13 @@ def _reembed(store: MemoryStore, persona: str, progress: Progress) -> int:
         staging = db.create_table(persona + STAGING, schema=target, mode="overwrite")
     for start in range(0, rows.num_rows, BATCH):
         batch = rows.slice(start, BATCH)
-        with lancedb_errors("staging re-embedded memories", persona):
+        with lancedb_errors("staging re-embedded memories", persona, store.root):
             staging.add(_embedded(batch, store, target))
         progress(0.9 * min(1.0, (start + BATCH) / rows.num_rows),
                  f"re-embedded {start + batch.num_rows} of {rows.num_rows}")
     progress(0.9, "swapping the table")
     _swap(store, persona, staging.to_arrow(), target)
-    with lancedb_errors("dropping the staging table", persona):
+    with lancedb_errors("dropping the staging table", persona, store.root):
         db.drop_table(persona + STAGING)
     store.changed(persona)
     return int(rows.num_rows)
@@ -107,7 +107,7 @@ def _swap(store: MemoryStore, persona: str, rows: pa.Table, target: pa.Schema) -
     """Overwrite persona's table with rows in one commit, under the store's open lock."""
     from lancedb.index import FTS  # noqa: PLC0415
 
-    with store._lock, lancedb_errors("swapping in the re-embedded table", persona):
+    with store._lock, lancedb_errors("swapping in the re-embedded table", persona, store.root):
         table = store._db.create_table(persona, data=rows, schema=target,
                                        mode="overwrite")
         if rows.num_rows:

@@ -3,9 +3,10 @@
 Replay cuts a torn or damaged tail off first (kept in the quarantine and reported: see
 journal.py), adds only the rows whose ids the table lacks, copies the records to the
 persona's since-backup log, then removes the journal, so a crash between them duplicates
-nothing.  A table that refuses the rows (made with another model,
-say) keeps its journal untouched, for a later start; a journal whose persona is gone is
-removed (its memory goes with the persona).
+nothing.  A table that refuses the rows (made with another model, say) keeps its journal
+untouched, for a later start; one that finds the disk full keeps it too, and the store replays
+it again at its next use of the persona (store.py: `unreplayed`); a journal whose persona is
+gone is removed (its memory goes with the persona).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from pajamas.errors import Conflict, HubError, NotFound
+from pajamas.errors import Conflict, DiskFull, HubError, NotFound
 from pajamas.memory.model import NewMemory
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
     """Add the journaled rows persona's table lacks, then remove its journal; when the table
-    refuses them, keep the journal and log why."""
+    refuses them, keep the journal and log why (and when the disk is full, let the store try
+    again later)."""
     journal = journals.of(persona)
     torn = journal.cut_tail()
     if torn:
@@ -47,11 +49,17 @@ def replay(store: MemoryStore, persona: str, journals: Journals) -> None:
         store.log_since_backup(persona, records)
     except NotFound:  # deleted while an add was being journaled: its memory goes with it
         log.warning("removed the memory journal of persona %s, which no longer exists", persona)
+    except DiskFull as exc:
+        log.warning("kept the memory journal of persona %s, to replay once there is space: "
+                    "%s", persona, exc.message)
+        store.unreplayed.add(persona)
+        return
     except (HubError, OSError, ValueError, TypeError) as exc:  # pyarrow raises the last two
         log.error("kept the memory journal of persona %s for a later start: its rows could "
                   "not be added: %s", persona, exc)
         return
     journals.remove(persona)
+    store.unreplayed.discard(persona)
     store.attach_journal(persona)  # its writer was opened while the journal held the rows
 
 

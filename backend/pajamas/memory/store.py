@@ -34,7 +34,7 @@ from pajamas.memory.enrich import (
     with_search_text,
 )
 from pajamas.memory.fusion import Weights, fuse, reweigh
-from pajamas.memory.journal import FOLDER, LOG_SUFFIX, SUFFIX, Journal, Record
+from pajamas.memory.journal import FOLDER, LOG_SUFFIX, SUFFIX, Journal, Journals, Record
 from pajamas.memory.model import (
     Memory,
     NewMemory,
@@ -46,6 +46,7 @@ from pajamas.memory.model import (
     matches,
 )
 from pajamas.memory.pending import Pending
+from pajamas.memory.replay import replay
 from pajamas.memory.schema import COLUMNS, schema
 from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
@@ -81,7 +82,7 @@ class MemoryStore:
         self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
         self.faults = faults  # where damaged tables and journals are reported
-        with lancedb_errors("opening the memory folder", "(all)"):
+        with lancedb_errors("opening the memory folder", "(all)", root):
             self._db = lancedb.connect(str(root))
         self._writers: dict[str, Writer] = {}
         self._lock = threading.Lock()
@@ -89,12 +90,16 @@ class MemoryStore:
         # and ranks by vector: both release the GIL, so their times overlap.
         self._text_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pajamas-fts")
         self.threads = ThreadTails(self._last_turns)
+        # Personas whose journal a replay kept for want of space: replayed again on next use.
+        self.unreplayed: set[str] = set()
+        self._replay_lock = threading.Lock()
 
     # -- writes -------------------------------------------------------------------------
 
     def add(self, persona: str, items: list[NewMemory]) -> list[str]:
         """Embed and append items; their ids, once they are on disk (in the persona's journal,
         fsynced: the writer commits them to the table next, see pending.py)."""
+        self._replay_kept(persona)
         writer = self._writer(persona)
         items = self.threads.fill(persona, items)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
@@ -163,7 +168,7 @@ class MemoryStore:
             writer.close()
             if writer.pending is not None:
                 writer.pending.remove()
-        with lancedb_errors("deleting its table", persona):
+        with lancedb_errors("deleting its table", persona, self.root):
             if table_exists(self._db, persona):
                 self._db.drop_table(persona)
         self.since_backup(persona).remove()
@@ -419,8 +424,22 @@ class MemoryStore:
             log.warning("could not record the memory count of %s: %s", persona, exc)
 
     def _table(self, persona: str) -> MemoryTable:
-        """persona's table, with every acknowledged add in it."""
+        """persona's table, with every acknowledged add in it (but those waiting for space)."""
+        self._replay_kept(persona)
         return self.writer(persona).table
+
+    def _replay_kept(self, persona: str) -> None:
+        """Replay persona's journal if a replay kept it for want of space; while space still
+        lacks, the caller goes on without its rows (they stay journaled)."""
+        if persona not in self.unreplayed:
+            return
+        with self._replay_lock:  # two replays at once could both add the missing rows
+            if persona in self.unreplayed:
+                journals = Journals(self.root / FOLDER)
+                try:
+                    replay(self, persona, journals)
+                finally:
+                    journals.close()
 
 
 def _where(bounds: Bounds) -> str | None:

@@ -8,7 +8,10 @@ vector search, counts and the ranking's importance and age never read the table.
 
 from __future__ import annotations
 
+import logging
+import shutil
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
 
 import numpy as np
@@ -17,6 +20,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas import heap
 from pajamas.borders import lancedb_errors
+from pajamas.errors import HubError
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.rowcache import RowCache
 from pajamas.memory.rowids import RowIds
@@ -27,7 +31,9 @@ from pajamas.memory.vectors import Bounds, Ranked, VectorIndex
 if TYPE_CHECKING:
     import lancedb
 
+log = logging.getLogger(__name__)
 FTS_COLUMN: Final = "text"
+LANCE_SUFFIX: Final = ".lance"  # a table's folder: <memory folder>/<persona>.lance
 INDEXED: Final = ["id", "vector", "at", "importance"]  # what VectorIndex holds
 LOAD_BATCH: Final = 8_192  # rows read at a time into VectorIndex when the table opens
 
@@ -36,8 +42,9 @@ LOAD_BATCH: Final = 8_192  # rows read at a time into VectorIndex when the table
 class MemoryTable:
     """A persona's memory table."""
 
-    def __init__(self, table: Any, persona: str, dimension: int) -> None:
+    def __init__(self, table: Any, persona: str, dimension: int, folder: str = "") -> None:
         self._table, self.persona = table, persona
+        self.folder = folder  # the memory folder: where a write that finds no space was going
         self._schema: pa.Schema = table.schema  # asking LanceDB costs ~2 ms; our writes keep it
         self.has_fts = any(i.index_type == "FTS" for i in table.list_indices())
         self.vectors = VectorIndex(dimension)
@@ -52,8 +59,15 @@ class MemoryTable:
     @classmethod
     def open(cls, db: lancedb.DBConnection, persona: str, model_id: str,
              dimension: int) -> MemoryTable:
-        """The persona's table, created empty when it does not exist yet."""
-        with lancedb_errors("opening its table", persona):
+        """The persona's table, created empty when it does not exist yet (or when a full disk
+        stopped its creation before its first version: `unborn`)."""
+        folder = str(db.uri)
+        with lancedb_errors("opening its table", persona, folder):
+            if unborn(Path(folder), persona):
+                log.warning("removed the memory table of persona %s: its creation stopped "
+                            "before its first version (a full disk?), so it held nothing; it "
+                            "is made again", persona)
+                shutil.rmtree(Path(folder) / f"{persona}{LANCE_SUFFIX}")
             if table_exists(db, persona):
                 table = db.open_table(persona)
                 check_model(table.schema.metadata, model_id, dimension, persona)
@@ -62,7 +76,7 @@ class MemoryTable:
                     table.add_columns(added)
             else:
                 table = db.create_table(persona, schema=searchable(schema(model_id, dimension)))
-        return cls(table, persona, dimension)
+        return cls(table, persona, dimension, folder)
 
     @property
     def arrow_schema(self) -> pa.Schema:
@@ -71,7 +85,7 @@ class MemoryTable:
 
     def add(self, rows: pa.Table) -> None:
         """Append rows (the writer's thread only); the first add builds the full-text index."""
-        with lancedb_errors("adding memories", self.persona):
+        with lancedb_errors("adding memories", self.persona, self.folder):
             self._table.add(rows)
             self.small_fragments, self.unindexed = (self.small_fragments + 1,
                                                     self.unindexed + rows.num_rows)
@@ -79,16 +93,28 @@ class MemoryTable:
             recent = rows.slice(max(0, rows.num_rows - self.cache.max_rows))
             self.cache.put(recent.select(sorted(self.cache.columns)).to_pylist())
             self.superseded.note_rows(rows)
-            if not self.has_fts:
-                from lancedb.index import FTS  # noqa: PLC0415
+        if not self.has_fts:
+            self._build_fts()
 
-                # The column is create_index's first argument (named `metric` for vector indices).
+    def _build_fts(self) -> None:
+        """Build the full-text index (after the first add).  The rows are committed by then:
+        a failure (a full disk) is logged, not raised, lest the add be retried and the rows
+        written twice; the next add tries again, and text search finds nothing meanwhile."""
+        from lancedb.index import FTS  # noqa: PLC0415
+
+        try:
+            with lancedb_errors("indexing its text", self.persona, self.folder):
+                # The column is create_index's first argument (`metric` for vector indices).
                 self._table.create_index(fts_column(self._schema), config=FTS(), replace=True)
-                self.has_fts, self.unindexed = True, 0
+        except HubError as exc:
+            log.warning("could not build the full-text index of persona %s yet: %s",
+                        self.persona, exc.message)
+            return
+        self.has_fts, self.unindexed = True, 0
 
     def update(self, memory_id: str, values: dict[str, Any]) -> None:
         """Set values on one memory (the writer's thread only)."""
-        with lancedb_errors("updating a memory", self.persona):
+        with lancedb_errors("updating a memory", self.persona, self.folder):
             self._table.update(where=f"id = {quote(memory_id)}", values=values)
         self.cache.drop([memory_id])
         self.rowids.drop([memory_id])  # an update appends the row anew
@@ -101,7 +127,7 @@ class MemoryTable:
 
     def delete(self, memory_ids: list[str]) -> None:
         """Delete the memories with these ids (the writer's thread only)."""
-        with lancedb_errors("deleting memories", self.persona):
+        with lancedb_errors("deleting memories", self.persona, self.folder):
             self._table.delete(f"id IN ({', '.join(map(quote, memory_ids))})")
         self.cache.drop(memory_ids)
         self.rowids.drop(memory_ids)
@@ -132,7 +158,7 @@ class MemoryTable:
     def _take(self, known: dict[str, int], columns: list[str]) -> dict[str, dict[str, Any]]:
         """The rows at these positions whose id is still the one expected there."""
         wanted = columns if "id" in columns else [*columns, "id"]
-        with lancedb_errors("reading memories", self.persona):
+        with lancedb_errors("reading memories", self.persona, self.folder):
             found = self._table.take_row_ids(list(known.values())).select(wanted).to_arrow()
         rows = {row["id"]: row for row in found.to_pylist() if row["id"] in known}
         if wanted is not columns:
@@ -144,14 +170,14 @@ class MemoryTable:
         """The rows with these ids, found by a filter on the id column."""
         if not ids:
             return {}
-        with lancedb_errors("reading memories", self.persona):
+        with lancedb_errors("reading memories", self.persona, self.folder):
             found = (self._table.search().where(f"id IN ({', '.join(map(quote, ids))})")
                      .select(columns).limit(len(ids)).to_arrow())
         return {row["id"]: row for row in found.to_pylist()}
 
     def scan(self, columns: list[str], where: str | None = None) -> pa.Table:
         """Some columns of every row matching where."""
-        with lancedb_errors("scanning memories", self.persona):
+        with lancedb_errors("scanning memories", self.persona, self.folder):
             query = self._table.search().select(columns)
             if where:
                 query = query.where(where)
@@ -159,7 +185,7 @@ class MemoryTable:
 
     def count(self, where: str | None = None) -> int:
         """How many memories match where (all when None)."""
-        with lancedb_errors("counting memories", self.persona):
+        with lancedb_errors("counting memories", self.persona, self.folder):
             return int(self._table.count_rows(where))
 
     def vector_search(self, vector: npt.NDArray[np.float32], k: int, bounds: Bounds) -> Ranked:
@@ -170,7 +196,7 @@ class MemoryTable:
         """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows)."""
         if not self.has_fts:
             return []
-        with lancedb_errors("searching by text", self.persona):
+        with lancedb_errors("searching by text", self.persona, self.folder):
             query = (self._table.search(text, query_type="fts",
                                         fts_columns=fts_column(self._schema))
                      .select(["id", "_score"]).limit(k))
@@ -181,7 +207,7 @@ class MemoryTable:
 
     def stats(self) -> dict[str, Any]:
         """LanceDB's figures: bytes, rows, fragments, indices."""
-        with lancedb_errors("reading its statistics", self.persona):
+        with lancedb_errors("reading its statistics", self.persona, self.folder):
             stats = self._table.stats()
             indices = self._table.list_indices()
         return {"bytes": int(stats["total_bytes"]), "count": int(stats["num_rows"]),
@@ -193,14 +219,14 @@ class MemoryTable:
     def optimize(self, keep_s: float) -> None:
         """Compact small fragments, bring the indices up to date and remove the versions
         older than keep_s seconds (the writer's thread only: it rewrites fragments)."""
-        with lancedb_errors("optimizing its table", self.persona):
+        with lancedb_errors("optimizing its table", self.persona, self.folder):
             self._table.optimize(cleanup_older_than=timedelta(seconds=keep_s))
         self.small_fragments, self.unindexed = self._backlog()
         self._locate()  # compaction rewrote the fragments: every row has a new position
 
     def _backlog(self) -> tuple[int, int]:
         """(small fragments, rows outside the full-text index), asked of LanceDB."""
-        with lancedb_errors("reading its statistics", self.persona):
+        with lancedb_errors("reading its statistics", self.persona, self.folder):
             small = int(self._table.stats()["fragment_stats"]["num_small_fragments"])
             fts = [i.name for i in self._table.list_indices() if i.index_type == "FTS"]
             found = self._table.index_stats(fts[0]) if fts else None
@@ -210,7 +236,7 @@ class MemoryTable:
     def _load_vectors(self) -> None:
         """Fill the in-memory index in batches: one whole-table scan kept ~300 MB more RSS
         at 100,000 rows (LanceDB's and Arrow's allocators keep what they freed)."""
-        with lancedb_errors("loading its vectors", self.persona):
+        with lancedb_errors("loading its vectors", self.persona, self.folder):
             self.vectors.reserve(int(self._table.count_rows()))
             query = self._table.search().select(INDEXED).with_row_id(True).limit(None)
             for batch in query.to_batches(LOAD_BATCH):
@@ -219,7 +245,7 @@ class MemoryTable:
 
     def _locate(self) -> None:
         """Read every row's position afresh (after a compaction)."""
-        with lancedb_errors("reading its row positions", self.persona):
+        with lancedb_errors("reading its row positions", self.persona, self.folder):
             found = (self._table.search().select(["id"]).with_row_id(True).limit(None)
                      .to_arrow())
         self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
@@ -250,6 +276,17 @@ def table_exists(db: lancedb.DBConnection, name: str) -> bool:
         token = page.page_token
         if not token:
             return False
+
+
+def unborn(root: Path, name: str) -> bool:
+    """Whether table name's folder exists without a single version: its creation stopped
+    before the first manifest was written (ENOSPC, a kill), so it holds no data, yet LanceDB
+    lists it and will not open it ("Table ... was not found")."""
+    folder = root / f"{name}{LANCE_SUFFIX}"
+    if not folder.is_dir():
+        return False
+    versions = folder / "_versions"
+    return not (versions.is_dir() and any(versions.glob("*.manifest")))
 
 
 def quote(value: str) -> str:

@@ -4,10 +4,17 @@ A caller's write returns once LanceDB has committed it (a new table version on d
 acknowledged add survives a crash; or, for an add with a journal (`add_journaled`), once its
 record is fsynced there (pending.py): the commit follows, and reads `settle` first.  Adds
 queued while a write runs are appended together, so many single adds make few fragments.
+
+A journaled add whose commit finds the disk full (`DiskFull`) stays acknowledged: its rows are
+in the journal, and the writer keeps them (`unsaved`) and commits them first, with the next
+batch or before the next call, once space is back; no restart needed.  Reads meanwhile answer
+from what is committed.  Any other failure of such a commit is kept in `Pending`, for the
+next start.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -16,16 +23,18 @@ from typing import TYPE_CHECKING, Any, Final, final
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from pajamas.errors import Busy
+from pajamas.errors import Busy, DiskFull
 from pajamas.memory.table import MemoryTable
 
 if TYPE_CHECKING:
     from pajamas.memory.journal import Record
     from pajamas.memory.pending import Pending
 
+log = logging.getLogger(__name__)
 MAX_BATCH_ROWS: Final = 10_000
 _ADDS: Final = ("add", "logged")  # "logged": journaled already, nobody waits for it
-_Op = tuple[str, Any, "Future[None]"]  # ("add" | "logged", pa.Table, f) or ("call", fn, f)
+# ("add" | "logged", pa.Table, f), ("call", fn, f) or ("settle", None, f)
+_Op = tuple[str, Any, "Future[None]"]
 
 
 @final
@@ -40,8 +49,12 @@ class Writer:
         self._thread = threading.Thread(target=self._run, daemon=True,
                                         name=f"pajamas-writer-{table.persona[:8]}")
         self._closed = False
-        self._thread.start()
+        # Journaled rows whose commit found the disk full, oldest first, and how many journal
+        # records they are: committed before anything else (the writer's thread only).
+        self._unsaved: list[pa.Table] = []
+        self._unsaved_records = 0
         self.commits = 0  # write transactions made: stats and tests read it
+        self._thread.start()
 
     def add(self, rows: pa.Table) -> None:
         """Append rows; returns once they are committed."""
@@ -55,11 +68,12 @@ class Writer:
         self.pending.append(record, lambda: self._queue.put(("logged", rows, Future())))
 
     def settle(self) -> None:
-        """Wait until every acknowledged add is committed; `Internal` if one could not be."""
+        """Wait until every acknowledged add is committed, or kept for want of space (then
+        the read answers without them); `Internal` if one failed otherwise."""
         if self.pending is None:
             return
         if self.pending.waiting:
-            self.call(lambda table: None)
+            self._submit(("settle", None, Future()))
         self.pending.check()
 
     def call(self, write: Callable[[MemoryTable], None]) -> None:
@@ -93,6 +107,9 @@ class Writer:
                 return
             if op[0] in _ADDS:
                 pending = self._add_batch(op)
+            elif op[0] == "settle":
+                pending = None
+                self._settle(op)
             else:
                 pending = None
                 self._call(op)
@@ -110,9 +127,19 @@ class Writer:
 
     def _call(self, op: _Op) -> None:
         write: Callable[[MemoryTable], None] = op[1]
-        if self.pending is not None:  # a replay must not bring back what this deletes
-            self.pending.forget_committed()
-        self._finish([op], lambda: write(self.table))
+
+        def run() -> None:
+            if self.pending is not None:  # a replay must not bring back what this deletes
+                self.pending.forget_committed()
+            write(self.table)
+
+        self._finish([op], run)
+
+    def _settle(self, op: _Op) -> None:
+        """Commit the unsaved rows if there is space now; the caller reads either way."""
+        if self._unsaved:
+            self._finish([], lambda: None)
+        op[2].set_result(None)
 
     def _add_batch(self, first: _Op) -> _Op | None:
         """first and the adds queued behind it, in one append; the next op that is no add."""
@@ -130,22 +157,60 @@ class Writer:
                 break
             batch.append(op)
             rows += op[1].num_rows
-        self._finish(batch, lambda: self.table.add(pa.concat_tables([op[1] for op in batch])))
+        self._finish(batch, lambda: None)
         return after
 
     def _finish(self, ops: list[_Op], write: Callable[[], None]) -> None:
-        logged = sum(op[0] == "logged" for op in ops)
+        """Commit the unsaved rows and ops' adds in one append, then run write; tell every
+        caller of ops how it went."""
+        logged = [op[1] for op in ops if op[0] == "logged"]
+        adds = [op[1] for op in ops if op[0] in _ADDS]
+        committed = False
         try:
+            if self._unsaved or adds:
+                self._commit([*self._unsaved, *adds], retried=bool(self._unsaved))
+                committed = True
+                records, self._unsaved, self._unsaved_records = (
+                    self._unsaved_records + len(logged), [], 0)
+                if records and self.pending is not None:
+                    self.pending.committed(records)
             write()
         except BaseException as exc:  # raised in every caller of the batch
-            if logged and self.pending is not None:
-                self.pending.failed(exc)
+            if not committed:
+                self._keep(exc, logged)
             for op in ops:
                 op[2].set_exception(exc)
             return
         self.commits += 1
-        if logged and self.pending is not None:
-            self.pending.committed(logged)
         self._on_write()
         for op in ops:
             op[2].set_result(None)
+
+    def _commit(self, tables: list[pa.Table], *, retried: bool) -> None:
+        """Append tables' rows; after an earlier failure, only those not in the table yet
+        (the failed commit may have reached the disk before it raised)."""
+        rows = pa.concat_tables(tables)
+        if retried:
+            present = self.table.rows(rows["id"].to_pylist(), ["id"])
+            if present:
+                import pyarrow.compute as pc  # type: ignore[import-untyped]  # noqa: PLC0415
+
+                rows = rows.filter(pc.invert(pc.is_in(rows["id"],
+                                                      value_set=pa.array(list(present)))))
+        if rows.num_rows:
+            self.table.add(rows)
+
+    def _keep(self, exc: BaseException, logged: list[pa.Table]) -> None:
+        """After a failed commit: the journaled rows in it stay unsaved when the disk was full
+        (committed once there is space), else the failure is kept for the next start."""
+        if self.pending is None or not (self._unsaved or logged):
+            return
+        if isinstance(exc, DiskFull):
+            self._unsaved.extend(logged)
+            self._unsaved_records += len(logged)
+            if logged:
+                log.warning("kept %d journaled memories of persona %s to commit once there "
+                            "is space: %s", self._unsaved_records, self.table.persona,
+                            exc.message)
+        else:
+            self.pending.failed(exc)

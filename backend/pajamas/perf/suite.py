@@ -9,6 +9,7 @@ from __future__ import annotations
 from pajamas.perf.benchmarks import (
     cache,
     chaos_corruption,
+    chaos_disk,
     chat,
     load,
     maintenance,
@@ -24,4 +25,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat, ui, load, chaos_corruption)
+           plugins, chat, ui, load, chaos_corruption, chaos_disk)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
 
+from pajamas.borders import disk_full, no_space
 from pajamas.errors import Internal
 from pajamas.faults import sqlite_damage
 
@@ -198,10 +199,13 @@ class MetadataStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A COMMIT that failed (a full disk) leaves the transaction open: without the
+                # rollback every later BEGIN would fail, long after space is back.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         """Every row of a read."""
@@ -243,5 +247,7 @@ def sqlite_errors(doing: str, path: Path) -> Iterator[None]:
     except sqlite3.IntegrityError:
         raise
     except sqlite3.Error as exc:
+        if no_space(exc, path):
+            raise disk_full(f"{doing} the metadata database {path}", path) from exc
         raise Internal(f"the metadata database {path} failed while {doing}: {exc}",
                        database=str(path)) from exc
