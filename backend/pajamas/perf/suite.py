@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pajamas.perf.benchmarks import (
     cache,
+    chaos,
     chat,
     maintenance,
     memory,
@@ -22,4 +23,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat, ui)
+           plugins, chat, ui, chaos)

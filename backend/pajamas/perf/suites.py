@@ -19,7 +19,7 @@ from pajamas.perf.registry import Registry, matches
 GROUPS: Final[dict[str, tuple[str, ...]]] = {
     "rpc": ("rpc",), "memory": ("memory",), "cache": ("cache",), "plugin": ("plugin",),
     "chat": ("chat",), "ui": ("ui", "shell"), "monitor": ("monitor",),
-    "startup": ("startup", "shutdown"), "load": ("load", "soak"),
+    "startup": ("startup", "shutdown"), "load": ("load", "soak"), "chaos": ("chaos",),
 }
 #: The vital signs: one or two figures for each part of the hub a user feels.
 QUICK: Final = (

@@ -24,6 +24,7 @@ class Outcome:
     duplicated: int = 0
     recovery_s: float = 0.0
     problems: list[str] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)  # more, e.g. "detect_s"
 
     @property
     def survived(self) -> bool:
@@ -42,11 +43,17 @@ class Outcome:
 
 
 def measurement(outcomes: Sequence[Outcome]) -> Measurement:
-    """The chaos convention: samples = writes lost per trial; extra = survived, acknowledged,
-    recovery_s (the slowest trial's) and fault; a doubled write counts as lost, and a trial
-    with another problem as one lost write, so a budget of 0 catches every failure."""
+    """The chaos convention's measurement of trials.
+
+    samples: writes lost per trial (a doubled write counts as lost, and a trial with another
+    problem as one lost write, so a budget of 0 catches every failure); extra: survived,
+    acknowledged, recovery_s (the slowest trial's), fault, and the worst trial's figures.
+    """
     samples = [float(o.lost + o.duplicated or (1 if o.problems else 0)) for o in outcomes]
+    figures = {name: max(o.figures[name] for o in outcomes if name in o.figures)
+               for o in outcomes for name in o.figures}  # the worst trial's
     return Measurement(samples, {
+        **figures,
         "survived": 1.0 if all(o.survived for o in outcomes) else 0.0,
         "acknowledged": float(sum(o.acknowledged for o in outcomes)),
         "recovery_s": max((o.recovery_s for o in outcomes), default=0.0),
