@@ -13,8 +13,9 @@ import random
 from pathlib import Path
 from typing import Final
 
-from pajamas.perf.benchmark import Context, Measurement
+from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.benchmarks.memory import model_folder
+from pajamas.perf.faults import model_death
 from pajamas.perf.faults.core_kill import Plan, Work, kill_during
 from pajamas.perf.faults.outcome import Outcome, measurement
 from pajamas.perf.faults.plugin_kill import kill_hosts
@@ -71,3 +72,13 @@ def kill_core_backup(ctx: Context) -> Measurement:
 def kill_plugin_host(ctx: Context) -> Measurement:
     """kill -9 of plugin hosts mid-call: plugin_failed within 1 s, other personas unaffected."""
     return measurement(kill_hosts(Path(ctx.workdir), trials=ctx.count(10, minimum=2), seed=21))
+
+
+@benchmark(name="chaos.kill_model_server", unit=UNIT)
+def kill_model_server(ctx: Context) -> Measurement:
+    """The embedded model's server killed mid-reply: the reply ends in an error, the next works."""
+    why = model_death.available()
+    if why is not None:
+        raise NotRun(why)
+    return measurement(model_death.kill_model_mid_reply(Path(ctx.workdir),
+                                                        trials=ctx.count(3, minimum=1)))
