@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Final, Literal
 from pajamas.perf.faults.hub import KillableHub
 from pajamas.perf.faults.ledger import Ledger
 from pajamas.perf.faults.outcome import Outcome
-from pajamas.perf.faults.traffic import Adders, TaskEvents, sentence
+from pajamas.perf.faults.traffic import GUARD_S, Adders, TaskEvents, sentence
 from pajamas.rpc.client import Client
 from pajamas.rpc.protocol import Event
 
@@ -119,8 +120,20 @@ def _start_and_kill(trial: _Trial, client: Client, events: TaskEvents, adders: A
         method, params, moment = _WORK[trial.work](trial.persona, trial.workdir, trial.plan)
         task = client.call(method, params)["task"]
         events.wait(task, moment)
-        adders.wait_for(len(trial.ledger.acknowledged) + trial.plan.extra)
+        if trial.work == "backup":  # the archive's file appearing: the kill lands mid-write
+            _appears(trial.hub.home / "backups")
+        else:
+            adders.wait_for(len(trial.ledger.acknowledged) + trial.plan.extra)
     trial.hub.kill()
+
+
+def _appears(folder: Path) -> None:
+    """Return once a file appears in folder (a backup being written)."""
+    deadline = time.monotonic() + GUARD_S
+    while not (folder.is_dir() and any(folder.iterdir())):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no file appeared in {folder} within {GUARD_S:g} s")
+        time.sleep(0.0005)  # polling for the file: the OS offers no portable event for it
 
 
 def _progress(message: str, least: float = 0.0) -> Callable[[Event], bool]:
@@ -139,8 +152,7 @@ _WORK: Final[dict[str, _Start]] = {
     "consolidation": lambda persona, workdir, plan: (
         "memory.consolidate", {"persona": persona}, _progress("merging")),
     "backup": lambda persona, workdir, plan: (
-        "memory.backup", {"persona": persona},
-        _progress("writing" if plan.seed % 2 else "reading")),
+        "memory.backup", {"persona": persona}, _progress("writing")),
 }
 
 
