@@ -25,6 +25,7 @@ from typing import Any, Final, final
 from pajamas import debug, heap, store
 from pajamas.cache import methods as cache_methods
 from pajamas.chat import methods as chat_methods
+from pajamas.clock import SteadyClock
 from pajamas.config import Settings
 from pajamas.context import Check, Gauge, Shed
 from pajamas.memory import methods as memory_methods
@@ -51,10 +52,11 @@ class Core:
     """One core serving one home; the context its features are installed with."""
 
     def __init__(self, home: Path, settings: Settings, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         self._home = home
         self._settings = settings
-        self.clock = clock
+        # Not the wall clock itself: a jump of it must not bend TTLs, trends or task times.
+        self.clock = clock = clock or SteadyClock()
         self._registry = Registry()
         self.started = time.monotonic()
         self.stopping = threading.Event()

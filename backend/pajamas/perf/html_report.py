@@ -14,8 +14,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, Final
 
+from pajamas.perf import chaos_table, history
 from pajamas.perf import compare as comparing
-from pajamas.perf import history
 from pajamas.perf.compare import Row
 from pajamas.perf.machine import describe
 from pajamas.perf.report import number, verdict
@@ -38,9 +38,9 @@ def render(run: dict[str, Any], *, base: dict[str, Any] | None = None,
     ordered = sorted(run["benchmarks"], key=lambda b: _rank(b, rows.get(b["name"])))
     data = {"run": run["run_id"], "benchmarks": [
         _plot_data(b, base, runs) for b in ordered if b["samples"]]}
+    sections = [_section(b, rows.get(b["name"])) for b in ordered if b["samples"]]
     body = "\n".join([_header(run), _comparison(comparison) if comparison else "",
-                      _table(ordered, rows), *(_section(b, rows.get(b["name"]))
-                                               for b in ordered if b["samples"])])
+                      _table(ordered, rows), _chaos(run["benchmarks"]), *sections])
     return _page(f"perf run {run['run_id']}", body, data)
 
 
@@ -105,6 +105,26 @@ def _table(benches: list[dict[str, Any]], rows: dict[str, Row]) -> str:
     body = "".join(_table_row(b, rows.get(b["name"]), bool(rows)) for b in benches)
     return (f'<section class="panel"><h2>Verdicts</h2><table data-testid="report-table">'
             f"<thead>{head}</thead><tbody>{body}</tbody></table></section>")
+
+
+def _chaos(benches: list[dict[str, Any]]) -> str:
+    """The chaos table (chaos_table.py), when the run has chaos benchmarks."""
+    found = chaos_table.rows(benches)
+    if not found:
+        return ""
+    head = "".join(f"<th>{_e(c)}</th>" for c in chaos_table.COLUMNS)
+    body = "".join("<tr>" + "".join(_chaos_cell(i, c) for i, c in enumerate(r)) + "</tr>"
+                   for r in found)
+    return ('<section class="panel"><h2>Chaos: faults survived</h2>'
+            '<table data-testid="chaos-table">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
+
+
+def _chaos_cell(column: int, cell: str) -> str:
+    if column == 1:  # survived: a pill, green or red
+        pill = "ok" if cell == "yes" else "bad"
+        return f'<td><span class="pill {pill}">{_e(cell)}</span></td>'
+    return f"<td>{_e(cell)}</td>"
 
 
 def _table_row(bench: dict[str, Any], row: Row | None, comparing_: bool) -> str:

@@ -1,11 +1,12 @@
 """The run as a person reads it: a table of figures and verdicts, the corpus the memory
-benchmarks used, then which budgets were missed and by how much, what broke, and what is
-unsupported here and why."""
+benchmarks used, the chaos table (each fault: survived, writes lost, recovery), then which
+budgets were missed and by how much, what broke, and what is unsupported here and why."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pajamas.perf import chaos_table
 from pajamas.perf.machine import describe
 from pajamas.perf.record import BenchmarkRecord, RunRecord, TargetResult
 
@@ -24,6 +25,7 @@ def format_report(run: RunRecord) -> str:
              f"p95 {number(calib['p95'])} {calib['unit']}", ""]
     lines += table(_COLUMNS, [_row(b) for b in run["benchmarks"]], numeric={2, 3, 4, 5})
     lines += _corpora(run["benchmarks"])
+    lines += _chaos(run["benchmarks"])
     problems = [line for b in run["benchmarks"] for line in _problems(b)]
     return "\n".join(lines + (["", *problems] if problems else []))
 
@@ -65,6 +67,15 @@ def _corpora(benchmarks: list[BenchmarkRecord]) -> list[str]:
             used.setdefault(str(bench["extra"]["corpus"]), []).append(bench["name"])
     return [f"{name} corpus (compare with runs on it alone): {', '.join(names)}"
             for name, names in sorted(used.items())]
+
+
+def _chaos(benchmarks: list[BenchmarkRecord]) -> list[str]:
+    """The chaos table, when the run has chaos benchmarks (any module's `chaos.*`)."""
+    found = chaos_table.rows(benchmarks)
+    if not found:
+        return []
+    return ["", "chaos (acknowledged writes lost; recovery: the fault to serving again)",
+            *table(chaos_table.COLUMNS, found, numeric=set(chaos_table.NUMERIC))]
 
 
 def _problems(bench: BenchmarkRecord) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pajamas.perf.benchmarks import (
     cache,
+    chaos,
     chaos_corruption,
     chaos_disk,
     chat,
@@ -25,4 +26,4 @@ from pajamas.perf.benchmarks import (
 )
 
 MODULES = (rpc, startup, window, shell, monitor, cache, memory, memory_scale, maintenance,
-           plugins, chat, ui, load, chaos_corruption, chaos_disk)
+           plugins, chat, ui, load, chaos, chaos_corruption, chaos_disk)
