@@ -77,6 +77,8 @@ def _extract_zip(source: Path, target: Path, limits: Limits) -> None:
         raise _refuse(source, f"it is not a readable .zip ({exc})") from exc
     except FileExistsError as exc:
         raise _refuse(source, f"it holds {exc.filename} twice") from exc
+    except (NotADirectoryError, IsADirectoryError) as exc:
+        raise _refuse(source, f"it holds {exc.filename} both as a file and as a folder") from exc
 
 
 def _extract_members(source: Path, target: Path, limits: Limits) -> None:
@@ -93,6 +95,8 @@ def _extract_members(source: Path, target: Path, limits: Limits) -> None:
 
 def _check_member(source: Path, member: zipfile.ZipInfo) -> None:
     path = PurePosixPath(member.filename.replace("\\", "/"))
+    if not path.parts or path.parts == (".",):
+        raise _refuse(source, f"a member has no file name ({member.filename!r})")
     if path.is_absolute() or member.filename.startswith("/") or ":" in path.parts[0]:
         raise _refuse(source, f"{member.filename!r} is an absolute path")
     if ".." in path.parts:
