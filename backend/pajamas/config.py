@@ -9,6 +9,7 @@ setting from the environment.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,7 @@ HOME_ENV: Final = "PAJAMAS_HOME"
 ENV_PREFIX: Final = "PAJAMAS_"
 SETTINGS_FILE: Final = "settings.toml"
 
+_INT_LIMIT: Final = 2**63  # a whole-number setting reaches C code (ZeroMQ, SQLite) as int64
 _TYPES: Final[dict[str, type]] = {"int": int, "float": float, "bool": bool, "str": str}
 
 
@@ -408,6 +410,11 @@ def _read_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}", setting=None) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); write it as UTF-8 "
+                          "TOML", setting=None) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read: {exc.strerror}", setting=None) from exc
 
 
 def _coerce(name: str, raw: Any, *, source: str, text: bool) -> Any:
@@ -416,12 +423,18 @@ def _coerce(name: str, raw: Any, *, source: str, text: bool) -> Any:
     kind = _TYPES[info.type]
     value = _parse_text(raw, kind, name, source) if text and kind is not str else raw
     if kind is float and type(value) is int:
-        value = float(value)
+        value = float(value) if abs(value) < _INT_LIMIT else math.inf  # refused just below
     if type(value) is not kind:
         raise ConfigError(
             f"setting {name} ({source}) must be {info.type}, not {type(value).__name__}: {raw!r}",
             setting=name,
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"setting {name} ({source}) must be a finite number, not {value!r}",
+                          setting=name)
+    if isinstance(value, int) and not -_INT_LIMIT <= value < _INT_LIMIT:
+        raise ConfigError(f"setting {name} ({source}) must be a whole number under 2**63, not "
+                          f"{value!r:.40}", setting=name)
     if info.minimum is not None and isinstance(value, int | float) and value < info.minimum:
         raise ConfigError(
             f"setting {name} ({source}) must be at least {info.minimum}, not {value!r}",

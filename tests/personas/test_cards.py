@@ -14,7 +14,7 @@ import pytest
 
 from pajamas.errors import InvalidParams
 from pajamas.personas.cards import read_card, write_card
-from pajamas.personas.png import read_png_card, write_png_card
+from pajamas.personas.png import read_png_card, strip_card, write_png_card
 from tests.personas.conftest import EXAMPLE_CARDS, FORMS, SHIPPED, card_in, shipped_blob
 
 LORE_KEYS = {"keys", "content", "enabled", "insertion_order", "priority", "constant", "position"}
@@ -146,12 +146,13 @@ def test_ccv3_is_preferred_over_chara() -> None:
     v3 = base64.b64encode(json.dumps({"spec": "chara_card_v3", "data": {"name": "Three"}})
                           .encode())
     iend = blob.rindex(b"IEND") - 4
-    chunk = struct.pack(">I", 5 + len(v3)) + b"tEXtccv3\0" + v3 + b"\0\0\0\0"
+    body = b"tEXtccv3\0" + v3
+    chunk = struct.pack(">I", 5 + len(v3)) + body + struct.pack(">I", zlib.crc32(body))
     assert read_png_card(blob[:iend] + chunk + blob[iend:])["data"]["name"] == "Three"
 
 
 def test_a_png_without_a_card_is_invalid() -> None:
-    blob = write_png_card({"data": {}}).replace(b"tEXtchara", b"tEXtother")
+    blob = strip_card(write_png_card({"data": {}}))
     with pytest.raises(InvalidParams, match="no character card"):
         read_png_card(blob)
     with pytest.raises(InvalidParams, match="not a PNG"):

@@ -85,7 +85,18 @@ def create_date(at: float) -> str:
 
 
 def read_time(value: Any) -> float | None:
-    """Seconds since the epoch of a SillyTavern date (number or text), or None."""
+    """Seconds since the epoch of a SillyTavern date (number or text), or None when it is none
+    or out of any calendar's range (NaN, infinities, year 10000)."""
+    try:
+        seconds = _seconds(value)
+        if seconds is not None:
+            datetime.fromtimestamp(seconds, UTC)  # a time an export can write back
+    except (OverflowError, ValueError, OSError):
+        return None
+    return seconds
+
+
+def _seconds(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value / 1000.0 if value > 1e11 else float(value)
     if not isinstance(value, str):
@@ -112,6 +123,8 @@ def _object(number: int, line: str) -> dict[str, Any]:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _bad(number, f"not JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise _bad(number, "its JSON is nested too deeply") from None
     if not isinstance(value, dict):
         raise _bad(number, "not a JSON object")
     return value

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the monitor itself loads psutil: only its stage imports it
 
 MAX_POINTS: Final = 5000
 MAX_WINDOW_S: Final = 31 * 86400.0
+PID_MAX: Final = 2**31 - 1  # a pid_t; a negative or zero pid would name a process group
 
 
 def install(ctx: Context, watchlist: Watchlist, *, gauges: Mapping[str, Gauge],
@@ -112,6 +113,7 @@ class MonitorMethods:
         process's metrics are then "<name>.rss" and so on.  It is dropped when it exits.
         not_found if no such process runs.
         """
+        _check_range("pid", pid, 1, PID_MAX)
         return self._monitor.get().watch(pid, role, name)._asdict()
 
     def unwatch(self, pid: int) -> dict[str, Any]:

@@ -89,9 +89,9 @@ def _file_card(one: CardFile) -> dict[str, Any] | bytes:
         return one.data
     try:
         card = json.loads(one.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidParams(f"{one.name} is not a character card: neither a PNG card nor "
-                            "JSON", field="files") from None
+                            "JSON (or JSON nested too deeply)", field="files") from None
     if not isinstance(card, dict):
         raise InvalidParams(f"{one.name} is not a character card: its JSON is no map",
                             field="files")

@@ -178,7 +178,7 @@ def _register_cards(registry: Registry, personas: Slot[PersonaService],
         blob = (write_png_card(exported, service.avatar(id)) if format == "png" else
                 (json.dumps(exported, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
         if path is not None:
-            Path(path).expanduser().write_bytes(blob)
+            _write_export(path, blob)
             return {"card": exported, "path": path}
         if format == "png":
             return {"card": exported, "png": base64.b64encode(blob).decode("ascii")}
@@ -207,3 +207,19 @@ def _register_cards(registry: Registry, personas: Slot[PersonaService],
     for name, func in (("card", card), ("export", export), ("import", import_),
                        ("import_files", import_files_)):
         registry.add(f"persona.{name}", func)
+
+
+def _write_export(path: str, blob: bytes) -> None:
+    """Write an exported card at path: absolute, in a folder that exists, not a folder."""
+    target = Path(path).expanduser()
+    if not target.is_absolute():
+        raise InvalidParams(f"path must be absolute (the core's working folder is not yours), "
+                            f"not {path!r:.200}", field="path")
+    if not target.parent.is_dir():
+        raise InvalidParams(f"there is no folder {str(target.parent)!r:.200} to write into",
+                            field="path")
+    try:
+        target.write_bytes(blob)
+    except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in the name
+        raise InvalidParams(f"cannot write the card to {path!r:.200}: {exc}",
+                            field="path") from exc

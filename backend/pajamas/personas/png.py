@@ -1,8 +1,12 @@
-"""PNG character cards: the card is base64 JSON in a tEXt chunk named `ccv3` or `chara`.
+"""PNG character cards: the card is base64 JSON in a text chunk named `ccv3` or `chara`.
 
-Reading prefers `ccv3` (the newer spec) over `chara`.  Writing makes a small image with a plain
-zlib + struct PNG writer (no imaging library) and puts the V2 card in a `chara` chunk, which
-every card tool reads.
+Reading prefers `ccv3` (the newer spec) over `chara`, in a tEXt chunk (as SillyTavern writes
+it) or a zTXt or iTXt one (compressed or international text, as some editors write it).  A
+hostile file is refused with `InvalidParams` naming what is wrong: not a PNG, a chunk cut
+short or failing its CRC, a card chunk over `MAX_CARD_BYTES` (a compressed one is inflated
+only that far: a zlib bomb costs no more memory than an honest card), text that is not
+base64 JSON.  Writing makes a small image with a plain zlib + struct PNG writer (no imaging
+library) and puts the V2 card in a `chara` chunk, which every card tool reads.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from pajamas.errors import InvalidParams
 
 SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 CARD_KEYS: Final = (b"ccv3", b"chara")  # in order of preference
+TEXT_KINDS: Final = (b"tEXt", b"zTXt", b"iTXt")
+#: The largest card text read, compressed or inflated (a big lore book is a few MB).
+MAX_CARD_BYTES: Final = 16 * 1024 * 1024
 IMAGE_SIZE: Final = 64
+_KEYWORD_MAX: Final = 80  # the PNG spec's longest keyword
 
 
 def is_png(blob: bytes) -> bool:
@@ -29,13 +37,16 @@ def is_png(blob: bytes) -> bool:
 
 
 def read_png_card(blob: bytes) -> dict[str, Any]:
-    """The card in a PNG card; `InvalidParams` (field "card") when it has none."""
-    texts = dict(_text_chunks(blob))
+    """The card in a PNG card; `InvalidParams` (field "card") when it has none or it is broken."""
+    found: dict[bytes, tuple[bytes, memoryview]] = {}
+    for kind, body in _chunks(blob):
+        key = _card_key(kind, body)
+        if key is not None:
+            found.setdefault(key, (kind, body))
     for key in CARD_KEYS:
-        if key in texts:
-            return _decode(key, texts[key])
-    raise InvalidParams("the PNG has no character card (no `ccv3` or `chara` tEXt chunk)",
-                        field="card")
+        if key in found:
+            return _decode(key, _card_text(key, *found[key]))
+    raise _invalid("the PNG has no character card (no `ccv3` or `chara` text chunk)")
 
 
 def write_png_card(card: dict[str, Any], image: bytes | None = None) -> bytes:
@@ -45,7 +56,7 @@ def write_png_card(card: dict[str, Any], image: bytes | None = None) -> bytes:
     text = _chunk(b"tEXt", b"chara\0" + payload)
     if image is not None and is_png(image):
         chunks = list(_chunks(strip_card(image)))
-        head = b"".join(_chunk(kind, body) for kind, body in chunks if kind != b"IEND")
+        head = b"".join(_chunk(kind, bytes(body)) for kind, body in chunks if kind != b"IEND")
         return SIGNATURE + head + text + _chunk(b"IEND", b"")
     header = struct.pack(">IIBBBBB", IMAGE_SIZE, IMAGE_SIZE, 8, 2, 0, 0, 0)  # 8-bit RGB
     return b"".join((SIGNATURE, _chunk(b"IHDR", header), text,
@@ -54,40 +65,110 @@ def write_png_card(card: dict[str, Any], image: bytes | None = None) -> bytes:
 
 def strip_card(blob: bytes) -> bytes:
     """The PNG without its card chunks: the avatar image alone."""
-    kept = (_chunk(kind, body) for kind, body in _chunks(blob)
-            if not (kind == b"tEXt" and body.split(b"\0", 1)[0] in CARD_KEYS))
+    kept = (_chunk(kind, bytes(body)) for kind, body in _chunks(blob)
+            if _card_key(kind, body) is None)
     return SIGNATURE + b"".join(kept)
 
 
-def _chunks(blob: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """(type, body) of every chunk, in file order, up to IEND."""
+def _chunks(blob: bytes) -> Iterator[tuple[bytes, memoryview]]:
+    """(type, body) of every chunk, in file order, up to IEND; each checked whole and by CRC.
+
+    Bodies are views into blob: a 50 MB chunk nobody reads is never copied.
+    """
     if not is_png(blob):
-        raise InvalidParams("not a PNG file (its signature is wrong)", field="card")
+        raise _invalid("not a PNG file (its signature is wrong)")
+    view = memoryview(blob)
     at = len(SIGNATURE)
-    while at + 8 <= len(blob):
-        length, kind = struct.unpack(">I4s", blob[at:at + 8])
-        yield kind, blob[at + 8:at + 8 + length]
+    while at < len(blob):
+        if at + 8 > len(blob):
+            raise _invalid(f"the PNG is cut short: {len(blob) - at} stray bytes at byte {at}, "
+                           "where a chunk should start")
+        length, kind = struct.unpack(">I4s", view[at:at + 8])
+        end = at + 12 + length  # length, type, body, CRC
+        if end > len(blob):
+            raise _invalid(f"the PNG is cut short: its {_name(kind)} chunk at byte {at} claims "
+                           f"{length} bytes, but the file ends {len(blob) - at - 12} bytes in")
+        body = view[at + 8:end - 4]
+        (crc,) = struct.unpack(">I", view[end - 4:end])
+        if zlib.crc32(body, zlib.crc32(kind)) & 0xFFFFFFFF != crc:
+            raise _invalid(f"the PNG's {_name(kind)} chunk at byte {at} fails its CRC check: "
+                           "the file is damaged")
+        yield kind, body
         if kind == b"IEND":
             return
-        at += 12 + length  # length, type, body, CRC
+        at = end
 
 
-def _text_chunks(blob: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """(keyword, text) of every tEXt chunk, in file order."""
-    for kind, body in _chunks(blob):
-        if kind == b"tEXt" and b"\0" in body:
-            keyword, text = body.split(b"\0", 1)
-            yield keyword, text
+def _card_key(kind: bytes, body: memoryview) -> bytes | None:
+    """The card keyword (ccv3 or chara) of a text chunk that holds a card, else None."""
+    if kind not in TEXT_KINDS:
+        return None
+    keyword = bytes(body[:_KEYWORD_MAX + 1]).split(b"\0", 1)[0]
+    return keyword if keyword in CARD_KEYS else None
+
+
+def _card_text(key: bytes, kind: bytes, body: memoryview) -> bytes:
+    """The text of a card chunk, inflated (at most MAX_CARD_BYTES) when it is compressed."""
+    name = key.decode()
+    rest = body[len(key) + 1:]
+    if len(rest) > MAX_CARD_BYTES:
+        raise _invalid(f"the PNG's {name} chunk is {len(rest)} bytes, over the limit of "
+                       f"{MAX_CARD_BYTES} bytes for a card")
+    if kind == b"tEXt":
+        return bytes(rest)
+    if kind == b"zTXt":  # compression method (0: zlib), then the text
+        if not rest:
+            raise _invalid(f"the PNG's {name} zTXt chunk is cut short")
+        return _inflate(name, rest[1:]) if rest[0] == 0 else _unknown_method(name)
+    # iTXt: compression flag, method, language tag \0, translated keyword \0, text
+    if len(rest) < 2:
+        raise _invalid(f"the PNG's {name} iTXt chunk is cut short")
+    flag, method = rest[0], rest[1]
+    parts = bytes(rest[2:2 + 2 * _KEYWORD_MAX + 2]).split(b"\0", 2)
+    if len(parts) < 3:
+        raise _invalid(f"the PNG's {name} iTXt chunk lacks its language and keyword fields")
+    text = rest[2 + len(parts[0]) + len(parts[1]) + 2:]
+    if flag == 0:
+        return bytes(text)
+    return _inflate(name, text) if method == 0 else _unknown_method(name)
+
+
+def _inflate(name: str, data: memoryview) -> bytes:
+    """data inflated, refused once it grows past MAX_CARD_BYTES (never inflated further)."""
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(data, MAX_CARD_BYTES + 1)
+    except zlib.error as exc:
+        raise _invalid(f"the PNG's {name} chunk is not valid zlib data: {exc}") from None
+    if len(text) > MAX_CARD_BYTES or inflater.unconsumed_tail:
+        raise _invalid(f"the PNG's {name} chunk inflates to over {MAX_CARD_BYTES} bytes, the "
+                       "limit for a card")
+    if not inflater.eof:
+        raise _invalid(f"the PNG's {name} chunk is cut short: its zlib data ends early")
+    return text
+
+
+def _unknown_method(name: str) -> bytes:
+    raise _invalid(f"the PNG's {name} chunk uses an unknown compression method")
+
+
+def _name(kind: bytes) -> str:
+    return kind.decode("latin-1").encode("unicode_escape").decode("ascii")
+
+
+def _invalid(message: str) -> InvalidParams:
+    return InvalidParams(message, field="card")
 
 
 def _decode(key: bytes, text: bytes) -> dict[str, Any]:
     try:
         card = json.loads(base64.b64decode(text, validate=False))
     except (binascii.Error, ValueError) as exc:
-        raise InvalidParams(f"the PNG's {key.decode()} chunk is not base64 JSON: {exc}",
-                            field="card") from exc
+        raise _invalid(f"the PNG's {key.decode()} chunk is not base64 JSON: {exc}") from exc
+    except RecursionError:
+        raise _invalid(f"the PNG's {key.decode()} chunk holds JSON nested too deeply") from None
     if not isinstance(card, dict):
-        raise InvalidParams(f"the PNG's {key.decode()} chunk holds no map", field="card")
+        raise _invalid(f"the PNG's {key.decode()} chunk holds no map")
     return card
 
 

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -73,10 +74,12 @@ def _copy_folder(source: Path, target: Path, limits: Limits) -> None:
 def _extract_zip(source: Path, target: Path, limits: Limits) -> None:
     try:
         _extract_members(source, target, limits)
-    except (zipfile.BadZipFile, NotImplementedError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError) as exc:
         raise _refuse(source, f"it is not a readable .zip ({exc})") from exc
     except FileExistsError as exc:
         raise _refuse(source, f"it holds {exc.filename} twice") from exc
+    except (NotADirectoryError, IsADirectoryError) as exc:
+        raise _refuse(source, f"it holds {exc.filename} both as a file and as a folder") from exc
 
 
 def _extract_members(source: Path, target: Path, limits: Limits) -> None:
@@ -85,6 +88,7 @@ def _extract_members(source: Path, target: Path, limits: Limits) -> None:
         for member in members:
             _check_member(source, member)
         _check_limits(source, len(members), sum(m.file_size for m in members), limits)
+        _check_paths(source, members)
         root = _common_root(members)
         target.mkdir(parents=True)
         for member in members:
@@ -93,6 +97,8 @@ def _extract_members(source: Path, target: Path, limits: Limits) -> None:
 
 def _check_member(source: Path, member: zipfile.ZipInfo) -> None:
     path = PurePosixPath(member.filename.replace("\\", "/"))
+    if not path.parts or path.parts == (".",):
+        raise _refuse(source, f"a member has no file name ({member.filename!r})")
     if path.is_absolute() or member.filename.startswith("/") or ":" in path.parts[0]:
         raise _refuse(source, f"{member.filename!r} is an absolute path")
     if ".." in path.parts:
@@ -101,6 +107,20 @@ def _check_member(source: Path, member: zipfile.ZipInfo) -> None:
     if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
         raise _refuse(source, f"{member.filename!r} is a symlink or special file, which "
                               "plugins may not hold")
+
+
+def _check_paths(source: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a member held twice, or a file that is also another member's folder."""
+    files: set[PurePosixPath] = set()
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path in files:
+            raise _refuse(source, f"it holds {member.filename!r} twice")
+        files.add(path)
+    for path in files:
+        clash = next((parent for parent in path.parents if parent in files), None)
+        if clash is not None:
+            raise _refuse(source, f"it holds {str(clash)!r} both as a file and as a folder")
 
 
 def _check_limits(source: Path, files: int, size: int, limits: Limits) -> None:

@@ -13,11 +13,15 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pajamas.errors import InvalidParams, UnknownMethod
 
 Checker = Callable[[str, Any], None]
+# An int param reaches SQLite, LanceDB and the OS as a signed 64-bit integer; msgpack carries
+# up to 2**64 - 1, so the registry refuses what they would overflow on.
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
 
 _SCALARS: dict[type, str] = {str: "a str", int: "an int", float: "a number", bool: "a bool",
                              dict: "a map", list: "a list", bytes: "bin"}
@@ -123,6 +127,9 @@ def _exact_checker(kind: type, label: str) -> Checker:
         if not ok:
             raise InvalidParams(f"param {name!r} must be {label}, not {_type_name(value)}",
                                 field=name)
+        if kind is int and not INT_MIN <= value <= INT_MAX:
+            raise InvalidParams(f"param {name!r} must be a whole number from {INT_MIN} to "
+                                f"{INT_MAX}, not {value}", field=name)
     return check
 
 
