@@ -93,7 +93,8 @@ def recalls(found: list[list[int]], truth: list[set[int]]) -> list[float]:
 
 def filled_index(vectors: Floats) -> tuple[VectorIndex, float]:
     """A VectorIndex holding vectors (ids "r<n>"), its lists built: (index, build seconds)."""
-    index = VectorIndex(vectors.shape[1], background=False)  # builds as it appends
+    index = VectorIndex(vectors.shape[1], background=False,  # builds as it appends
+                        exact=lambda ids: {i: vectors[int(i[1:])] for i in ids})  # re-scores
     created = np.arange(len(vectors), dtype=np.float64)
     start = time.perf_counter()
     index.append([f"r{n}" for n in range(len(vectors))], vectors, created,
