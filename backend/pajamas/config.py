@@ -199,6 +199,14 @@ class Settings:
         "after the core starts (after the window's first paint), once the model is exported "
         "(false, or before the export: on the first memory call)."
     )
+    memory_resident_mb: int = _setting(
+        512, "MB of memory the open personas' vectors may hold (int8 codes, ids and row "
+        "positions: about 64 MB per 100,000 memories); past it the least recently searched "
+        "personas release theirs and load them again on their next search (1 to 4 s per "
+        "100,000 memories on a busy 2-core machine). 512 keeps about eight such personas "
+        "resident while the core stays near 1 GB with its model; memory.stats reports the "
+        "figures.", minimum=1
+    )
     memory_duplicate_similarity: float = _setting(
         0.95, "Consolidating a persona's memory merges two memories when their cosine "
         "similarity is at least this and their texts nearly match (see memory/consolidate.py).",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pytest
@@ -26,11 +28,28 @@ def clustered(rows: int, seed: int = 0) -> np.ndarray:
 
 def filled(vectors: np.ndarray, policy: Policy = SMALL, *,
            background: bool = False) -> VectorIndex:
-    index = VectorIndex(DIM, policy, background=background)
+    index = VectorIndex(DIM, policy, background=background, exact=reader(vectors))
     index.append([f"m{n}" for n in range(len(vectors))], vectors,
                  np.arange(len(vectors), dtype=np.float64), np.full(len(vectors), 0.5,
                                                                     np.float32))
     return index
+
+
+class Stored(dict[str, np.ndarray]):
+    """The float32 vectors a table would hold, by id: what the index reads to re-score."""
+
+    def __call__(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        return {i: self[i] for i in ids if i in self}
+
+
+def reader(vectors: np.ndarray) -> Stored:
+    """The stored vectors of rows "m<n>" (a test that changes one changes it here too)."""
+    return Stored({f"m{n}": vector for n, vector in enumerate(vectors)})
+
+
+def stored(index: VectorIndex) -> Stored:
+    """The vectors index re-scores with."""
+    return cast(Stored, index._exact)
 
 
 def exact(vectors: np.ndarray, query: np.ndarray, k: int,
@@ -83,7 +102,7 @@ def test_a_layout_extends_with_the_same_centroids(vectors: np.ndarray) -> None:
 def test_small_tables_stay_exact(vectors: np.ndarray) -> None:
     index = filled(vectors[:4_000])
     assert index.layout() == {"lists": 0, "listed": 0, "fresh": 4_000, "changed": 0,
-                              "building": False}
+                              "building": False, "resident": True}
     for query in queries(5):
         assert [i for i, _ in index.search(query, 10, Bounds())] == exact(vectors[:4_000],
                                                                          query, 10)
@@ -104,6 +123,7 @@ def test_search_with_lists_is_close_to_exact_and_scores_exactly(
 
 def test_fresh_rows_are_searched_exactly(index: VectorIndex, vectors: np.ndarray) -> None:
     asked = queries(20)
+    stored(index).update({f"new{n}": query for n, query in enumerate(asked)})
     index.append([f"new{n}" for n in range(20)], asked, np.full(20, 1e9),
                  np.full(20, 0.5, np.float32))
     assert index.layout()["fresh"] == 20
@@ -132,6 +152,7 @@ def test_deletes_and_updates_are_seen_with_lists(index: VectorIndex,
     assert len(index) == ROWS - 5 and index.layout()["listed"] == ROWS - 5
     far = int(np.argmin(vectors @ query))  # a row in a list far from the query
     index.update(f"m{far}", vector=query, importance=0.9)
+    stored(index)[f"m{far}"] = query
     assert index.layout()["changed"] == 1
     assert index.search(query, 1, Bounds())[0] == (f"m{far}", pytest.approx(1.0))
     assert index.facts([f"m{far}", "m7"]) == {

@@ -18,6 +18,7 @@ from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
 from pajamas.memory.vectors import Bounds, VectorIndex
 from tests.memory.stores import before_threads
+from tests.memory.test_ann import reader, stored
 
 P = "persona-v"
 TEXTS = ["Melanie went camping with her kids", "Caroline signed up for a pottery class",
@@ -34,7 +35,7 @@ def brute_force(vectors: np.ndarray, query: np.ndarray, k: int) -> list[int]:
 
 def filled(rows: int, dimension: int = 8, seed: int = 0) -> tuple[VectorIndex, np.ndarray]:
     vectors = np.random.default_rng(seed).normal(size=(rows, dimension)).astype(np.float32)
-    index = VectorIndex(dimension)
+    index = VectorIndex(dimension, exact=reader(vectors))
     for start in range(0, rows, 7):  # several appends: the capacity grows on the way
         end = min(rows, start + 7)
         index.append([f"m{n}" for n in range(start, end)], vectors[start:end],
@@ -66,12 +67,14 @@ def test_bounds_filter_by_time_and_id() -> None:
 def test_update_and_remove_change_what_is_found() -> None:
     index, vectors = filled(30)
     index.update("m5", vector=vectors[9], importance=0.9)
+    stored(index)["m5"] = vectors[9]
     assert {i for i, _ in index.search(vectors[9], 2, Bounds())} == {"m5", "m9"}
     assert index.facts(["m5", "nope"]) == {"m5": {"importance": pytest.approx(0.9),
                                                   "at": 5.0}}
     index.remove({"m2", "m5"})
     assert len(index) == 28 and "m2" not in {i for i, _ in index.search(vectors[2], 28,
                                                                           Bounds())}
+    stored(index)["new"] = vectors[2]
     index.append(["new"], vectors[2:3], np.array([99.0]), np.array([0.1], np.float32))
     assert index.search(vectors[2], 1, Bounds())[0][0] == "new"
     assert index.facts(["new", "m3"]) == {"new": {"importance": pytest.approx(0.1),

@@ -5,7 +5,9 @@
     model.py      Memory (the protocol's shape), the checks of its fields, filters
     schema.py     the table's Arrow schema and its recorded model id and dimension
     table.py      MemoryTable: one persona's LanceDB table (open, read, search)
-    vectors.py    VectorIndex: the table's vectors in memory, searched exactly with numpy
+    vectors.py    VectorIndex: the table's vectors in memory (compact), best ones re-scored exactly
+    compact.py    int8 codes with a scale per vector, scored a cache-sized block at a time
+    resident.py   Residency: the open personas' vectors within memory_resident_mb (LRU release)
     writer.py     Writer: the one thread that writes a persona's table, batching adds
     rowcache.py   RowCache: recently added or read rows, so a result page reads no table
     upkeep.py     Upkeep: background compaction (memory.compact tasks) once writes pile up

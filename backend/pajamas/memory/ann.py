@@ -9,8 +9,8 @@ approximate.  A list is a contiguous block of rows (0.6 ms for 8,000 rows, again
 gather the same rows from all over the array), so the table's arrays are reordered by list when
 a layout is installed; rows added later form an exact "tail" past the lists.
 
-float16 storage would halve the vectors' memory, but numpy converts float16 at about 1 ms per
-700 rows here (no BLAS for it), so the vectors stay float32.
+The index keeps its vectors as int8 codes (compact.py); a layout reads them as float32 a block
+or a sample at a time (`compact.Decoded`), never all at once.
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ from typing import Final, final
 import numpy as np
 import numpy.typing as npt
 
+from pajamas.memory.compact import Decoded
+
 Floats = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.intp]
 Labels = npt.NDArray[np.int64]
+Matrix = Floats | Decoded  # rows read as float32: an array, or int8 codes decoded on the way
 ASSIGN_CHUNK: Final = 16_384  # rows scored against every centroid at once (bounded memory)
 
 
@@ -121,7 +124,7 @@ class Layout:
     lists: Lists
 
 
-def build(vectors: Floats, policy: Policy, previous: Lists | None = None) -> Layout:
+def build(vectors: Matrix, policy: Policy, previous: Lists | None = None) -> Layout:
     """A layout of every (unit) row of vectors: previous extended, or new lists by k-means."""
     if policy.retrains(previous, len(vectors)) or previous is None:
         centroids = train(vectors, policy.lists_for(len(vectors)), policy)
@@ -129,7 +132,7 @@ def build(vectors: Floats, policy: Policy, previous: Lists | None = None) -> Lay
     return _grouped(extended(previous, vectors), previous.centroids, previous.trained)
 
 
-def extended(lists: Lists, vectors: Floats) -> Labels:
+def extended(lists: Lists, vectors: Matrix) -> Labels:
     """The list of every row: the listed rows' own, the tail's and changed rows' nearest."""
     labels = np.repeat(np.arange(len(lists.centroids)), np.diff(lists.offsets))
     labels = np.concatenate([labels, assign(vectors[lists.listed:], lists.centroids)])
@@ -145,7 +148,7 @@ def _grouped(labels: Labels, centroids: Floats, trained: int) -> Layout:
     return Layout(order, Lists(centroids, offsets, trained))
 
 
-def train(vectors: Floats, count: int, policy: Policy) -> Floats:
+def train(vectors: Matrix, count: int, policy: Policy) -> Floats:
     """count unit centroids of a sample of vectors (spherical k-means)."""
     rng = np.random.default_rng(policy.seed)
     size = min(len(vectors), count * policy.train_rows)
@@ -157,7 +160,7 @@ def train(vectors: Floats, count: int, policy: Policy) -> Floats:
     return centroids
 
 
-def assign(vectors: Floats, centroids: Floats) -> Labels:
+def assign(vectors: Matrix, centroids: Floats) -> Labels:
     """The nearest centroid (by cosine similarity) of each row."""
     labels = np.empty(len(vectors), np.int64)
     for start in range(0, len(vectors), ASSIGN_CHUNK):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from pajamas.context import Shed
 from pajamas.errors import InvalidParams
 from pajamas.faults import Faults
 from pajamas.memory.deps import MemoryDeps
@@ -20,6 +21,7 @@ from pajamas.stages import Slot
 if TYPE_CHECKING:
     from pajamas.cache.service import CacheService
     from pajamas.context import Context
+    from pajamas.memory.resident import Residency
     from pajamas.memory.store import MemoryStore
     from pajamas.personas.service import PersonaService
     from pajamas.tasks.manager import TaskManager
@@ -39,10 +41,31 @@ def install(ctx: Context, personas: Slot[PersonaService], cache: Slot[CacheServi
     slot = ctx.stages.add("memory", lambda: _start(deps), stop=lambda s: s.close(),
                           needs=(personas,))
     register(ctx.registry, slot)
+    _watch_residency(ctx, slot)
     from pajamas.memory import maintenance  # noqa: PLC0415
 
     maintenance.register(ctx.registry, slot, deps)
     return slot
+
+
+def _watch_residency(ctx: Context, slot: Slot[MemoryService]) -> None:
+    """The resident vectors as a monitor gauge, and released under memory pressure."""
+
+    def residency() -> Residency | None:
+        service = slot.peek()
+        store = None if service is None else service.opened()
+        return None if store is None else store.residency
+
+    def resident_mb() -> float:
+        found = residency()
+        return 0.0 if found is None else float(found.figures()["resident_mb"])
+
+    def shed() -> int:
+        found = residency()
+        return 0 if found is None else found.shed()
+
+    ctx.add_gauge("memory.resident_mb", resident_mb)
+    ctx.add_shed(Shed("memory.vectors", shed))
 
 
 def _start(deps: MemoryDeps) -> MemoryService:

@@ -69,6 +69,10 @@ class MemoryService:
                 self._store = store
             return self._store
 
+    def opened(self) -> MemoryStore | None:
+        """The store if it is open, without opening it."""
+        return self._store
+
     def searchable(self) -> bool:
         """Whether a search answers without waiting: the model loaded and the store open.
 
@@ -177,7 +181,7 @@ class MemoryService:
                            weights=weights, clock=deps.clock, on_change=self._changed,
                            on_count=deps.personas.get().set_memory_count,
                            upkeep=Upkeep(policy, self._submit_compaction),
-                           faults=deps.faults)
+                           faults=deps.faults, resident_mb=settings.memory_resident_mb)
 
     def _early_adds(self) -> EarlyAdds:
         """What journals the adds that come before the store is open (made on first use)."""

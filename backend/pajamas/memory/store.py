@@ -47,6 +47,7 @@ from pajamas.memory.model import (
 )
 from pajamas.memory.pending import Pending
 from pajamas.memory.replay import replay
+from pajamas.memory.resident import Residency
 from pajamas.memory.schema import COLUMNS, schema
 from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "vector", "text"]
 MIN_POOL = 100  # candidates each ranking gives the fusion, at least (50 lost LoCoMo recall)
+RESIDENT_MB = 512  # the setting memory_resident_mb's default (config.py says why)
 
 
 @final
@@ -73,7 +75,8 @@ class MemoryStore:
                  clock: Callable[[], float] = time.time,
                  on_change: Callable[[str], None] = lambda persona: None,
                  on_count: Callable[[str, int], None] = lambda persona, count: None,
-                 upkeep: Upkeep | None = None, faults: Faults | None = None) -> None:
+                 upkeep: Upkeep | None = None, faults: Faults | None = None,
+                 resident_mb: float = RESIDENT_MB) -> None:
         import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
 
         root.mkdir(parents=True, exist_ok=True)
@@ -93,6 +96,7 @@ class MemoryStore:
         # Personas whose journal a replay kept for want of space: replayed again on next use.
         self.unreplayed: set[str] = set()
         self._replay_lock = threading.Lock()
+        self.residency = Residency(resident_mb)  # the open personas' vectors, within budget
 
     # -- writes -------------------------------------------------------------------------
 
@@ -164,6 +168,7 @@ class MemoryStore:
         """Delete the persona's whole table (the persona is being deleted)."""
         with self._lock:
             writer = self._writers.pop(persona, None)
+        self.residency.forget(persona)
         if writer is not None:
             writer.close()
             if writer.pending is not None:
@@ -207,31 +212,34 @@ class MemoryStore:
         from the in-memory index.  Superseded memories are left out (see superseded.py)
         unless include_superseded, or as_of (else until) is before they were superseded.
         """
-        table = self._table(persona)
+        writer = self.writer(persona)
         until = until_as_of(until, as_of)
-        hidden = hidden_for(table.superseded, as_of=as_of, until=until,
-                            include=include_superseded)
-        bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {},
-                                                         thread))
-        if bounds.only is not None and not bounds.only:
-            return {"items": [], "total": 0}  # no memory matches the filters
-        pool = max(MIN_POOL, offset + limit) + len(hidden)
-        ranked, total = self._rank(table, query, mode, bounds, pool=pool)
-        if hidden:
-            ranked, total = without(ranked, total, hidden, bounds, table.vectors.count)
-        ranked = reweigh(ranked, table.vectors.facts([i for i, _ in ranked]), self.weights,
-                         self._clock())
+        with self.residency.using(persona, writer):  # its vectors in memory until the ranking
+            table = writer.table
+            hidden = hidden_for(table.superseded, as_of=as_of, until=until,
+                                include=include_superseded)
+            bounds = Bounds(since, until, self._matching_ids(table, since, until, wanted or {},
+                                                             thread))
+            if bounds.only is not None and not bounds.only:
+                return {"items": [], "total": 0}  # no memory matches the filters
+            pool = max(MIN_POOL, offset + limit) + len(hidden)
+            ranked, total = self._rank(table, query, mode, bounds, pool=pool)
+            if hidden:
+                ranked, total = without(ranked, total, hidden, bounds, table.vectors.count)
+            ranked = reweigh(ranked, table.vectors.facts([i for i, _ in ranked]), self.weights,
+                             self._clock())
         page = ranked[offset:offset + limit]
         rows = table.rows([i for i, _ in page], list(COLUMNS))
         items = [_memory(persona, rows[i]) | {"score": score} for i, score in page if i in rows]
         return {"items": items, "total": total if total is not None else len(ranked)}
 
     def stats(self, persona: str) -> dict[str, Any]:
-        """{"count", "bytes", "fragments", "indexed", "model", "dimension", ...}."""
+        """{"count", "bytes", "fragments", "indexed", "model", "dimension", "resident", ...}."""
         table = self._table(persona)
         return table.stats() | {"model": self.embeddings.model_id,
                                 "dimension": self.embeddings.dimension,
-                                "embedder_ready": self.embeddings.model.ready}
+                                "embedder_ready": self.embeddings.model.ready,
+                                "resident": self.residency.figures()}
 
     def maintain(self, persona: str) -> str:
         """Compact persona's table and update its indices in the background: the task's id."""
@@ -298,10 +306,13 @@ class MemoryStore:
         self._require(persona)
         with self._lock:
             writer = self._writers.get(persona)
+            opened = writer is None
             if writer is None:
                 table = self._open_table(persona)
                 writer = self._writers[persona] = Writer(
                     table, on_write=lambda: self._wrote(persona), pending=self._pending(persona))
+        if opened:  # its vectors count now: others may be released (not under the lock)
+            self.residency.opened(persona, writer)
         return writer
 
     def _open_table(self, persona: str) -> MemoryTable:
@@ -419,7 +430,7 @@ class MemoryStore:
     def _count(self, persona: str, writer: Writer) -> None:
         """Tell on_count how many memories persona has: the in-memory index's size, no read."""
         try:
-            self._on_count(persona, len(writer.table.vectors))
+            self._on_count(persona, writer.table.memory_count())
         except HubError as exc:  # the persona is being deleted: nothing to count
             log.warning("could not record the memory count of %s: %s", persona, exc)
 

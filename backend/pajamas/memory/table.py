@@ -2,14 +2,17 @@
 
 Writes go through the persona's `Writer` only; reads (get, list, search, count) run on the
 caller's thread.  Every LanceDB call is inside `lancedb_errors`.  The table's vectors are also
-held in memory (`VectorIndex`), loaded on open and updated after every committed write, so
-vector search, counts and the ranking's importance and age never read the table.
+held in memory (`VectorIndex`, compact), loaded on open and updated after every committed write,
+so vector search, counts and the ranking's importance and age never read the table (only a
+search's best candidates are read back, to be scored exactly).  The writer may release that
+copy (`release_vectors`, for the resident budget) and load it again (`reload_vectors`).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
@@ -47,10 +50,11 @@ class MemoryTable:
         self.folder = folder  # the memory folder: where a write that finds no space was going
         self._schema: pa.Schema = table.schema  # asking LanceDB costs ~2 ms; our writes keep it
         self.has_fts = any(i.index_type == "FTS" for i in table.list_indices())
-        self.vectors = VectorIndex(dimension)
+        self.dimension = dimension
+        self.vectors = VectorIndex(dimension, exact=self.exact_vectors)
         self.cache = RowCache([f.name for f in self._schema if f.name != "vector"])
         self.rowids = RowIds()  # where rows are, to read a search's page by position
-        self._load_vectors()
+        self._load_vectors(self.vectors)
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
         self.small_fragments, self.unindexed = self._backlog()
@@ -222,7 +226,8 @@ class MemoryTable:
         with lancedb_errors("optimizing its table", self.persona, self.folder):
             self._table.optimize(cleanup_older_than=timedelta(seconds=keep_s))
         self.small_fragments, self.unindexed = self._backlog()
-        self._locate()  # compaction rewrote the fragments: every row has a new position
+        if self.vectors.resident:  # released: the reload reads the positions
+            self._locate()  # compaction rewrote the fragments: every row has a new position
 
     def _backlog(self) -> tuple[int, int]:
         """(small fragments, rows outside the full-text index), asked of LanceDB."""
@@ -233,15 +238,52 @@ class MemoryTable:
         return small, int(found.num_unindexed_rows) if found is not None else 0
 
 
-    def _load_vectors(self) -> None:
-        """Fill the in-memory index in batches: one whole-table scan kept ~300 MB more RSS
-        at 100,000 rows (LanceDB's and Arrow's allocators keep what they freed)."""
+    def exact_vectors(self, ids: Sequence[str]) -> dict[str, npt.NDArray[np.float32]]:
+        """The stored (float32) vectors of these memories, by id (those still present)."""
+        known, unknown = self.rowids.split(ids)
+        found: dict[str, npt.NDArray[np.float32]] = {}
+        with lancedb_errors("reading vectors", self.persona, self.folder):
+            if known:
+                taken = self._table.take_row_ids(list(known.values())).select(["id", "vector"])
+                found = {i: v for i, v in _vectors(taken.to_arrow()).items() if i in known}
+            unknown += [i for i in known if i not in found]
+            if unknown:
+                found |= _vectors(self._table.search().where(
+                    f"id IN ({', '.join(map(quote, unknown))})").select(["id", "vector"])
+                                  .limit(len(unknown)).to_arrow())
+        return found
+
+    def memory_count(self) -> int:
+        """How many memories the table has: the in-memory index's size, or (released) the
+        table's count (the writer's thread: no write runs meanwhile)."""
+        return len(self.vectors) if self.vectors.resident else self.count()
+
+    def release_vectors(self) -> int:
+        """Drop the in-memory vectors and row positions (the writer's thread): bytes freed."""
+        freed = self.vectors.release()
+        self.rowids.replace([], [])
+        heap.trim("releasing a table's vectors")
+        return freed
+
+    def reload_vectors(self) -> None:
+        """Read the vectors in again if they were released (the writer's thread): readers
+        see the new index only once it holds every row."""
+        if self.vectors.resident:
+            return
+        fresh = VectorIndex(self.dimension, exact=self.exact_vectors)
+        self._load_vectors(fresh)
+        self.vectors = fresh
+        heap.trim("reloading a table's vectors")
+
+    def _load_vectors(self, index: VectorIndex) -> None:
+        """Fill index in batches: one whole-table scan kept ~300 MB more RSS at 100,000 rows
+        (LanceDB's and Arrow's allocators keep what they freed)."""
         with lancedb_errors("loading its vectors", self.persona, self.folder):
-            self.vectors.reserve(int(self._table.count_rows()))
+            index.reserve(int(self._table.count_rows()))
             query = self._table.search().select(INDEXED).with_row_id(True).limit(None)
             for batch in query.to_batches(LOAD_BATCH):
                 rows = pa.Table.from_batches([batch])
-                self.rowids.put(self._index(rows), rows["_rowid"].to_pylist())
+                self.rowids.put(self._index(rows, index), rows["_rowid"].to_pylist())
 
     def _locate(self) -> None:
         """Read every row's position afresh (after a compaction)."""
@@ -250,15 +292,30 @@ class MemoryTable:
                      .to_arrow())
         self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
 
-    def _index(self, rows: pa.Table) -> list[str]:
-        """Copy rows' ids, vectors, `at` and importance into the in-memory index; the ids."""
+    def _index(self, rows: pa.Table, index: VectorIndex | None = None) -> list[str]:
+        """Copy rows' ids, vectors, `at` and importance into the in-memory index (or index);
+        the ids."""
         if not rows.num_rows:
             return []
         ids: list[str] = rows["id"].to_pylist()
-        flat = rows["vector"].combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        self.vectors.append(ids, np.asarray(flat, np.float32).reshape(-1, self.vectors.dimension),
-                            rows["at"].to_numpy(), rows["importance"].to_numpy())
+        into = self.vectors if index is None else index  # not `or`: an empty index is falsy
+        into.append(ids, _matrix(rows["vector"], self.dimension), rows["at"].to_numpy(),
+                    rows["importance"].to_numpy())
         return ids
+
+
+def _matrix(column: pa.ChunkedArray, dimension: int) -> npt.NDArray[np.float32]:
+    """A vector column as a (rows, dimension) float32 array."""
+    flat = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
+    return np.asarray(flat, np.float32).reshape(-1, dimension)
+
+
+def _vectors(found: pa.Table) -> dict[str, npt.NDArray[np.float32]]:
+    """{id: vector} of a table of ids and vectors."""
+    if not found.num_rows:
+        return {}
+    matrix = _matrix(found["vector"], len(found["vector"][0]))
+    return dict(zip(found["id"].to_pylist(), matrix, strict=True))
 
 
 def _floats(vector: Any) -> npt.NDArray[np.float32]:

@@ -1,9 +1,15 @@
 """`VectorIndex`: an in-memory copy of one table's vectors, searched with numpy.
 
 LanceDB pays about 4 ms a query and re-reads the vectors from disk; one matrix-vector product
-over an in-memory float32 copy is exact and takes 0.4 ms at 10,000 rows, so vector search never
-touches the table.  The copy is loaded when the table opens and kept in step by the table's
-writer after each commit (it is the only one changing the table).
+over an in-memory copy takes 0.4 ms at 10,000 rows, so vector search scores in memory.  The copy
+is loaded when the table opens and kept in step by the table's writer after each commit (it is
+the only one changing the table).  It is compact (compact.py: int8 codes, a quarter of float32):
+the best candidates by the codes (`RESCORE_FACTOR` times k, at most `RESCORE_MOST`) are scored
+again exactly, with the float32 vectors the injected `exact` reads from the table, so the top
+results and their scores are those of exact float32 search.
+
+The copy may be released (`release`: the resident budget, resident.py) and loaded again by the
+table; while released, writes leave it alone (the table has them) and it answers nothing.
 
 A large table (`Policy.min_rows`) is grouped into inverted lists (`ann.Lists`) on a background
 thread, and its searches score the nearest lists plus every row added or changed since (the
@@ -17,7 +23,7 @@ new arrays, so a view never sees a half-made change.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final, final
 
@@ -25,8 +31,9 @@ import numpy as np
 import numpy.typing as npt
 
 from pajamas import heap
-from pajamas.memory import ann
+from pajamas.memory import ann, compact
 from pajamas.memory.ann import Layout, Lists, Policy
+from pajamas.memory.compact import Codes, Decoded, quantize
 
 Ranked = list[tuple[str, float]]  # (memory id, score), best first
 Floats = npt.NDArray[np.float32]
@@ -36,6 +43,12 @@ Mask = npt.NDArray[np.bool_]
 GROWTH: Final = 1.5  # spare capacity on a full append: amortised O(1) without doubling RSS
 GATHER_SHARE: Final = 0.25  # above this share of the rows, score all and pick, not gather
 BUILD_ATTEMPTS: Final = 3  # layouts thrown away because deletes or updates raced them
+RESCORE_FACTOR: Final = 4  # the exact top k was always within the codes' top 4 k (compact.py)
+RESCORE_MOST: Final = 40  # deeper ranks (the fusion's pool) keep the codes' scores
+#: Python objects per row besides the arrays: its id (str), the ids list's and positions
+#: dict's slots, and the table's `RowIds` entry (measured with tracemalloc at 100,000 rows).
+ROW_OBJECT_BYTES: Final = 250
+Exact = Callable[[Sequence[str]], Mapping[str, "Floats"]]  # ids -> their float32 vectors
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,8 @@ class Bounds:
 @dataclass(frozen=True)
 class _View:
     size: int
-    vectors: Floats
+    codes: Codes
+    scales: Floats
     created: Times
     importance: Floats
     ids: list[str]
@@ -63,26 +77,53 @@ class VectorIndex:
     """Unit-length vectors, their ids, `at` (when each happened) and importance, by row."""
 
     def __init__(self, dimension: int, policy: Policy | None = None, *,
-                 background: bool = True) -> None:
+                 background: bool = True, exact: Exact | None = None) -> None:
         self.dimension, self.policy, self._background = dimension, policy or Policy(), background
+        self._exact = exact  # None: the codes' scores are the result (no re-scoring)
+        self._released = False
         self._lock = threading.Lock()  # publishing a view
         self._writing = threading.RLock()  # writes and layout installs, one at a time
         self._generation = 0  # changes when rows move or a vector changes (layouts race it)
         self._building = False
         self._loading = 0  # rows promised by reserve: no layout starts before they are in
-        self._view = _View(0, np.zeros((0, dimension), np.float32), np.zeros(0),
-                           np.zeros(0, np.float32), [], {})
+        self._view = _empty(dimension)
         ann.single_threaded_blas()
 
     def __len__(self) -> int:
         return self._view.size
+
+    @property
+    def resident(self) -> bool:
+        """Whether the vectors are in memory (False once released)."""
+        return not self._released
+
+    def resident_bytes(self) -> int:
+        """About how much memory the in-memory copy holds (0 when released)."""
+        view = self._current()
+        arrays = (view.codes.nbytes + view.scales.nbytes + view.created.nbytes
+                  + view.importance.nbytes)
+        return 0 if self._released else arrays + view.size * ROW_OBJECT_BYTES
+
+    def release(self) -> int:
+        """Drop the in-memory copy (the table's writer thread): about the bytes freed.
+
+        Readers that hold a view keep theirs until they finish; a layout being built is
+        thrown away (the generation changes); later writes are ignored until the table loads
+        a new index.
+        """
+        with self._writing:
+            freed = self.resident_bytes()
+            self._released = True
+            self._generation += 1
+            self._publish(_empty(self.dimension))
+        return freed
 
     # -- writes (the table's writer thread only) ----------------------------------------
 
     def reserve(self, rows: int) -> None:
         """Make room for rows in all, about to be appended in batches (a table's open)."""
         with self._writing:
-            if rows > len(self._view.vectors):
+            if rows > len(self._view.codes):
                 self._publish(_grown(self._view, rows))
             self._loading = rows
 
@@ -90,11 +131,13 @@ class VectorIndex:
                importance: Floats) -> None:
         """Add rows at the end (after they are committed)."""
         with self._writing:
+            if self._released:
+                return
             view, count = self._view, len(ids)
             end = view.size + count
-            if end > len(view.vectors):
-                view = _grown(view, max(end, int(len(view.vectors) * GROWTH)))
-            view.vectors[view.size:end] = _unit(vectors)
+            if end > len(view.codes):
+                view = _grown(view, max(end, int(len(view.codes) * GROWTH)))
+            view.codes[view.size:end], view.scales[view.size:end] = quantize(_unit(vectors))
             view.created[view.size:end] = created
             view.importance[view.size:end] = importance
             view.ids[view.size:end] = list(ids)  # ids past size belong to no view yet
@@ -111,7 +154,8 @@ class VectorIndex:
             if row is None:
                 return
             if vector is not None:
-                view.vectors[row] = _unit(vector.reshape(1, -1))[0]
+                codes, scales = quantize(_unit(vector.reshape(1, -1)))
+                view.codes[row], view.scales[row] = codes[0], scales[0]
                 self._generation += 1
                 if view.lists is not None:  # it may now belong to another list
                     self._publish(replace(view, lists=view.lists.marked(row)))
@@ -122,10 +166,13 @@ class VectorIndex:
         """Drop rows, into new arrays so that current readers keep theirs."""
         with self._writing:
             view = self._view
+            if self._released:
+                return
             keep = np.array([i not in memory_ids for i in view.ids[:view.size]], dtype=bool)
             ids = [i for i in view.ids[:view.size] if i not in memory_ids]
             self._generation += 1
-            self._publish(_View(len(ids), view.vectors[:view.size][keep].copy(),
+            self._publish(_View(len(ids), view.codes[:view.size][keep].copy(),
+                                view.scales[:view.size][keep].copy(),
                                 view.created[:view.size][keep].copy(),
                                 view.importance[:view.size][keep].copy(), ids,
                                 {memory_id: n for n, memory_id in enumerate(ids)},
@@ -136,11 +183,22 @@ class VectorIndex:
     def search(self, query: Floats, k: int, bounds: Bounds) -> Ranked:
         """The k rows nearest to query by cosine similarity, within bounds, best first.
 
-        Exact while the table has no lists; with lists, exact over the rows they cover
-        nearest the query, the fresh tail and the changed rows.
+        Every row while the table has no lists; with lists, the rows of the lists nearest
+        the query, the fresh tail and the changed rows.  Scored by the codes, the best
+        candidates again exactly (see the module's docstring).
         """
         view = self._current()
         unit = _unit(query.reshape(1, -1))[0]
+        rows, scores = self._candidates(view, unit, bounds, k)
+        wanted = min(RESCORE_FACTOR * k, RESCORE_MOST) if self._exact is not None else 0
+        ranked = _best(view, rows, scores, max(k, wanted))
+        if wanted:
+            ranked = self._rescored(ranked[:wanted], unit) + ranked[wanted:]
+        return ranked[:k]
+
+    def _candidates(self, view: _View, unit: Floats, bounds: Bounds,
+                    k: int) -> tuple[Rows, Floats]:
+        """The rows a search looks at, scored by their codes."""
         mask = _mask(view, bounds)
         allowed = None if mask is None else np.flatnonzero(mask)
         lists = view.lists
@@ -148,8 +206,20 @@ class VectorIndex:
         if lists is not None and not few:
             rows, scores = self._approximate(view, lists, unit, mask)
             if len(rows) >= min(k, view.size if allowed is None else len(allowed)):
-                return _best(view, rows, scores, k)
-        return _best(view, *_exact(view, unit, allowed), k)
+                return rows, scores
+        return _exact(view, unit, allowed)
+
+    def _rescored(self, ranked: Ranked, unit: Floats) -> Ranked:
+        """ranked scored with the exact vectors (a row the table no longer has keeps its
+        score), best first."""
+        assert self._exact is not None
+        found = self._exact([memory_id for memory_id, _ in ranked])
+        ids = [memory_id for memory_id, _ in ranked if memory_id in found]
+        if ids:
+            exact = _unit(np.stack([found[i] for i in ids])) @ unit
+            scored = dict(zip(ids, exact.tolist(), strict=True))
+            ranked = [(i, scored.get(i, score)) for i, score in ranked]
+        return sorted(ranked, key=lambda pair: -pair[1])  # stable: ties keep their order
 
     def count(self, bounds: Bounds) -> int:
         """How many rows are within bounds."""
@@ -166,14 +236,15 @@ class VectorIndex:
                 for i, row in found if row is not None and row < view.size}
 
     def layout(self) -> dict[str, Any]:
-        """{"lists", "listed", "fresh", "changed", "building"}: how search covers the rows."""
+        """{"lists", "listed", "fresh", "changed", "building", "resident"}: how search covers
+        the rows, and whether they are in memory."""
         view = self._current()
         lists = view.lists
         return {"lists": 0 if lists is None else len(lists.centroids),
                 "listed": 0 if lists is None else lists.listed,
                 "fresh": view.size - (0 if lists is None else lists.listed),
                 "changed": 0 if lists is None else len(lists.stale),
-                "building": self._building}
+                "building": self._building, "resident": not self._released}
 
     # -- layouts ------------------------------------------------------------------------
 
@@ -183,7 +254,10 @@ class VectorIndex:
             for _ in range(BUILD_ATTEMPTS):
                 with self._writing:
                     view, generation = self._view, self._generation
-                layout = ann.build(view.vectors[:view.size], self.policy, view.lists)
+                if self._released or not view.size:
+                    return False
+                layout = ann.build(Decoded(view.codes, view.scales, view.size), self.policy,
+                                   view.lists)
                 ready = _laid_out(view, layout)
                 with self._writing:
                     if self._generation == generation:
@@ -220,12 +294,13 @@ class VectorIndex:
         if view.size > lists.listed:
             ranges.append((lists.listed, view.size))
         rows = np.concatenate([np.arange(a, b) for a, b in ranges] or [np.zeros(0, np.intp)])
-        scores = np.concatenate([view.vectors[a:b] @ query for a, b in ranges]
-                                or [np.zeros(0, np.float32)])
+        scores = np.concatenate([compact.scores(view.codes[a:b], view.scales[a:b], query)
+                                 for a, b in ranges] or [np.zeros(0, np.float32)])
         if len(lists.stale):
             extra = np.setdiff1d(lists.stale, rows)
             rows = np.concatenate([rows, extra])
-            scores = np.concatenate([scores, view.vectors[extra] @ query])
+            scores = np.concatenate([scores, compact.scores(view.codes[extra],
+                                                            view.scales[extra], query)])
         if mask is not None:
             keep = mask[rows]
             rows, scores = rows[keep], scores[keep]
@@ -242,35 +317,43 @@ class VectorIndex:
             self._view = view
 
 
+def _empty(dimension: int) -> _View:
+    return _View(0, np.zeros((0, dimension), np.int8), np.zeros(0, np.float32), np.zeros(0),
+                 np.zeros(0, np.float32), [], {})
+
+
 def _grown(view: _View, capacity: int) -> _View:
     """view with its arrays copied into capacity rows."""
-    vectors = np.zeros((capacity, view.vectors.shape[1]), np.float32)
-    created, importance = np.zeros(capacity), np.zeros(capacity, np.float32)
-    vectors[:view.size], created[:view.size] = view.vectors[:view.size], view.created[
-        :view.size]
-    importance[:view.size] = view.importance[:view.size]
-    return replace(view, vectors=vectors, created=created, importance=importance,
-                   ids=view.ids[:view.size], positions=dict(view.positions))
+    codes = np.zeros((capacity, view.codes.shape[1]), np.int8)
+    scales, importance = np.zeros(capacity, np.float32), np.zeros(capacity, np.float32)
+    created = np.zeros(capacity)
+    size = view.size
+    codes[:size], scales[:size] = view.codes[:size], view.scales[:size]
+    created[:size], importance[:size] = view.created[:size], view.importance[:size]
+    return replace(view, codes=codes, scales=scales, created=created, importance=importance,
+                   ids=view.ids[:size], positions=dict(view.positions))
 
 
 def _laid_out(view: _View, layout: Layout) -> _View:
     """New arrays holding view's first rows in the layout's order (the slow part, unlocked)."""
     order, listed = layout.order, len(layout.order)
-    vectors = np.empty((max(len(view.vectors), listed), view.vectors.shape[1]), np.float32)
-    np.take(view.vectors[:listed], order, axis=0, out=vectors[:listed])
-    created = np.zeros(len(vectors))
-    created[:listed] = view.created[:listed][order]
+    capacity = max(len(view.codes), listed)
+    codes = np.empty((capacity, view.codes.shape[1]), np.int8)
+    np.take(view.codes[:listed], order, axis=0, out=codes[:listed])
+    scales, created = np.zeros(capacity, np.float32), np.zeros(capacity)
+    scales[:listed], created[:listed] = view.scales[:listed][order], view.created[:listed][order]
     ids = [view.ids[row] for row in order]
-    return _View(listed, vectors, created, np.zeros(len(vectors), np.float32), ids,
+    return _View(listed, codes, scales, created, np.zeros(capacity, np.float32), ids,
                  {memory_id: n for n, memory_id in enumerate(ids)}, layout.lists)
 
 
 def _installed(ready: _View, now: _View, layout: Layout) -> _View:
     """ready, with the rows appended to now since the layout began as its tail."""
     listed, end = ready.size, now.size
-    if end > len(ready.vectors):
+    if end > len(ready.codes):
         ready = _grown(ready, int(end * GROWTH))
-    ready.vectors[listed:end] = now.vectors[listed:end]
+    ready.codes[listed:end], ready.scales[listed:end] = (now.codes[listed:end],
+                                                         now.scales[listed:end])
     ready.created[listed:end] = now.created[listed:end]
     ready.importance[:listed] = now.importance[:listed][layout.order]  # changes in place
     ready.importance[listed:end] = now.importance[listed:end]
@@ -299,11 +382,11 @@ def _mask(view: _View, bounds: Bounds) -> Mask | None:
 
 def _exact(view: _View, query: Floats, allowed: Rows | None) -> tuple[Rows, Floats]:
     """Every allowed row (all when None), scored."""
-    if allowed is None:
-        return np.arange(view.size), view.vectors[:view.size] @ query
-    if len(allowed) > GATHER_SHARE * view.size:
-        return allowed, (view.vectors[:view.size] @ query)[allowed]
-    return allowed, view.vectors[allowed] @ query
+    size = view.size
+    if allowed is None or len(allowed) > GATHER_SHARE * size:
+        scores = compact.scores(view.codes[:size], view.scales[:size], query)
+        return (np.arange(size), scores) if allowed is None else (allowed, scores[allowed])
+    return allowed, compact.scores(view.codes[allowed], view.scales[allowed], query)
 
 
 def _best(view: _View, rows: Rows, scores: Floats, k: int) -> Ranked:

@@ -93,7 +93,8 @@ def recalls(found: list[list[int]], truth: list[set[int]]) -> list[float]:
 
 def filled_index(vectors: Floats) -> tuple[VectorIndex, float]:
     """A VectorIndex holding vectors (ids "r<n>"), its lists built: (index, build seconds)."""
-    index = VectorIndex(vectors.shape[1], background=False)  # builds as it appends
+    index = VectorIndex(vectors.shape[1], background=False,  # builds as it appends
+                        exact=lambda ids: {i: vectors[int(i[1:])] for i in ids})  # re-scores
     created = np.arange(len(vectors), dtype=np.float64)
     start = time.perf_counter()
     index.append([f"r{n}" for n in range(len(vectors))], vectors, created,
@@ -224,3 +225,51 @@ def timed_searches(client: Client, persona: str, queries: list[str]) -> list[flo
         client.call("memory.search", {"persona": persona, "query": next(feed), "limit": K})
 
     return time_calls(one, len(queries), ns_per_unit=NS_PER_MS)
+
+
+@benchmark(name="memory.resident_reload", unit="s")
+def resident_reload(ctx: Context) -> Measurement:
+    """Loading a released persona's 100,000 vectors again: its first search after release.
+
+    Personas of 100,000 memories (3 at scale 1: `--scale` 3.4 makes the ten of the resident
+    budget's target) are searched in turn with memory_resident_mb at 128, so each search
+    after the first round finds its persona released (the two searched before it hold the
+    budget) and reloads it.  Extra: the core's RSS with the model loaded and one persona open
+    (target ≤ 400 MB), its largest RSS after each search of the turns (target ≤ the budget +
+    250 MB), a search of a resident persona, and the residency figures memory.stats reports.
+    """
+    source, budget_mb = texts(ctx), 128
+    size, count = ctx.count(100_000, minimum=30_000), ctx.count(3, minimum=2)
+    queries = iter(source.questions)
+    settings = {"PAJAMAS_MEMORY_RESIDENT_MB": str(budget_mb)}
+    with memory_core(ctx.workdir, settings) as client:
+        process = psutil.Process(client.info.pid)
+        personas = [big_persona(client, ctx.workdir / "home", source, size, 0)]
+        rss_one = process.memory_info().rss / MB
+        personas += [big_persona(client, ctx.workdir / "home", source, size, n)
+                     for n in range(1, count)]
+        samples: list[float] = []
+        resident: list[float] = []
+        peak = 0.0
+        for persona in [*personas, *personas]:
+            released = not client.call("memory.stats", {"persona": persona})["vectors"][
+                "resident"]
+            start = time.perf_counter()
+            client.call("memory.search", {"persona": persona, "query": next(queries),
+                                          "limit": K}, timeout=600)
+            (samples if released else resident).append(time.perf_counter() - start)
+            peak = max(peak, process.memory_info().rss / MB)
+        figures = client.call("memory.stats", {"persona": personas[-1]})["resident"]
+    return Measurement(samples, extra={
+        "memories": size, "personas": count, "budget_mb": budget_mb,
+        "rss_first_persona_mb": rss_one, "rss_peak_mb": peak,
+        "resident_search_ms": 1000 * float(np.median(resident)) if resident else 0.0,
+        "resident_mb": figures["resident_mb"], "releases": figures["releases"],
+        "reloads": figures["reloads"], **source.extra})
+
+
+def big_persona(client: Client, home: Path, source: Texts, size: int, n: int) -> str:
+    """A persona of size memories, searched once (model loaded, vectors laid out)."""
+    from pajamas.perf.big_persona import persona_with_memories  # noqa: PLC0415
+
+    return persona_with_memories(client, home, source, size, name=f"resident {n}")
