@@ -20,8 +20,7 @@ import psutil
 
 from pajamas.perf.faults.hub import KillableHub
 from pajamas.perf.faults.outcome import Outcome
-from pajamas.perf.faults.traffic import GUARD_S
-from pajamas.rpc import connection
+from pajamas.perf.faults.traffic import GUARD_S, live_events
 from pajamas.rpc.client import Client, Subscriber
 
 FAULT: Final = "the embedded model's server killed mid-reply"
@@ -67,7 +66,7 @@ def kill_model_mid_reply(workdir: Path, *, trials: int) -> list[Outcome]:
         with hub.start() as client:
             persona = client.call("persona.create", {"name": "Chaos"})["id"]
             conversation = client.call("chat.create", {"persona": persona})["id"]
-            events = _live(hub)
+            events = live_events(hub, "chat.")
             try:
                 outcomes = [_trial(client, events, hub, conversation, n) for n in range(trials)]
             finally:
@@ -79,13 +78,6 @@ def kill_model_mid_reply(workdir: Path, *, trials: int) -> list[Outcome]:
         hub.stop()
     return outcomes
 
-
-def _live(hub: KillableHub) -> Subscriber:
-    sub = Subscriber(connection.read(hub.home), ("chat.", "monitor.sample"))
-    while (event := sub.receive(timeout=GUARD_S)) is not None:
-        if event.topic == "monitor.sample":  # zmq's slow joiner: now every topic is live
-            return sub
-    raise AssertionError("no monitor.sample event: is the core's monitor up?")
 
 
 def _trial(client: Client, events: Subscriber, hub: KillableHub, conversation: str,

@@ -20,9 +20,8 @@ from typing import Any, Final
 from pajamas.errors import HubError, PluginFailed
 from pajamas.perf.faults.hub import KillableHub
 from pajamas.perf.faults.outcome import Outcome
-from pajamas.perf.faults.traffic import GUARD_S
+from pajamas.perf.faults.traffic import GUARD_S, live_events
 from pajamas.perf.plugin_fixtures import call, install, persona_with
-from pajamas.rpc import connection
 from pajamas.rpc.client import Client, Subscriber
 
 FAULT: Final = "kill -9 of a plugin host in the middle of a call"
@@ -83,7 +82,7 @@ def kill_hosts(workdir: Path, *, trials: int, seed: int = 0,
             install(client, workdir, SLOW)
             victims = [persona_with(client, SLOW) for _ in range(2)]
             bystander = _Bystander(hub, persona_with(client, SLOW))
-            events = _live(hub)
+            events = live_events(hub, "plugin.")
             bystander.start()
             try:
                 for number in range(trials):
@@ -99,13 +98,6 @@ def kill_hosts(workdir: Path, *, trials: int, seed: int = 0,
         hub.stop()
     return outcomes
 
-
-def _live(hub: KillableHub) -> Subscriber:
-    sub = Subscriber(connection.read(hub.home), ("plugin.", "monitor.sample"))
-    while (event := sub.receive(timeout=GUARD_S)) is not None:
-        if event.topic == "monitor.sample":  # zmq's slow joiner: now every topic is live
-            return sub
-    raise AssertionError("no monitor.sample event: is the core's monitor up?")
 
 
 def _trial(client: Client, events: Subscriber, victim: str, tag: str,

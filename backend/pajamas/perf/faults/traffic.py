@@ -13,10 +13,20 @@ from typing import Any, Final, final
 from pajamas.errors import HubError
 from pajamas.perf.faults.hub import KillableHub
 from pajamas.perf.faults.ledger import Ledger
+from pajamas.rpc import connection
 from pajamas.rpc.client import Subscriber
 from pajamas.rpc.protocol import Event
 
 GUARD_S: Final = 300.0  # waiting longer for an event than this is a hang
+
+
+def live_events(hub: KillableHub, prefix: str) -> Subscriber:
+    """A subscriber to hub's events under prefix, returned once it is known to receive."""
+    sub = Subscriber(connection.read(hub.home), (prefix, "monitor.sample"))
+    while (event := sub.receive(timeout=GUARD_S)) is not None:
+        if event.topic == "monitor.sample":  # zmq's slow joiner: now every topic is live
+            return sub
+    raise AssertionError("no monitor.sample event: is the core's monitor up?")
 _WORDS: Final = (
     "lighthouse", "keeper", "painted", "harbour", "violin", "marathon", "garden", "recipe",
     "mountain", "letter", "river", "winter", "station", "museum", "bicycle", "orchard",
