@@ -125,6 +125,48 @@ def test_a_thousand_pairs_from_one_distribution_give_at_most_one_percent_false_a
     assert alarms <= 10, f"{alarms} false alarms in 1,000 pairs"
 
 
+def repeated(rng: np.random.Generator, repeats: int, n: int, center: float) -> list[float]:
+    """repeats runs of n timings, each run shifted by its own conditions (a factor of ~12%)."""
+    return [v for _ in range(repeats)
+            for v in noisy(rng, n, center=center * float(rng.lognormal(0.0, 0.12)))]
+
+
+def with_repeats(run: dict[str, Any], repeats: int) -> dict[str, Any]:
+    for record in run["benchmarks"]:
+        record["repeats"] = [len(record["samples"]) // repeats] * repeats
+    return run
+
+
+def test_repetitions_are_the_units_so_noise_between_runs_is_no_regression() -> None:
+    """40 pairs of runs of the same code, each run shifted by its own conditions."""
+    flat_alarms = by_repetition_alarms = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        base = {"memory.search": repeated(rng, 6, 50, 100.0)}
+        new = {"memory.search": repeated(rng, 6, 50, 100.0)}
+        # Read as 300 samples a side, the runs' own shifts look like real changes...
+        flat = compare.compare(run_of("a", base), run_of("b", new))["rows"][0]
+        if flat["verdict"] != "same":
+            flat_alarms += 1
+            assert "--repeat 6" in flat["note"]
+        # ...read as 6 repetitions a side, they are the noise they are.
+        row = compare.compare(with_repeats(run_of("a", base), 6),
+                              with_repeats(run_of("b", new), 6))["rows"][0]
+        assert "repetition medians (6 and 6)" in row["note"]
+        by_repetition_alarms += row["verdict"] != "same"
+    assert flat_alarms >= 4 and by_repetition_alarms == 0, (flat_alarms, by_repetition_alarms)
+
+
+def test_a_planted_regression_is_found_between_repetitions_too() -> None:
+    rng = np.random.default_rng(12)
+    base = {"memory.search": repeated(rng, 6, 50, 100.0),
+            "cache.hot_get": repeated(rng, 6, 50, 2.0)}
+    new = {"memory.search": repeated(rng, 6, 50, 150.0),
+           "cache.hot_get": repeated(rng, 6, 50, 2.0)}
+    result = compare.compare(with_repeats(run_of("a", base), 6), with_repeats(run_of("b", new), 6))
+    assert result["slower"] == ["memory.search"] and result["faster"] == []
+
+
 def test_runs_from_two_machines_compare_through_their_calibrations() -> None:
     base = suite_samples(seed=7)
     # A machine twice as slow: every figure and its calibration doubled (rates halved).

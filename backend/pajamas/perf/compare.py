@@ -6,6 +6,12 @@ rejects that the two sets of samples come from one distribution (p < 0.01); "fas
 mirror image; anything else is "same".  Both conditions matter: the threshold keeps tiny but
 real changes from failing a build, the test keeps noise from doing so.
 
+Samples within one run share that run's conditions (its core process, what else the machine
+did then), so a run-level difference between two runs of the same code looks significant to a
+test over samples.  When both runs have several repetitions (`--repeat`), each repetition's
+median is one unit of the test instead, and the noise between runs is in it; with one
+repetition a verdict says what it could not weigh.
+
 Runs from two machines compare only through their calibrations: each sample is divided by its
 run's calibration median (a fixed CPU loop timed in the same run) before anything is computed,
 and the comparison says so.
@@ -24,6 +30,8 @@ from pajamas.perf.suites import group_of
 
 THRESHOLD: Final = 1.1
 ALPHA: Final = 0.01
+#: Repetitions each run needs before its repetitions, not its samples, are the test's units.
+MIN_REPEATS: Final = 2
 ORDER: Final = {"slower": 0, "faster": 1, "same": 2, "not compared": 3}
 
 
@@ -112,8 +120,30 @@ def _row(base: dict[str, Any] | None, new: dict[str, Any] | None, scales: tuple[
     power = -1 if row["better"] == "lower" else 1
     xs = [s * scales[0] ** power for s in base["samples"]]
     ys = [s * scales[1] ** power for s in new["samples"]]
-    _judge(row, xs, ys, threshold, alpha)
+    by_base, by_new = repetition_medians(base, xs), repetition_medians(new, ys)
+    if by_base is not None and by_new is not None:
+        _judge(row, by_base, by_new, threshold, alpha)
+        row["note"] = row["note"] or (f"compared by repetition medians ({len(by_base)} and "
+                                      f"{len(by_new)}): the noise between runs is weighed")
+    else:
+        _judge(row, xs, ys, threshold, alpha)
+        if row["verdict"] in ("slower", "faster") and not row["note"]:
+            row["note"] = ("one repetition in a run: only the noise within each run was "
+                           "weighed; --repeat 6 on both runs weighs the noise between runs too")
     return row
+
+
+def repetition_medians(bench: dict[str, Any], samples: list[float]) -> list[float] | None:
+    """The median of each repetition of samples (bench's `repeats` says how many each gave);
+    None with fewer than MIN_REPEATS repetitions, or counts that do not add up."""
+    import numpy as np  # noqa: PLC0415
+
+    counts = [int(c) for c in bench.get("repeats") or []]
+    if len(counts) < MIN_REPEATS or sum(counts) != len(samples) or 0 in counts:
+        return None
+    ends = np.cumsum(counts)
+    return [float(np.median(samples[end - count:end])) for count, end in zip(counts, ends,
+                                                                              strict=True)]
 
 
 def _why_not(bench: dict[str, Any] | None, side: str) -> str:
