@@ -42,6 +42,10 @@ _EVENT: Final = b"E"
 _STOP: Final = b"S"
 _BATCH: Final = 256  # messages read per wake-up before the loop looks at its inbox again
 _HARD_CAP_FLOOR: Final = 256 * 1024 * 1024
+#: Replies a client may leave unread before zmq drops the next ones.  Its default, 1,000,
+#: silently lost the `busy` answers to a client that sent a burst before reading any: every
+#: request must get its one reply.  A busy reply is ~100 bytes, so this holds ~10 MB at most.
+REPLY_BACKLOG: Final = 100_000
 _STALE_DEADLINES: Final = 1024  # answered requests' deadlines kept before the heap is rebuilt
 _inbox_ids = itertools.count()
 # Plain ints: pyzmq's flag enums cost microseconds per `|` on the hot path.
@@ -84,6 +88,7 @@ class RpcServer:
         # A hard cap far above the soft limit, against runaway memory: zmq drops a peer that
         # sends more instead of buffering it.  Anything between the two gets too_large.
         self._router.setsockopt(zmq.MAXMSGSIZE, hard_message_cap(limits.max_message_bytes))
+        self._router.setsockopt(zmq.SNDHWM, REPLY_BACKLOG)
         inbox = f"inproc://pajamas-inbox-{next(_inbox_ids)}"
         self._inbox = self._ctx.socket(zmq.PULL)
         self._inbox.bind(inbox)
