@@ -16,19 +16,23 @@ from pajamas.plugins import census
 
 # A session leader that starts: a sleeper; a sleeper in a session of its own; an orphan left
 # in its session (its parent exited); a zombie.  It prints their pids once all are in place.
+# Each sleeper waits on a lifeline, a pipe only the leader writes to: it ends when the leader
+# does, and the leader when the test closes its stdin (or kills it).
 LEADER = """\
-import json, os, sys, time
+import json, os, sys
 
 def sleeper(setsid=False):
     pid = os.fork()
     if pid == 0:
         if setsid:
             os.setsid()
+        os.close(life_w)
         os.write(ready_w, b"x")
-        time.sleep(120)
+        os.read(life_r, 1)  # EOF once the leader is gone
         os._exit(0)
     return pid
 
+life_r, life_w = os.pipe()
 ready_r, ready_w = os.pipe()
 orphan_r, orphan_w = os.pipe()
 plain = sleeper()
@@ -47,15 +51,15 @@ for _ in range(3):
     os.read(ready_r, 1)
 print(json.dumps({"plain": plain, "own_session": own_session, "orphan": orphan,
                   "zombie": zombie}), flush=True)
-time.sleep(120)
+sys.stdin.read()  # until the test is done with us
 """
 
 
 @pytest.fixture
 def leader() -> Iterator[tuple[int, dict[str, int]]]:
     """The leader's pid and its processes'; all killed afterwards."""
-    process = subprocess.Popen([sys.executable, "-c", LEADER], stdout=subprocess.PIPE,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen([sys.executable, "-c", LEADER], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert process.stdout is not None
     pids: dict[str, int] = json.loads(process.stdout.readline())
     try:
