@@ -46,7 +46,7 @@ def quarantine(home: Path, path: Path, *, name: str | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / _free_name(folder, name or path.name, clock)
     shutil.move(str(path), str(target))
-    _sync(folder)
+    sync_folder(folder)
     return target
 
 
@@ -59,7 +59,7 @@ def quarantine_bytes(home: Path, name: str, data: bytes, *, clock: Clock = time.
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
-    _sync(folder)
+    sync_folder(folder)
     return target
 
 
@@ -157,7 +157,8 @@ def _free_name(folder: Path, name: str, clock: Clock) -> str:
     return candidate
 
 
-def _sync(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that the names made or removed in it are on disk."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)

@@ -46,6 +46,7 @@ import numpy.typing as npt
 
 from pajamas.borders import disk_full, no_space
 from pajamas.errors import Internal
+from pajamas.faults import sync_folder
 from pajamas.memory.model import NewMemory, encode_metadata
 
 HEADER: Final = struct.Struct("<II")
@@ -344,15 +345,6 @@ def make_folder(folder: Path) -> None:
     make_folder(folder.parent)
     folder.mkdir(exist_ok=True)
     sync_folder(folder.parent)
-
-
-def sync_folder(folder: Path) -> None:
-    """fsync a folder, so that the names made or removed in it are on disk."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _rows_of(items: list[NewMemory], ids: list[str]) -> list[JournalRow]:
