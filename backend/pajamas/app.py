@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from pajamas.tasks import methods as task_methods
 
 log = logging.getLogger(__name__)
 STOP_WAIT_S: Final = 1.0  # for a stage or a task still running: past it, the process exit ends it
+GIL_SWITCH_S: Final = 0.001  # see serve_until_signal
 
 
 @final
@@ -157,6 +159,10 @@ class Core:
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, on_signal)
+        # The request loop answers pings and busy replies itself, but needs the GIL to do so:
+        # a worker in pure Python holds it for up to the switch interval (5 ms by default) at
+        # a time, and with four workers the loop could wait several of those in a row.
+        sys.setswitchinterval(GIL_SWITCH_S)
         self.start()
         while not wake.wait(0.5):
             pass
@@ -191,4 +197,5 @@ class Core:
 def _limits(settings: Settings) -> ServerLimits:
     return ServerLimits(max_message_bytes=settings.max_message_bytes, workers=settings.workers,
                         max_pending_requests=settings.max_pending_requests,
+                        max_queue_wait_s=settings.max_queue_wait_s,
                         request_timeout_s=settings.request_timeout_s)

@@ -15,6 +15,7 @@ from typing import Final
 
 import psutil
 
+from pajamas.errors import HubError
 from pajamas.perf.load_fleet import Fleet, Mix
 from pajamas.perf.stats import percentile
 from pajamas.rpc.client import Client
@@ -27,12 +28,14 @@ REPLY_WAIT_S: Final = 300.0  # a hang guard: the load's cores allow 300 s per re
 
 @dataclass(frozen=True)
 class Outcome:
-    """One request of a load: its method, when it was sent and answered, its error code."""
+    """One request of a load: its method, when it was sent and answered, its error code, and
+    how many times it was sent again after a `busy` (the pauses are part of its latency)."""
 
     method: str
     sent_ns: int
     done_ns: int
     error: str | None = None
+    retries: int = 0
 
     @property
     def ms(self) -> float:
@@ -91,15 +94,17 @@ def closed_loop(info: ConnectionInfo, fleet: Fleet, clients: int, seconds: float
 
 def _one_client(info: ConnectionInfo, mix: Mix, deadline: float,
                 record: Callable[[Outcome], None]) -> None:
+    """One closed-loop client: as the hub's own clients do, it retries `busy` replies."""
     clock = time.perf_counter_ns
-    with Client(info, timeout=REPLY_WAIT_S) as client:
+    with Client(info, timeout=REPLY_WAIT_S, retry_busy=True) as client:
         while time.monotonic() < deadline:
             method, params = mix.next()
-            sent = clock()
-            client.submit(method, params)
-            reply = client.receive()
-            record(Outcome(method, sent, clock(),
-                           None if reply.error is None else str(reply.error["code"])))
+            sent, retried, error = clock(), client.busy_retries, None
+            try:
+                client.call(method, params)
+            except HubError as exc:
+                error = exc.code
+            record(Outcome(method, sent, clock(), error, client.busy_retries - retried))
 
 
 def latency_figures(outcomes: list[Outcome]) -> dict[str, float]:

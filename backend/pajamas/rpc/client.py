@@ -5,7 +5,10 @@ in flight.  Each thread gets its own DEALER socket (zmq sockets are not thread-s
 client may be shared by threads: replies reach the thread that asked, and a thread's socket is
 closed when the thread ends.  A wait notices within a second when the core's process is gone.
 `Subscriber` receives events.  Errors the core sends are raised as the matching
-`pajamas.errors` class.
+`pajamas.errors` class.  A client made with ``retry_busy`` (the CLI's and the window's, through
+`connect`) sends a request again when the core answers ``busy``, after the pause the reply
+suggests, until the call's timeout: the protocol's "retry later", so a person sees a slower
+answer, not an error, when the core sheds a burst.
 """
 
 from __future__ import annotations
@@ -31,15 +34,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MORE = int(zmq.SNDMORE)  # a plain int: pyzmq's flag enums are slow on the hot path
 _ALIVE_CHECK_S = 1.0  # a wait longer than this checks that the core's process still exists
+_BUSY_PAUSE_S = (0.01, 1.0)  # a busy retry's pause: the reply's retry_after_ms, within these
 
 
 class Client:
     """A connection to one core, usable from many threads."""
 
-    def __init__(self, info: ConnectionInfo, *, timeout: float = 30.0,
+    def __init__(self, info: ConnectionInfo, *, timeout: float = 30.0, retry_busy: bool = False,
                  context: zmq.Context[zmq.Socket[bytes]] | None = None) -> None:
         self.info = info
         self.timeout = timeout
+        self.retry_busy = retry_busy
+        self.busy_retries = 0  # requests sent again after a busy reply, for figures
         self._signer = protocol.Signer(info.key_bytes)
         self._ctx = context or zmq.Context.instance()
         self._ids = itertools.count(1)
@@ -48,25 +54,51 @@ class Client:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_home(cls, home: Path, *, timeout: float = 30.0) -> Client:
+    def for_home(cls, home: Path, *, timeout: float = 30.0, retry_busy: bool = False) -> Client:
         """A client of the core serving home, from its connection file."""
-        return cls(connection.read(home), timeout=timeout)
+        return cls(connection.read(home), timeout=timeout, retry_busy=retry_busy)
 
     def call(self, method: str, params: dict[str, Any] | None = None, *,
              timeout: float | None = None) -> Any:
         """Send one request and return its result, or raise the error the core sent."""
+        wait = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
         state = self._state()
-        rid = self._send(state, method, params)
-        if rid not in state.stash:
-            self._await(state, rid, method, self.timeout if timeout is None else timeout)
-        return _unwrap(state.stash.pop(rid))
+        busy: Reply | None = None  # the last busy reply, once retrying
+        while True:
+            rid = self._send(state, method, params)
+            try:
+                if rid not in state.stash:
+                    self._await(state, rid, method, wait, deadline)
+            except HubTimeout:
+                if busy is None:
+                    raise
+                return _unwrap(busy)  # the core is busy, not silent: say so
+            reply = state.stash.pop(rid)
+            pause = self._busy_pause(reply)
+            if pause is None or time.monotonic() + pause >= deadline:
+                return _unwrap(reply)
+            busy = reply
+            time.sleep(pause)  # the core asked for it: a retry sooner would be shed again
+            self.busy_retries += 1
+
+    def _busy_pause(self, reply: Reply) -> float | None:
+        """How long to wait before sending again, if this client retries this reply."""
+        if not self.retry_busy or reply.error is None or reply.error.get("code") != "busy":
+            return None
+        data = reply.error.get("data")
+        suggested = data.get("retry_after_ms") if isinstance(data, dict) else None
+        low, high = _BUSY_PAUSE_S
+        if not isinstance(suggested, int | float) or isinstance(suggested, bool):
+            return low
+        return min(high, max(low, suggested / 1000))
 
     def submit(self, method: str, params: dict[str, Any] | None = None) -> RequestId:
         """Send a request without waiting; returns its id for `receive`."""
         return self._send(self._state(), method, params)
 
-    def _await(self, state: _ThreadState, rid: RequestId, method: str, wait: float) -> None:
-        deadline = time.monotonic() + wait
+    def _await(self, state: _ThreadState, rid: RequestId, method: str, wait: float,
+               deadline: float) -> None:
         while rid not in state.stash:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -259,7 +291,7 @@ class Subscriber:
 
 def connect(home: Path, *, timeout: float = 30.0) -> Client:
     """A client of the core for home that answered a ping; `CoreNotRunning` otherwise."""
-    client = Client.for_home(home, timeout=timeout)
+    client = Client.for_home(home, timeout=timeout, retry_busy=True)
     try:
         client.call("system.ping", timeout=min(timeout, 2.0))
     except HubTimeout:

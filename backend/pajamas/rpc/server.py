@@ -4,7 +4,8 @@ One thread (the loop) owns both sockets.  It checks every message (frame count, 
 signature, body, method, params) and answers fast ``inline`` methods itself; every other method
 runs on a worker thread, whose reply comes back to the loop through an inproc socket, so slow
 work never delays a ping.  The loop answers ``timeout`` for work that overruns its deadline,
-``busy`` when too many requests wait, and drains in-flight work when the server stops.
+``busy`` when requests wait too long for a worker or too many wait (see `_admit`), and drains
+in-flight work when the server stops.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
@@ -46,6 +48,7 @@ _HARD_CAP_FLOOR: Final = 256 * 1024 * 1024
 #: silently lost the `busy` answers to a client that sent a burst before reading any: every
 #: request must get its one reply.  A busy reply is ~100 bytes, so this holds ~10 MB at most.
 REPLY_BACKLOG: Final = 100_000
+_RETRY_FLOOR_MS: Final = 10  # the least retry_after_ms a busy reply suggests
 _STALE_DEADLINES: Final = 1024  # answered requests' deadlines kept before the heap is rebuilt
 _inbox_ids = itertools.count()
 # Plain ints: pyzmq's flag enums cost microseconds per `|` on the hot path.
@@ -62,6 +65,7 @@ class ServerLimits:
     max_message_bytes: int = 16 * 1024 * 1024
     workers: int = 4
     max_pending_requests: int = 512
+    max_queue_wait_s: float = 0.5
     request_timeout_s: float = 60.0
 
 
@@ -72,6 +76,7 @@ class _InFlight:
     method: str
     deadline: float
     arrived_ns: int
+    started: bool = False  # set by the worker that runs it
 
 
 class RpcServer:
@@ -98,6 +103,8 @@ class RpcServer:
         self._workers = ThreadPoolExecutor(limits.workers, thread_name_prefix="pajamas-worker")
         self._inflight: dict[int, _InFlight] = {}
         self._deadlines: list[tuple[float, int]] = []
+        self._queued: deque[_InFlight] = deque()  # handed to workers, maybe not started yet
+        self._max_wait_ns = int(limits.max_queue_wait_s * 1e9)
         self._tokens = itertools.count()
         self._thread: threading.Thread | None = None
         self._draining = threading.Event()
@@ -262,22 +269,47 @@ class RpcServer:
 
     def _submit(self, route: list[bytes], rid: RequestId, method: Method,
                 kwargs: dict[str, Any], arrived: int) -> None:
-        if self._draining.is_set():
-            self._reject(route, rid, Busy("the core is shutting down; retry with the next core"))
-            return
-        if len(self._inflight) >= self.limits.max_pending_requests:
-            self._reject(route, rid, Busy(
-                f"{len(self._inflight)} requests are waiting (setting max_pending_requests); "
-                "retry later"))
+        refusal = self._admit(arrived)
+        if refusal is not None:
+            self._reject(route, rid, refusal)
             return
         token = next(self._tokens)
         deadline = time.monotonic() + self.limits.request_timeout_s
-        self._inflight[token] = _InFlight(route, rid, method.name, deadline, arrived)
+        entry = _InFlight(route, rid, method.name, deadline, arrived)
+        self._inflight[token] = entry
+        self._queued.append(entry)
         heapq.heappush(self._deadlines, (deadline, token))
-        self._workers.submit(self._work, token, method, rid, kwargs)
+        self._workers.submit(self._work, token, entry, method, kwargs)
 
-    def _work(self, token: int, method: Method, rid: RequestId, kwargs: dict[str, Any]) -> None:
-        body = self._invoke(method, rid, kwargs)
+    def _admit(self, now: int) -> Busy | None:
+        """None if a request arriving now may wait for a worker; else the `busy` to answer.
+
+        The measure is how long the oldest waiting request has waited (its sojourn, as in
+        CoDel): it needs no model of how long methods take, and it bounds the work a burst
+        leaves behind, so the core is back to normal about `max_queue_wait_s` after one.  A
+        count of waiting requests alone let a burst queue 512 of them, 7 s of work.  The count
+        stays as a hard cap on memory.
+        """
+        if self._draining.is_set():
+            return Busy("the core is shutting down; retry with the next core")
+        queued = self._queued
+        while queued and queued[0].started:
+            queued.popleft()
+        waited_ns = now - queued[0].arrived_ns if queued else 0
+        retry_ms = max(_RETRY_FLOOR_MS, waited_ns // 1_000_000)
+        if waited_ns > self._max_wait_ns:
+            return Busy(f"requests have waited {waited_ns / 1e9:.2f} s for a worker, over "
+                        f"{self.limits.max_queue_wait_s:g} s (setting max_queue_wait_s); "
+                        "retry in a moment", retry_after_ms=retry_ms)
+        if len(self._inflight) >= self.limits.max_pending_requests:
+            return Busy(f"{len(self._inflight)} requests are waiting (setting "
+                        "max_pending_requests); retry in a moment", retry_after_ms=retry_ms)
+        return None
+
+    def _work(self, token: int, entry: _InFlight, method: Method,
+              kwargs: dict[str, Any]) -> None:
+        entry.started = True
+        body = self._invoke(method, entry.request_id, kwargs)
         self._to_loop([_REPLY, str(token).encode(), body])
 
     def _invoke(self, method: Method, rid: RequestId, kwargs: dict[str, Any]) -> bytes:

@@ -110,7 +110,8 @@ def mixed(ctx: Context) -> Measurement:
     """Requests answered per second under the mixed load of 16 clients on 10 personas.
 
     Samples: the requests answered in each whole second after the first 20% of the run.
-    Extra: p50/p99 (ms) and count of each method, the error rate (%), the core's RSS slope
+    Extra: p50/p99 (ms) and count of each method, the error rate (%), the requests the
+    clients sent again after a busy reply (as the hub's clients do), the core's RSS slope
     (MB per 10,000 requests: as measured, and net of the vectors the adds keep), the run's
     size.  Knobs: the setting load_duration_s (scaled by ctx), personas 10 (at least 2),
     memories 10,000 each (at least 200), clients 16.
@@ -122,6 +123,7 @@ def mixed(ctx: Context) -> Measurement:
     return Measurement(samples, extra={
         **latency_figures(run.outcomes), "requests": float(len(run.outcomes)),
         "error_rate_pct": 100.0 * failed / max(1, len(run.outcomes)),
+        "busy_retries": float(sum(o.retries for o in run.outcomes)),
         "rss_slope_mb_per_10k": _slope(_after_warmup(run.readings), net=False),
         "rss_net_slope_mb_per_10k": _slope(_after_warmup(run.readings), net=True),
         "seconds": run.seconds, "clients": float(CLIENTS), "personas": float(run.personas),
