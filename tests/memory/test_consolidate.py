@@ -73,6 +73,22 @@ def test_a_duplicate_is_merged_into_the_older_memory(store: MemoryStore, clock: 
     assert run(store, clock)["merged"] == 0  # nothing left to merge
 
 
+def test_every_merge_of_a_batch_is_one_commit(store: MemoryStore, clock: Clock) -> None:
+    # Updates of the older memories and deletions of the newer ones in separate commits left,
+    # when the core was killed between them, a memory both in its own row and in the row it
+    # was merged into.  One commit leaves every group whole or unmerged.
+    texts = ["Caroline moved to Boston last spring", "Melanie paints sunsets by the lake"]
+    older = [store.add(A, [new(text)])[0] for text in texts]
+    newer = [store.add(A, [new(text.lower() + ".")])[0] for text in texts]
+    before = store.writer(A).table.stats()["version"]
+    assert run(store, clock)["merged"] == 2
+    assert store.writer(A).table.stats()["version"] == before + 1
+    for kept, gone in zip(older, newer, strict=True):
+        assert [m["id"] for m in store.get(A, kept)["metadata"]["merged"]] == [gone]
+        with pytest.raises(NotFound):
+            store.get(A, gone)
+
+
 def test_a_contradiction_is_superseded_not_deleted(store: MemoryStore, clock: Clock) -> None:
     [two] = store.add(A, [new("Melanie has 2 children")])
     between = clock.now + 0.5

@@ -267,15 +267,16 @@ def apply_merges(writer: Writer, merges: dict[str, list[str]], now: float) -> in
 
 def _merge(table: MemoryTable, batch: dict[str, list[str]], *, now: float) -> int:
     fresh = table.rows([*batch, *(i for ids in batch.values() for i in ids)], _READ)
+    updates: dict[str, dict[str, Any]] = {}
     gone: list[str] = []
     for target, newer in batch.items():
         present = [fresh[i] for i in newer if i in fresh]
         if target not in fresh or not present:
             continue
-        table.update(target, merged_values(fresh[target], present, now))
+        updates[target] = merged_values(fresh[target], present, now)
         gone += [row["id"] for row in present]
     if gone:
-        table.delete(gone)
+        table.merge(updates, gone)  # one commit: a kill keeps every group whole or unmerged
     return len(gone)
 
 

@@ -139,6 +139,30 @@ class MemoryTable:
         self.vectors.remove(set(memory_ids))
         self.superseded.forget(memory_ids)
 
+    def merge(self, updates: dict[str, dict[str, Any]], gone: list[str]) -> None:
+        """Set values on some memories and delete others in one commit (the writer's thread
+        only): a process killed meanwhile leaves all of it or none, so a merge of duplicates
+        never keeps a memory both in its own row and in the row it was merged into."""
+        current = self._read(list(updates), self._schema.names)
+        source = pa.Table.from_pylist([current[i] | values for i, values in updates.items()
+                                       if i in current], schema=self._schema)
+        with lancedb_errors("merging memories", self.persona, self.folder):
+            builder = self._table.merge_insert("id").when_matched_update_all()
+            if gone:
+                builder = builder.when_not_matched_by_source_delete(
+                    f"id IN ({', '.join(map(quote, gone))})")
+            builder.execute(source)
+        changed = [*source["id"].to_pylist(), *gone]
+        self.cache.drop(changed)
+        self.rowids.drop(changed)
+        self.small_fragments, self.unindexed = (self.small_fragments + 1,
+                                                self.unindexed + source.num_rows)
+        for row in source.to_pylist():
+            self.superseded.note([row["id"]], [row["metadata"]])
+            self.vectors.update(row["id"], importance=row["importance"])
+        self.vectors.remove(set(gone))
+        self.superseded.forget(gone)
+
     def rows(self, ids: list[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The rows with these ids, by id (recent ones from the row cache)."""
         wanted = columns or [f.name for f in self.arrow_schema]

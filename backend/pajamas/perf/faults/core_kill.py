@@ -33,6 +33,10 @@ FAULTS: Final[dict[Work, str]] = {
     "backup": "kill -9 of the core during a backup",
 }
 BATCH: Final = 200  # memories a set-up add_batch
+#: The backed-up persona's description and system prompt, each this many characters: its
+#: persona.json then takes tens of milliseconds to compress, so the kill, which lands within
+#: a millisecond of the archive's file appearing, finds it half written.
+RECORD_CHARS: Final = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def kill_during(work: Work, workdir: Path, model_dir: Path, plan: Plan) -> Outco
     outcome, ledger = Outcome(FAULTS[work]), Ledger()
     try:
         with hub.start() as client:
-            persona = client.call("persona.create", {"name": "Chaos"})["id"]
+            persona = client.call("persona.create", _persona(work, plan.seed))["id"]
             trial = _Trial(work, plan, workdir, hub, ledger, persona)
             _prepare(trial, client)
             events = TaskEvents(hub)
@@ -77,6 +81,9 @@ def kill_during(work: Work, workdir: Path, model_dir: Path, plan: Plan) -> Outco
                     _start_and_kill(trial, client, events, adders)
             finally:
                 events.close()
+        if work == "backup":  # 1 when the kill found the archive half written, as meant
+            parts = (hub.home / "backups").glob("*.part")
+            outcome.figures["half_written"] = float(any(parts))
         _recover(hub, persona, ledger, outcome)
         if work == "backup":
             check_backups(hub.home / "backups", outcome)
@@ -85,6 +92,18 @@ def kill_during(work: Work, workdir: Path, model_dir: Path, plan: Plan) -> Outco
     finally:
         hub.stop()
     return outcome
+
+
+def _persona(work: Work, seed: int) -> dict[str, str]:
+    """The trial's persona: a long record for a backup (see `RECORD_CHARS`)."""
+    if work != "backup":
+        return {"name": "Chaos"}
+    rng = random.Random(seed)  # noqa: S311  (test data)
+    words: list[str] = []
+    while sum(map(len, words)) + len(words) < RECORD_CHARS:
+        words.append(sentence(rng, str(len(words))))
+    text = " ".join(words)[:RECORD_CHARS]
+    return {"name": "Chaos", "description": text, "system_prompt": text[::-1]}
 
 
 def _prepare(trial: _Trial, client: Client) -> None:
