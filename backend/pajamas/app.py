@@ -151,10 +151,12 @@ class Core:
 
     def serve_until_signal(self) -> None:
         """Serve in the foreground until SIGTERM or SIGINT, then stop cleanly."""
-        wake = self._stop_requested
+        wake, received = self._stop_requested, []
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
+            # No logging here: a signal that lands while this thread logs would log inside the
+            # logging call (a RecursionError under a burst of signals).
+            received.append(signum)
             wake.set()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -166,7 +168,15 @@ class Core:
         self.start()
         while not wake.wait(0.5):
             pass
+        if received:
+            log.info("received %s; stopping", signal.Signals(received[0]).name)
         self.stop()
+        # Stopped: a second SIGTERM (a service manager, or a test and its fixture, both asking)
+        # must not kill what is left of the exit.  Python's finalization puts the default
+        # action back for signals it handled, and the default is death (exit status -15),
+        # while it closes zmq and joins threads; an ignored signal stays ignored.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
 
     def _install(self, server: RpcServer) -> None:
         """Install every feature, each with the slots of the services it reads."""

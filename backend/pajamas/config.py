@@ -212,6 +212,14 @@ class Settings:
         "resident while the core stays near 1 GB with its model; memory.stats reports the "
         "figures.", minimum=1
     )
+    memory_lancedb_cache_mb: int = _setting(
+        64, "MB of memory LanceDB may keep for every persona's table together: seven eighths "
+        "for opened indices (full-text indices took about 2.5 MB per 10,000 memories here), "
+        "an eighth for file metadata, which grows with every commit.  LanceDB's own limits, "
+        "6 GB and 1 GB, let the core grow by 4 MB or more per 1,000 memories added, for good; "
+        "memory.stats reports the cache's size and the monitor its gauge.",
+        minimum=8
+    )
     memory_duplicate_similarity: float = _setting(
         0.95, "Consolidating a persona's memory merges two memories when their cosine "
         "similarity is at least this and their texts nearly match (see memory/consolidate.py).",

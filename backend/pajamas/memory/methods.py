@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from pajamas.personas.service import PersonaService
     from pajamas.tasks.manager import TaskManager
 
+MB: Final = 1024 * 1024
+
+
 def install(ctx: Context, personas: Slot[PersonaService], cache: Slot[CacheService],
             tasks: Slot[TaskManager]) -> Slot[MemoryService]:
     """Add the "memory" stage and the memory.* methods; the service's slot.
@@ -49,11 +52,15 @@ def install(ctx: Context, personas: Slot[PersonaService], cache: Slot[CacheServi
 
 
 def _watch_residency(ctx: Context, slot: Slot[MemoryService]) -> None:
-    """The resident vectors as a monitor gauge, and released under memory pressure."""
+    """The resident vectors and LanceDB's caches as monitor gauges; the vectors released
+    under memory pressure."""
+
+    def opened() -> MemoryStore | None:
+        service = slot.peek()
+        return None if service is None else service.opened()
 
     def residency() -> Residency | None:
-        service = slot.peek()
-        store = None if service is None else service.opened()
+        store = opened()
         return None if store is None else store.residency
 
     def resident_mb() -> float:
@@ -64,7 +71,12 @@ def _watch_residency(ctx: Context, slot: Slot[MemoryService]) -> None:
         found = residency()
         return 0 if found is None else found.shed()
 
+    def lancedb_cache_mb() -> float:
+        store = opened()
+        return 0.0 if store is None else store.cache_figures()["bytes"] / MB
+
     ctx.add_gauge("memory.resident_mb", resident_mb)
+    ctx.add_gauge("memory.lancedb_cache_mb", lancedb_cache_mb)
     ctx.add_shed(Shed("memory.vectors", shed))
 
 

@@ -181,7 +181,8 @@ class MemoryService:
                            weights=weights, clock=deps.clock, on_change=self._changed,
                            on_count=deps.personas.get().set_memory_count,
                            upkeep=Upkeep(policy, self._submit_compaction),
-                           faults=deps.faults, resident_mb=settings.memory_resident_mb)
+                           faults=deps.faults, resident_mb=settings.memory_resident_mb,
+                           lancedb_cache_mb=settings.memory_lancedb_cache_mb)
 
     def _early_adds(self) -> EarlyAdds:
         """What journals the adds that come before the store is open (made on first use)."""

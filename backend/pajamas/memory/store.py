@@ -64,6 +64,9 @@ log = logging.getLogger(__name__)
 Mode = Literal["hybrid", "vector", "text"]
 MIN_POOL = 100  # candidates each ranking gives the fusion, at least (50 lost LoCoMo recall)
 RESIDENT_MB = 512  # the setting memory_resident_mb's default (config.py says why)
+LANCEDB_CACHE_MB = 64  # the setting memory_lancedb_cache_mb's default (config.py says why)
+INDEX_SHARE = 0.875  # of that cache, for opened indices; the rest for file metadata
+MB = 1024 * 1024
 
 
 @final
@@ -76,7 +79,8 @@ class MemoryStore:
                  on_change: Callable[[str], None] = lambda persona: None,
                  on_count: Callable[[str, int], None] = lambda persona, count: None,
                  upkeep: Upkeep | None = None, faults: Faults | None = None,
-                 resident_mb: float = RESIDENT_MB) -> None:
+                 resident_mb: float = RESIDENT_MB,
+                 lancedb_cache_mb: float = LANCEDB_CACHE_MB) -> None:
         import lancedb  # noqa: PLC0415  (heavy: loaded with the first memory call)
 
         root.mkdir(parents=True, exist_ok=True)
@@ -85,8 +89,11 @@ class MemoryStore:
         self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
         self.faults = faults  # where damaged tables and journals are reported
+        cache = int(lancedb_cache_mb * MB)
+        self.session = lancedb.Session(index_cache_size_bytes=int(cache * INDEX_SHARE),
+                                       metadata_cache_size_bytes=cache - int(cache * INDEX_SHARE))
         with lancedb_errors("opening the memory folder", "(all)", root):
-            self._db = lancedb.connect(str(root))
+            self._db = lancedb.connect(str(root), session=self.session)
         self._writers: dict[str, Writer] = {}
         self._lock = threading.Lock()
         # Hybrid search runs LanceDB's full-text query here while the caller embeds the query
@@ -97,6 +104,7 @@ class MemoryStore:
         self.unreplayed: set[str] = set()
         self._replay_lock = threading.Lock()
         self.residency = Residency(resident_mb)  # the open personas' vectors, within budget
+        self._cache_limit = cache
 
     # -- writes -------------------------------------------------------------------------
 
@@ -239,7 +247,13 @@ class MemoryStore:
         return table.stats() | {"model": self.embeddings.model_id,
                                 "dimension": self.embeddings.dimension,
                                 "embedder_ready": self.embeddings.model.ready,
-                                "resident": self.residency.figures()}
+                                "resident": self.residency.figures(),
+                                "lancedb_cache": self.cache_figures()}
+
+    def cache_figures(self) -> dict[str, int]:
+        """LanceDB's caches, shared by every table: {"bytes", "items", "limit"}."""
+        return {"bytes": int(self.session.size_bytes),
+                "items": int(self.session.approx_num_items), "limit": self._cache_limit}
 
     def maintain(self, persona: str) -> str:
         """Compact persona's table and update its indices in the background: the task's id."""
