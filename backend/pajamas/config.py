@@ -55,9 +55,10 @@ class Settings:
         minimum=1,
     )
     max_queue_wait_s: float = _setting(
-        0.5, "Seconds the oldest waiting request may have waited for a worker before the core "
-        "answers new ones busy: a burst then leaves at most about this much work queued, and "
-        "the core is back to normal that soon after it.", minimum=0.001
+        0.5, "Seconds a new request may expect to wait for a worker (by how long the oldest "
+        "waiting one has waited, or by the pace at which the core takes them); past it the "
+        "core answers busy at once, so a burst leaves about this much work queued and the core "
+        "is back to normal that soon after it.", minimum=0.001
     )
     request_timeout_s: float = _setting(
         60.0, "Seconds a method may run before the caller gets a timeout error.", minimum=0.01
