@@ -145,7 +145,11 @@ def home(tmp_path: Path) -> Path:
 def serving(home: Path, **extra: str) -> Iterator[RunningCore]:
     """A real core for home, stopped (and checked to exit 0) at the end of the block."""
     running = start(home, **extra)
-    yield running
+    try:
+        yield running
+    except BaseException:
+        stop(running.process)  # a failed test must not leave its core running
+        raise
     assert stop(running.process) == 0, (home / "logs" / "core.out").read_text()
 
 
