@@ -89,7 +89,7 @@ class MemoryStore:
         self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
         self.faults = faults  # where damaged tables and journals are reported
-        cache = int(lancedb_cache_mb * MB)
+        self._cache_limit = cache = int(lancedb_cache_mb * MB)
         self.session = lancedb.Session(index_cache_size_bytes=int(cache * INDEX_SHARE),
                                        metadata_cache_size_bytes=cache - int(cache * INDEX_SHARE))
         with lancedb_errors("opening the memory folder", "(all)", root):
@@ -104,7 +104,6 @@ class MemoryStore:
         self.unreplayed: set[str] = set()
         self._replay_lock = threading.Lock()
         self.residency = Residency(resident_mb)  # the open personas' vectors, within budget
-        self._cache_limit = cache
 
     # -- writes -------------------------------------------------------------------------
 

@@ -120,48 +120,51 @@ class MemoryTable:
         """Set values on one memory (the writer's thread only)."""
         with lancedb_errors("updating a memory", self.persona, self.folder):
             self._table.update(where=f"id = {quote(memory_id)}", values=values)
-        self.cache.drop([memory_id])
-        self.rowids.drop([memory_id])  # an update appends the row anew
         self.small_fragments, self.unindexed = self.small_fragments + 1, self.unindexed + 1
-        if "metadata" in values:
-            self.superseded.note([memory_id], [values["metadata"]])
-        vector = values.get("vector")
-        self.vectors.update(memory_id, importance=values.get("importance"),
-                            vector=None if vector is None else _floats(vector))
+        self._updated(memory_id, values)
 
     def delete(self, memory_ids: list[str]) -> None:
         """Delete the memories with these ids (the writer's thread only)."""
         with lancedb_errors("deleting memories", self.persona, self.folder):
             self._table.delete(f"id IN ({', '.join(map(quote, memory_ids))})")
-        self.cache.drop(memory_ids)
-        self.rowids.drop(memory_ids)
         self.small_fragments += 1  # a deletion file: compaction drops the rows for good
-        self.vectors.remove(set(memory_ids))
-        self.superseded.forget(memory_ids)
+        self._deleted(memory_ids)
 
     def merge(self, updates: dict[str, dict[str, Any]], gone: list[str]) -> None:
         """Set values on some memories and delete others in one commit (the writer's thread
         only): a process killed meanwhile leaves all of it or none, so a merge of duplicates
         never keeps a memory both in its own row and in the row it was merged into."""
         current = self._read(list(updates), self._schema.names)
-        source = pa.Table.from_pylist([current[i] | values for i, values in updates.items()
-                                       if i in current], schema=self._schema)
+        found = {i: values for i, values in updates.items() if i in current}
+        source = pa.Table.from_pylist([current[i] | values for i, values in found.items()],
+                                      schema=self._schema)
         with lancedb_errors("merging memories", self.persona, self.folder):
             builder = self._table.merge_insert("id").when_matched_update_all()
             if gone:
                 builder = builder.when_not_matched_by_source_delete(
                     f"id IN ({', '.join(map(quote, gone))})")
             builder.execute(source)
-        changed = [*source["id"].to_pylist(), *gone]
-        self.cache.drop(changed)
-        self.rowids.drop(changed)
-        self.small_fragments, self.unindexed = (self.small_fragments + 1,
-                                                self.unindexed + source.num_rows)
-        for row in source.to_pylist():
-            self.superseded.note([row["id"]], [row["metadata"]])
-            self.vectors.update(row["id"], importance=row["importance"])
-        self.vectors.remove(set(gone))
-        self.superseded.forget(gone)
+        self.small_fragments, self.unindexed = self.small_fragments + 1, self.unindexed + len(found)
+        for memory_id, values in found.items():
+            self._updated(memory_id, values)
+        self._deleted(gone)
+
+    def _updated(self, memory_id: str, values: dict[str, Any]) -> None:
+        """Bring the in-memory copies in step with values committed on one memory."""
+        self.cache.drop([memory_id])
+        self.rowids.drop([memory_id])  # an update appends the row anew
+        if "metadata" in values:
+            self.superseded.note([memory_id], [values["metadata"]])
+        vector = values.get("vector")
+        self.vectors.update(memory_id, importance=values.get("importance"),
+                            vector=None if vector is None else _floats(vector))
+
+    def _deleted(self, memory_ids: list[str]) -> None:
+        """Drop deleted memories from the in-memory copies."""
+        self.cache.drop(memory_ids)
+        self.rowids.drop(memory_ids)
+        self.vectors.remove(set(memory_ids))
+        self.superseded.forget(memory_ids)
 
     def rows(self, ids: list[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The rows with these ids, by id (recent ones from the row cache)."""

@@ -100,8 +100,10 @@ def _persona(work: Work, seed: int) -> dict[str, str]:
         return {"name": "Chaos"}
     rng = random.Random(seed)  # noqa: S311  (test data)
     words: list[str] = []
-    while sum(map(len, words)) + len(words) < RECORD_CHARS:
+    length = 0
+    while length < RECORD_CHARS:
         words.append(sentence(rng, str(len(words))))
+        length += len(words[-1]) + 1
     text = " ".join(words)[:RECORD_CHARS]
     return {"name": "Chaos", "description": text, "system_prompt": text[::-1]}
 
