@@ -3,19 +3,23 @@
 `overload` measures the core's capacity for the mixed load (closed-loop clients), then sends
 the same mix open-loop at `factor` times that rate for a while from one socket of its own,
 with no limit on the requests in flight, while another client pings and a third reads the
-core's RSS.  When the burst ends it probes with memory.search until one is answered as fast
-as before the burst, and receives every reply still owed.  `OverloadReport` keeps every
-figure: each reply's code and latency, the pings, the RSS and the recovery; the perf suite's
-`load.overload*` benchmarks and the tests read the same report.
+core's RSS.  The burst is sent from a process of its own, so a reply it reads never waits for
+the pinger's or the watchers' turn at this process's interpreter.  When the burst ends it
+probes with memory.search until one is answered as fast as before the burst, and receives
+every reply still owed.  `OverloadReport` keeps every figure: each reply's code and latency,
+the pings, the RSS and the recovery; the perf suite's `load.overload*` benchmarks and the
+tests read the same report.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Final
 
 import psutil
@@ -94,15 +98,15 @@ def overload(info: ConnectionInfo, fleet: Fleet, *, clients: int, capacity_s: fl
     pinger.start()
     rss.start()
     try:
-        burst = _Burst(info, Mix(fleet, seed=1_000), report)
-        began = time.perf_counter_ns()
-        burst.send(report.offered_per_s, burst_s)
-        ended = time.monotonic()
-        recovery = threading.Thread(target=_recover, args=(info, fleet, report, ended))
-        recovery.start()
-        burst.drain()
-        report.overloaded_ns = (began, time.perf_counter_ns())
-        recovery.join()
+        with _BurstProcess(info, fleet, report.offered_per_s, burst_s) as burst:
+            began = time.perf_counter_ns()
+            burst.sent_all()
+            ended = time.monotonic()
+            recovery = threading.Thread(target=_recover, args=(info, fleet, report, ended))
+            recovery.start()
+            burst.tally().into(report)
+            report.overloaded_ns = (began, time.perf_counter_ns())
+            recovery.join()
     finally:
         pinger.stop()
         rss.stop()
@@ -134,15 +138,99 @@ def _recover(info: ConnectionInfo, fleet: Fleet, report: OverloadReport, ended: 
                 return
 
 
+@dataclass
+class _Tally:
+    """What the burst's process counted: requests sent, replies per id, each reply's outcome."""
+
+    sent: int = 0
+    strays: int = 0
+    replies: Counter[int] = field(default_factory=Counter)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def into(self, report: OverloadReport) -> None:
+        """Add these counts to report's."""
+        report.sent, report.strays = report.sent + self.sent, report.strays + self.strays
+        report.replies.update(self.replies)
+        report.outcomes.extend(self.outcomes)
+
+
+class _BurstProcess:
+    """The burst, sent from a process of its own (spawned: the same on every OS).
+
+    The child connects, says it is ready, waits for go, sends for the burst's time, says so,
+    reads every reply owed and sends back its `_Tally`.  Both processes read
+    `time.perf_counter_ns`, the system's monotonic clock, so their times compare.
+    """
+
+    def __init__(self, info: ConnectionInfo, fleet: Fleet, rate: float, seconds: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, child = context.Pipe()
+        self._process = context.Process(target=_send_burst, args=(child, info, fleet, rate,
+                                                                  seconds),
+                                        name="pajamas-overload-burst", daemon=True)
+        self._seconds = seconds
+
+    def __enter__(self) -> _BurstProcess:
+        self._process.start()
+        self._expect("ready", GIVE_UP_S)  # started and connected: the burst starts on go
+        self._pipe.send("go")
+        return self
+
+    def sent_all(self) -> None:
+        """Wait until the burst's last request is sent."""
+        self._expect("sent", self._seconds + GIVE_UP_S)
+
+    def tally(self) -> _Tally:
+        """Wait until every reply owed has come (or `GIVE_UP_S`): what the burst counted."""
+        tally = self._expect(_Tally, GIVE_UP_S + 10.0)
+        assert isinstance(tally, _Tally)
+        return tally
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.join(GIVE_UP_S)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        self._pipe.close()
+
+    def _expect(self, what: object, wait_s: float) -> object:
+        if not self._pipe.poll(wait_s):
+            raise RuntimeError(f"the overload's burst process said nothing for {wait_s:.0f} s "
+                               f"(exit code {self._process.exitcode})")
+        said = self._pipe.recv()
+        if isinstance(said, BaseException):
+            raise RuntimeError(f"the overload's burst process failed: {said!r}") from said
+        if said != what and not (isinstance(what, type) and isinstance(said, what)):
+            raise RuntimeError(f"the overload's burst process said {said!r}, not {what!r}")
+        return said
+
+
+def _send_burst(pipe: Connection, info: ConnectionInfo, fleet: Fleet, rate: float,
+                seconds: float) -> None:
+    """The burst process: see `_BurstProcess`."""
+    try:
+        burst = _Burst(info, Mix(fleet, seed=1_000))
+        pipe.send("ready")
+        pipe.recv()
+        burst.send(rate, seconds)
+        pipe.send("sent")
+        burst.drain()
+        pipe.send(burst.tally)
+    except Exception as exc:  # the parent raises it with the process's story
+        pipe.send(exc)
+    finally:
+        pipe.close()
+
+
 class _Burst:
     """Sends requests open-loop on a raw socket of its own and counts every reply per id."""
 
-    def __init__(self, info: ConnectionInfo, mix: Mix, report: OverloadReport) -> None:
+    def __init__(self, info: ConnectionInfo, mix: Mix) -> None:
         self._signer = protocol.Signer(info.key_bytes)
         self._sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.DEALER)
         self._sock.setsockopt(zmq.LINGER, 0)
         self._sock.connect(info.rpc)
-        self._mix, self._report = mix, report
+        self._mix, self.tally = mix, _Tally()
         self._sent: dict[int, tuple[str, int]] = {}  # id -> (method, sent ns), until answered
 
     def send(self, rate: float, seconds: float) -> None:
@@ -164,7 +252,7 @@ class _Burst:
 
     def _one(self) -> None:
         method, params = self._mix.next()
-        rid = self._report.sent = self._report.sent + 1
+        rid = self.tally.sent = self.tally.sent + 1
         body = protocol.encode_request(rid, method, params)
         self._sent[rid] = (method, time.perf_counter_ns())
         self._sock.send_multipart([self._signer.sign(body), body])
@@ -181,14 +269,14 @@ class _Burst:
 
     def _note(self, frames: list[bytes], at: int) -> None:
         reply = protocol.parse_reply(frames[1])
-        if not isinstance(reply.id, int) or reply.id > self._report.sent:
-            self._report.strays += 1
+        if not isinstance(reply.id, int) or reply.id > self.tally.sent:
+            self.tally.strays += 1
             return
-        self._report.replies[reply.id] += 1
+        self.tally.replies[reply.id] += 1
         sent = self._sent.pop(reply.id, None)
         if sent is not None:
             code = None if reply.error is None else str(reply.error["code"])
-            self._report.outcomes.append(Outcome(sent[0], sent[1], at, code))
+            self.tally.outcomes.append(Outcome(sent[0], sent[1], at, code))
 
 
 class _Watcher:
