@@ -219,3 +219,22 @@ def test_rows_read_by_position_stay_right_after_updates_deletes_and_compaction(
     finally:
         for writer in cold._writers.values():
             writer.close()
+
+
+def test_lancedbs_caches_stay_within_their_limit_and_the_rows_kept_are_counted(
+        tmp_path: Path, embeddings: EmbeddingService) -> None:
+    bounded = MemoryStore(tmp_path / "memory", embeddings, require=require, clock=Clock(),
+                          lancedb_cache_mb=0.25)
+    try:
+        for n in range(40):  # a commit each: LanceDB keeps each version's file metadata
+            add(bounded, A if n % 2 else B, f"the keeper lit lamp number {n}")
+            bounded.writer(A if n % 2 else B)
+        for persona in (A, B):
+            bounded.search(persona, "lamp", mode="hybrid", offset=0, limit=5)  # text index
+        figures = bounded.cache_figures()
+        assert figures["limit"] == 2**18 and 0 < figures["bytes"] <= figures["limit"]
+        assert bounded.cached_rows() == len(bounded._table(A).cache) + len(
+            bounded._table(B).cache) == 40  # every row added, once
+    finally:
+        for writer in bounded._writers.values():
+            writer.close()

@@ -51,7 +51,9 @@ def test_the_load_benchmarks_run_for_real_and_report_their_figures() -> None:
     assert {"rss_slope_mb_per_10k", "rss_net_slope_mb_per_10k"} <= set(mixed)
     # The figures of one load: the others read the run load.mixed made.
     assert by_name["load.mixed_errors"]["extra"]["requests"] == mixed["requests"]
-    assert by_name["load.mixed_rss"]["extra"]["memories_added"] >= 0
+    rss = by_name["load.mixed_rss"]["extra"]
+    assert rss["memories_added"] >= 0 and "grew.rss_mb" in rss
+    assert {"grew.memory.cached_rows", "grew.memory.lancedb_cache_mb"} <= set(rss), rss
     over = by_name["load.overload"]["extra"]
     assert over["capacity_per_s"] > 0 and over["offered_per_s"] == 4 * over["capacity_per_s"]
     answered = sum(v for k, v in over.items() if k.startswith("replies."))  # type: ignore[misc]

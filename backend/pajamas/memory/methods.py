@@ -75,8 +75,13 @@ def _watch_residency(ctx: Context, slot: Slot[MemoryService]) -> None:
         store = opened()
         return 0.0 if store is None else store.cache_figures()["bytes"] / MB
 
+    def cached_rows() -> float:
+        store = opened()
+        return 0.0 if store is None else float(store.cached_rows())
+
     ctx.add_gauge("memory.resident_mb", resident_mb)
     ctx.add_gauge("memory.lancedb_cache_mb", lancedb_cache_mb)
+    ctx.add_gauge("memory.cached_rows", cached_rows)
     ctx.add_shed(Shed("memory.vectors", shed))
 
 

@@ -29,6 +29,9 @@ class RowCache:
         self._lock = threading.Lock()
         self.generation = 0  # bumped by every change: a read older than it is not cached
 
+    def __len__(self) -> int:
+        return len(self._rows)
+
     def get(self, ids: Iterable[str]) -> dict[str, Row]:
         """The cached rows among ids."""
         with self._lock:

@@ -254,6 +254,12 @@ class MemoryStore:
         return {"bytes": int(self.session.size_bytes),
                 "items": int(self.session.approx_num_items), "limit": self._cache_limit}
 
+    def cached_rows(self) -> int:
+        """The rows the open personas' tables keep in memory (`RowCache`), together."""
+        with self._lock:
+            writers = list(self._writers.values())
+        return sum(len(writer.table.cache) for writer in writers)
+
     def maintain(self, persona: str) -> str:
         """Compact persona's table and update its indices in the background: the task's id."""
         return self.upkeep.maintain(persona, self._writer(persona))

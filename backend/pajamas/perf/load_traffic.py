@@ -2,7 +2,8 @@
 
 Each client is a thread with its own socket that sends one request, waits for its reply and
 sends the next, until the time is up; every request becomes one `Outcome`.  `RssTrail` reads
-the core's RSS a few times a second against the requests answered and the adds stored by then.
+the core's RSS a few times a second against the requests answered and the adds stored by then,
+and, when given a way to read them, the core's gauges (its bounded caches' sizes) every second.
 """
 
 from __future__ import annotations
@@ -43,14 +44,21 @@ class Outcome:
         return (self.done_ns - self.sent_ns) / NS_PER_MS
 
 
+Gauges = Callable[[], dict[str, float | None]]
+
+
 @dataclass
 class RssTrail:
-    """The core's RSS (MB) against requests answered and adds stored, read every period_s."""
+    """The core's RSS (MB) against requests answered and adds stored, read every period_s;
+    the gauges, when given, every gauge_every readings."""
 
     pid: int
     outcomes: list[Outcome]
     period_s: float = 0.25
+    gauges: Gauges | None = None
+    gauge_every: int = 4
     readings: list[tuple[int, int, float]] = field(default_factory=list)  # (requests, adds, MB)
+    gauge_readings: list[tuple[int, dict[str, float | None]]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -73,7 +81,10 @@ class RssTrail:
                         for o in self.outcomes[seen:done])
             seen = done
             self.readings.append((done, adds, process.memory_info().rss / MB))
-            if self._stop.wait(self.period_s):
+            last = self._stop.wait(self.period_s)
+            if self.gauges is not None and (last or len(self.readings) % self.gauge_every == 1):
+                self.gauge_readings.append((done, self.gauges()))  # the last one, too
+            if last:
                 return
 
 

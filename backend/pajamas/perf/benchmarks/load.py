@@ -35,6 +35,7 @@ from pajamas.perf.load_traffic import (
 from pajamas.perf.overload import GIVE_UP_S, OverloadReport, overload, summary
 from pajamas.perf.registry import benchmark
 from pajamas.perf.stats import percentile
+from pajamas.rpc.client import Client
 
 CLIENTS: Final = 16
 PERSONAS: Final = 10
@@ -79,6 +80,7 @@ class MixedRun:
 
     outcomes: list[Outcome]
     readings: list[tuple[int, int, float]]
+    gauges: list[tuple[int, dict[str, float | None]]]  # (requests answered, the core's gauges)
     seconds: float
     personas: int
     memories: int
@@ -91,13 +93,21 @@ def mixed_run(ctx: Context) -> MixedRun:
     with memory_core(ctx.workdir) as client:
         fleet = build_fleet(client, ctx.workdir / "home", texts(ctx), personas, memories)
         outcomes: list[Outcome] = []
-        trail = RssTrail(client.info.pid, outcomes)
-        trail.start()
-        try:
-            closed_loop(client.info, fleet, CLIENTS, seconds, outcomes)
-        finally:
-            trail.stop()
-    return MixedRun(outcomes, trail.readings, seconds, personas, memories)
+        with Client(client.info) as watcher:  # used by the trail's thread only
+            trail = RssTrail(client.info.pid, outcomes, gauges=lambda: _gauges(watcher))
+            trail.start()
+            try:
+                closed_loop(client.info, fleet, CLIENTS, seconds, outcomes)
+            finally:
+                trail.stop()
+    return MixedRun(outcomes, trail.readings, trail.gauge_readings, seconds, personas,
+                    memories)
+
+
+def _gauges(client: Client) -> dict[str, float | None]:
+    """The core's gauges in its monitor's latest sample."""
+    gauges: dict[str, float | None] = client.call("monitor.snapshot").get("gauges") or {}
+    return gauges
 
 
 def _mixed(ctx: Context, reader: str) -> MixedRun:
@@ -153,7 +163,9 @@ def mixed_rss(ctx: Context) -> Measurement:
     Each memory added keeps its vector (1.5 KB) in the core's RAM for search: that is data,
     not a leak, so it is taken off each RSS reading before the fit.  Samples: the Theil-Sen
     slope of that RSS against requests answered in each of 4 segments after the first 20%.
-    Extra: the slope over all of them, as measured and net, and the RSS at both ends.
+    Extra: the slope over all of them, as measured and net, the RSS at both ends, and how
+    much the RSS and each of the core's gauges grew over that part of the run ("grew.<gauge>":
+    the bounded caches' sizes, so growth that stops at their limits shows for what it is).
     """
     run = _mixed(ctx, "load.mixed_rss")
     after = _after_warmup(run.readings)
@@ -164,8 +176,18 @@ def mixed_rss(ctx: Context) -> Measurement:
     return Measurement(samples, extra={
         "overall_mb_per_10k": _slope(after, net=False),
         "overall_net_mb_per_10k": _slope(after, net=True),
-        "rss_start_mb": rss[0], "rss_end_mb": rss[-1],
+        "rss_start_mb": rss[0], "rss_end_mb": rss[-1], "grew.rss_mb": rss[-1] - rss[0],
+        **_gauge_growth(run.gauges[int(len(run.gauges) * WARMUP_SHARE):]),
         "memories_added": float(after[-1][1] - after[0][1]) if after else 0.0})
+
+
+def _gauge_growth(readings: list[tuple[int, dict[str, float | None]]]) -> dict[str, float]:
+    """Each gauge's last reading less its first, as "grew.<gauge>"."""
+    if len(readings) < 2:
+        return {}
+    first, last = readings[0][1], readings[-1][1]
+    return {f"grew.{name}": value - before for name, value in last.items()
+            if value is not None and (before := first.get(name)) is not None}
 
 
 def _after_warmup(readings: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
