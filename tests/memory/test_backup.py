@@ -39,10 +39,20 @@ def test_backup_then_restore_into_a_new_persona(home: Path, model_dir: Path,
             {"text": "Ada moved to Paris", "metadata": {"key": "home"}}]})["ids"]
         client.call("memory.supersede", {"persona": ada, "id": old, "by": new})
         before = memories(client, ada)
+        (home / "backups").mkdir()
+        killed = home / "backups" / "Ada-20260101T000000.zip.part"  # a killed core's
+        killed.write_bytes(b"PK half an archive")
+        mine = tmp_path / "download.zip.part"  # another program's, in the user's folder
+        mine.write_bytes(b"half a download")
+        aside = finished(client, client.call("memory.backup", {
+            "persona": ada, "path": str(tmp_path / "ada.zip")}))
+        assert aside["state"] == "done" and Path(aside["result"]["path"]).parent == tmp_path
+        assert not killed.exists() and mine.read_bytes() == b"half a download"
         view = finished(client, client.call("memory.backup", {"persona": ada}))
         assert view["state"] == "done", view["error"]
         archive = Path(view["result"]["path"])
         assert archive.parent == home / "backups" and view["result"]["count"] == 2
+        assert [p.name for p in (home / "backups").iterdir()] == [archive.name]
         manifest = json.loads(member(archive, "manifest.json"))
         assert manifest["count"] == 2 and manifest["dimension"] == 384
         assert manifest["sha256"] == hashlib.sha256(member(archive, "memories.parquet")

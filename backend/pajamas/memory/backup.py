@@ -9,6 +9,11 @@ restored with reembed (its texts are then embedded with the loaded model).  It r
 the persona given, else into a new persona made from the record (whose name must be free).
 Memories are imported with on_conflict "replace": the backup's version of a memory wins, and
 memories made since the backup stay.
+
+An archive is written to `<path>.part` and renamed when complete, so a core killed meanwhile
+leaves a part, never a half archive.  `Parts` knows the parts being written: each backup
+removes the parts a killed core left in the home's backups folder (only there: a folder of
+the user's may hold other programs' `.zip.part` files, such as a browser's downloads).
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import hashlib
 import io
 import json
 import os
+import threading
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -35,6 +43,42 @@ VERSION: Final = 1
 MEMORIES: Final = "memories.parquet"
 PERSONA: Final = "persona.json"
 MANIFEST: Final = "manifest.json"
+PART: Final = ".part"
+
+
+def part_of(path: Path) -> Path:
+    """Where the archive for path is written until it is complete."""
+    return path.with_name(path.name + PART)
+
+
+@dataclass
+class Parts:
+    """The parts being written by this core's backups; the others are a killed core's."""
+
+    _writing: set[Path] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def writing(self, path: Path) -> Iterator[None]:
+        """While the archive for path is written (its part is not swept)."""
+        part = part_of(path).resolve()
+        with self._lock:
+            self._writing.add(part)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writing.discard(part)
+
+    def sweep(self, folder: Path) -> list[Path]:
+        """Remove the archives' parts in folder that no backup of this core is writing."""
+        removed = []
+        with self._lock:
+            for part in folder.glob(f"*.zip{PART}") if folder.is_dir() else ():
+                if part.resolve() not in self._writing:
+                    part.unlink(missing_ok=True)
+                    removed.append(part)
+        return removed
 
 
 def backup(table: MemoryTable, persona: dict[str, Any], path: Path, *, model: str,
@@ -52,7 +96,7 @@ def backup(table: MemoryTable, persona: dict[str, Any], path: Path, *, model: st
                 "name": persona["name"], "model": model, "dimension": dimension,
                 "count": data.num_rows, "sha256": hashlib.sha256(memories).hexdigest(),
                 "created_at": now}
-    part = path.with_name(path.name + ".part")  # renamed once complete: no half archive
+    part = part_of(path)  # renamed once complete: no half archive
     with zipfile.ZipFile(part, "w") as archive:
         archive.writestr(MANIFEST, json.dumps(manifest, indent=1), zipfile.ZIP_DEFLATED)
         archive.writestr(PERSONA, json.dumps(persona, indent=1), zipfile.ZIP_DEFLATED)

@@ -39,7 +39,10 @@ class _Jobs:
     """The methods, bound to the memory service and what it depends on (tasks, personas)."""
 
     def __init__(self, memory: Slot[MemoryService], deps: MemoryDeps) -> None:
+        from pajamas.memory.backup import Parts  # noqa: PLC0415
+
         self._memory, self._deps = memory, deps
+        self._parts = Parts()  # the archives being written
 
     def consolidate(self, persona: str) -> dict[str, Any]:
         """Merge near-duplicate memories and supersede contradicted ones, as a task: {"task"}.
@@ -125,6 +128,7 @@ class _Jobs:
         It holds memories.parquet (every memory with its vector), persona.json and
         manifest.json (model, dimension, count, sha256 of the memories).  `path` defaults to
         <home>/backups/<name>-<time>.zip.  The result: {"path", "count", "sha256", "bytes"}.
+        The parts of archives a killed core left in <home>/backups are removed.
         """
         from pajamas.memory.backup import backup  # noqa: PLC0415
         from pajamas.memory.transfer import target  # noqa: PLC0415
@@ -137,8 +141,11 @@ class _Jobs:
         embeddings, now = store.embeddings, self._deps.clock()
 
         def run(task: Task) -> dict[str, Any]:
-            written = backup(table, record, chosen, model=embeddings.model_id,
-                             dimension=embeddings.dimension, now=now, progress=task.progress)
+            with self._parts.writing(chosen):
+                self._parts.sweep(self._deps.home / "backups")
+                written = backup(table, record, chosen, model=embeddings.model_id,
+                                 dimension=embeddings.dimension, now=now,
+                                 progress=task.progress)
             # The adds the archive holds leave the since-backup log (a margin for the adds
             # committed while it was read: repair adds each memory once anyway).
             store.trim_since_backup(persona, now - LOG_MARGIN_S)
