@@ -30,9 +30,11 @@ def test_a_damaged_lance_file_fails_its_persona_alone_until_repaired(tmp_path: P
     assert [e["store"] for e in found.events] == ["memory"]
     assert found.health["checks"]["memory_integrity"]["status"] == "failing"
     assert found.survived and found.others_ok
-    assert found.repair["from"] == {"backup": 4, "log": 3, "journal": 0}
+    # The log: 3 adds since the backup and an edit of a backed-up memory, then a deletion.
+    assert found.repair["from"] == {"backup": 4, "log": 4, "journal": 0}
+    assert found.repair["deleted"] == 1 and found.repair["restored"] == 6
     assert found.repair["quarantined"] and found.quarantined
-    assert (found.acknowledged, found.lost, found.duplicated) == (7, 0, 0)
+    assert (found.acknowledged, found.lost, found.duplicated) == (8, 0, 0)
 
 
 def test_a_torn_journal_tail_is_cut_off_and_kept_every_whole_record_replayed(

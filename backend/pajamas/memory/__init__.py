@@ -18,6 +18,7 @@
     consolidate.py  merging near-duplicates, superseding contradictions (memory.consolidate)
     transfer.py   export and import as JSONL or Parquet
     backup.py     a persona's backup archive, and restoring it
+    repair.py, edits.py   rebuilding a damaged table from its backup and every write since
     reembed.py    re-embedding with a new model, swapped in at once
     journal.py, early.py, replay.py, pending.py   the journal that makes an add durable
                   before the table commits it, and adds that come while the store opens

@@ -25,7 +25,10 @@ acknowledged (an add is acknowledged once its record is fsynced).  Writers seria
 calls (`early.py`).
 
 The same format holds a persona's since-backup log (`<persona>.since-backup`, pending.py):
-the adds committed since its last backup, for `memory.repair`.
+every write committed since its last backup, for `memory.repair`.  Besides adds, its records
+carry the other writes (`Record.edit`): "updates" {id: {column: value}} (a vector as a list of
+floats), "deleted" [id] and "upserts" (whole rows, every column, as an Arrow IPC stream: the
+memories imported or restored), with no rows and no vectors.
 """
 
 from __future__ import annotations
@@ -35,10 +38,10 @@ import errno
 import os
 import struct
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Final, NotRequired, TypedDict, final
+from typing import IO, Any, Final, NotRequired, TypedDict, final
 
 import msgpack
 import numpy as np
@@ -69,20 +72,37 @@ class JournalRow(TypedDict):
 
 @dataclass(frozen=True)
 class Record:
-    """One acknowledged add: its rows, made at created_at, embedded by model."""
+    """One acknowledged add: its rows, made at created_at, embedded by model; in a since-backup
+    log, any other write too (`edit`)."""
 
     created_at: float
     model: str
     rows: list[JournalRow]
     vectors: npt.NDArray[np.float32]  # one row per memory
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> values set
+    deleted: list[str] = field(default_factory=list)
+    upserts: bytes = b""  # whole rows as an Arrow IPC stream, put in place of any same id
 
     def encode(self) -> bytes:
         """The record framed for the file: header, then payload."""
-        payload: bytes = msgpack.packb({
+        fields: dict[str, Any] = {
             "created_at": self.created_at, "model": self.model,
             "dimension": int(self.vectors.shape[1]), "rows": self.rows,
-            "vectors": self.vectors.astype("<f4").tobytes()})
+            "vectors": self.vectors.astype("<f4").tobytes()}
+        for name in ("updates", "deleted", "upserts"):
+            if getattr(self, name):
+                fields[name] = getattr(self, name)
+        payload: bytes = msgpack.packb(fields)
         return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+    @classmethod
+    def edit(cls, *, created_at: float, model: str, dimension: int,
+             updates: dict[str, dict[str, Any]] | None = None, deleted: list[str] | None = None,
+             upserts: bytes = b"") -> Record:
+        """A since-backup log's record of writes other than adds."""
+        return cls(created_at=created_at, model=model, rows=[],
+                   vectors=np.zeros((0, dimension), np.float32), updates=updates or {},
+                   deleted=deleted or [], upserts=upserts)
 
     @classmethod
     def new(cls, items: list[NewMemory], ids: list[str], vectors: npt.NDArray[np.float32], *,
@@ -98,7 +118,9 @@ class Record:
         vectors = np.frombuffer(fields["vectors"], dtype="<f4").astype(np.float32)
         return cls(created_at=float(fields["created_at"]), model=str(fields["model"]),
                    rows=fields["rows"],
-                   vectors=vectors.reshape(len(fields["rows"]), int(fields["dimension"])))
+                   vectors=vectors.reshape(len(fields["rows"]), int(fields["dimension"])),
+                   updates=fields.get("updates", {}), deleted=fields.get("deleted", []),
+                   upserts=fields.get("upserts", b""))
 
 
 @final

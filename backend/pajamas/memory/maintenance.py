@@ -191,10 +191,11 @@ class _Jobs:
 
         A damaged table (its calls answer `damaged`) is moved to <home>/quarantine and a new
         one filled, each memory once, from the persona's latest backup under <home>/backups
-        (or the archive at `path`), then the adds since it (its since-backup log) and those
-        its journal still holds.  A sound table is left as it is.  The result: {"persona",
-        "damaged", "restored", "from": {"backup", "log", "journal"}, "backup",
-        "quarantined"}.
+        (or the archive at `path`), then every write since it (its since-backup log: adds,
+        edits, deletions, merges, imports, in order) and the adds its journal still holds.  A
+        sound table is left as it is.  The result: {"persona", "damaged", "restored" (the
+        memories the new table holds), "from": {"backup", "log" (memories added or changed),
+        "journal"}, "deleted" (memories the log deleted), "backup", "quarantined"}.
         """
         from pajamas.memory.repair import repair  # noqa: PLC0415
         from pajamas.memory.transfer import source  # noqa: PLC0415

@@ -66,18 +66,20 @@ class Pending:
             self._committed += count
             if self._log is not None:
                 done, self._records = self._records[:count], self._records[count:]
-                self._log_committed(done)
+                self.log(done)
             if self._committed == self._appended:
                 self._journal.truncate()
                 self._committed = self._appended = 0
 
-    def _log_committed(self, records: list[Record]) -> None:
-        """Add committed records to the since-backup log; a failure costs only the repair."""
-        assert self._log is not None
+    def log(self, records: list[Record]) -> None:
+        """Add committed records (adds, or other writes: `Record.edit`) to the since-backup
+        log, on the writer's thread; a failure costs only the repair."""
+        if self._log is None:
+            return
         try:
             self._log.append_all(records)
         except (OSError, DiskFull) as exc:  # the table has them: only a repair would miss them
-            log.error("could not add %d memories of persona %s to its since-backup log %s: "
+            log.error("could not add %d writes of persona %s to its since-backup log %s: "
                       "%s", len(records), self.persona, self._log.path, exc)
 
     def trim_log(self, moment: float) -> None:

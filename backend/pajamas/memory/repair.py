@@ -7,12 +7,14 @@ it, each memory once (by id), from:
 
 1. the persona's latest backup (`<home>/backups/*.zip` whose manifest names the persona, the
    newest; or the archive given): every memory it holds;
-2. its since-backup log (pending.py): the adds committed since that backup;
+2. its since-backup log (pending.py, edits.py): every write committed since that backup (adds,
+   edits, deletions, merges, imports and restores), replayed in order;
 3. its journal: the adds acknowledged but not committed when the table failed to open.
 
-What none of them holds is lost with the damaged table: memories imported or restored since
-the last backup (they are not journaled), and edits and deletions since (a deleted memory
-from the backup or the log comes back).  A table that opens soundly is left as it is.
+What none of them holds is lost with the damaged table: the writes made before the backup
+that the backup does not hold (none, unless an older archive is chosen), and a write whose
+log record a full disk refused (logged as an error when it happens).  A table that opens
+soundly is left as it is.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from pajamas.errors import Damaged, HubError
 from pajamas.memory.backup import MANIFEST, read_backup
+from pajamas.memory.edits import apply, coalesce
 from pajamas.memory.journal import FOLDER, SUFFIX, Journal, Record
 from pajamas.memory.replay import missing, table_rows
 from pajamas.memory.transfer import import_records
@@ -34,17 +37,18 @@ if TYPE_CHECKING:
     from pajamas.embedding.lazy import Progress
     from pajamas.faults import Faults
     from pajamas.memory.store import MemoryStore
+    from pajamas.memory.table import MemoryTable
     from pajamas.memory.writer import Writer
 
 
 def repair(store: MemoryStore, persona: str, *, faults: Faults, backups: Path,
            backup: Path | None, now: float, progress: Progress) -> dict[str, Any]:
     """Rebuild persona's damaged table: {"persona", "damaged", "restored", "from": {"backup",
-    "log", "journal"}, "backup", "quarantined"}."""
+    "log", "journal"}, "deleted", "backup", "quarantined"}."""
     progress(0.0, "checking the table")
     store.release(persona)
     result: dict[str, Any] = {"persona": persona, "damaged": False, "restored": 0,
-                              "from": {"backup": 0, "log": 0, "journal": 0},
+                              "from": {"backup": 0, "log": 0, "journal": 0}, "deleted": 0,
                               "backup": None, "quarantined": None}
     if faults.failing(persona) is None:
         try:
@@ -66,7 +70,7 @@ def repair(store: MemoryStore, persona: str, *, faults: Faults, backups: Path,
     finally:
         store.changed(persona)
     result["damaged"] = True
-    result["restored"] = sum(result["from"].values())
+    result["restored"] = store.writer(persona).table.memory_count()  # what it holds now
     progress(1.0, f"restored {result['restored']} memories")
     return result
 
@@ -82,12 +86,11 @@ def _refill(store: MemoryStore, persona: str, result: dict[str, Any], *, backups
         found = read_backup(chosen, model=embeddings.model_id,
                             dimension=embeddings.dimension, reembed=False, now=now)
         counts = import_records(writer, embeddings, found.records, on_conflict="replace",
-                                progress=lambda fraction, message: None)
+                                progress=lambda fraction, message: None, logged=False)
         result["backup"] = str(chosen)
         result["from"]["backup"] = counts["imported"] + counts["replaced"]
-    progress(0.7, "replaying the adds since the backup")
-    result["from"]["log"] = _add_missing(store, persona, writer,
-                                         store.since_backup(persona).replay())
+    progress(0.7, "replaying the writes since the backup")
+    result["from"]["log"], result["deleted"] = _replay_log(store, persona, writer)
     journal = Journal(store.root / FOLDER / f"{persona}{SUFFIX}")
     torn = journal.cut_tail()
     if torn:
@@ -97,6 +100,23 @@ def _refill(store: MemoryStore, persona: str, result: dict[str, Any], *, backups
     store.log_since_backup(persona, records)
     journal.remove()
     store.attach_journal(persona)
+
+
+def _replay_log(store: MemoryStore, persona: str, writer: Writer) -> tuple[int, int]:
+    """Write what the since-backup log's memories end as (edits.py): (the memories added or
+    changed, the memories deleted)."""
+    schema = writer.table.arrow_schema
+    found = coalesce(store.since_backup(persona).replay(),
+                     lambda record: table_rows(store, persona, record, schema),
+                     model=store.embeddings.model_id)
+    counts: list[tuple[int, int]] = []
+
+    def write(table: MemoryTable) -> None:
+        with table.unlogged():  # the log holds these writes already
+            counts.append(apply(table, found))
+
+    writer.call(write)
+    return counts[0]
 
 
 def _add_missing(store: MemoryStore, persona: str, writer: Writer,

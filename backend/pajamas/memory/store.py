@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, final
 
@@ -26,6 +27,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.errors import Damaged, HubError, Internal, InvalidParams, NotFound
 from pajamas.memory import integrity
 from pajamas.memory.dates import dated, day
+from pajamas.memory.edits import edit_record
 from pajamas.memory.enrich import (
     CONTEXT_TURNS,
     SEARCH_TEXT,
@@ -330,6 +332,7 @@ class MemoryStore:
                 table = self._open_table(persona)
                 writer = self._writers[persona] = Writer(
                     table, on_write=lambda: self._wrote(persona), pending=self._pending(persona))
+                table.on_edit = partial(self._log_edit, persona, writer)
         if opened:  # its vectors count now: others may be released (not under the lock)
             self.residency.opened(persona, writer)
         return writer
@@ -371,6 +374,18 @@ class MemoryStore:
             log_file.append_all(records)
         finally:
             log_file.close()
+
+    def _log_edit(self, persona: str, writer: Writer, updates: dict[str, dict[str, Any]],
+                  deleted: list[str], rows: pa.Table | None) -> None:
+        """Keep a committed write other than an add in persona's since-backup log (the
+        writer's thread: in order with the adds its journal logs; see edits.py)."""
+        record = edit_record(updates, deleted, rows, now=self._clock(),
+                             model=self.embeddings.model_id,
+                             dimension=self.embeddings.dimension)
+        if writer.pending is not None:
+            writer.pending.log([record])
+        else:  # its journal waits for a replay: the log is written directly
+            self.log_since_backup(persona, [record])
 
     def trim_since_backup(self, persona: str, moment: float) -> None:
         """Drop the adds made before moment from persona's since-backup log (a backup has

@@ -6,13 +6,18 @@ held in memory (`VectorIndex`, compact), loaded on open and updated after every 
 so vector search, counts and the ranking's importance and age never read the table (only a
 search's best candidates are read back, to be scored exactly).  The writer may release that
 copy (`release_vectors`, for the resident budget) and load it again (`reload_vectors`).
+
+Every committed update, deletion, merge and import is also told to `on_edit`, which keeps it
+in the persona's since-backup log for `memory.repair` (the adds reach that log from their
+journal: pending.py).
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, final
@@ -39,6 +44,8 @@ FTS_COLUMN: Final = "text"
 LANCE_SUFFIX: Final = ".lance"  # a table's folder: <memory folder>/<persona>.lance
 INDEXED: Final = ["id", "vector", "at", "importance"]  # what VectorIndex holds
 LOAD_BATCH: Final = 8_192  # rows read at a time into VectorIndex when the table opens
+# (values set by id, ids deleted, whole rows put): a committed write other than an add
+EditLog = Callable[[dict[str, dict[str, Any]], list[str], "pa.Table | None"], None]
 
 
 @final
@@ -58,6 +65,8 @@ class MemoryTable:
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
         self.small_fragments, self.unindexed = self._backlog()
+        self.on_edit: EditLog | None = None  # set by the store: the since-backup log
+        self._unlogged = False
         heap.trim("opening a table")  # what reading the vectors in freed goes back
 
     @classmethod
@@ -116,12 +125,19 @@ class MemoryTable:
             return
         self.has_fts, self.unindexed = True, 0
 
+    def put(self, rows: pa.Table) -> None:
+        """Add whole rows that were not journaled (an import, a restore): `add`, then told to
+        `on_edit` (the writer's thread only)."""
+        self.add(rows)
+        self._edited({}, [], rows)
+
     def update(self, memory_id: str, values: dict[str, Any]) -> None:
         """Set values on one memory (the writer's thread only)."""
         with lancedb_errors("updating a memory", self.persona, self.folder):
             self._table.update(where=f"id = {quote(memory_id)}", values=values)
         self.small_fragments, self.unindexed = self.small_fragments + 1, self.unindexed + 1
         self._updated(memory_id, values)
+        self._edited({memory_id: values}, [], None)
 
     def delete(self, memory_ids: list[str]) -> None:
         """Delete the memories with these ids (the writer's thread only)."""
@@ -129,6 +145,28 @@ class MemoryTable:
             self._table.delete(f"id IN ({', '.join(map(quote, memory_ids))})")
         self.small_fragments += 1  # a deletion file: compaction drops the rows for good
         self._deleted(memory_ids)
+        self._edited({}, memory_ids, None)
+
+    @contextmanager
+    def unlogged(self) -> Iterator[None]:
+        """Writes meanwhile are not told to `on_edit` (a repair refilling the table from what
+        its log already holds); the writer's thread only."""
+        self._unlogged = True
+        try:
+            yield
+        finally:
+            self._unlogged = False
+
+    def _edited(self, updates: dict[str, dict[str, Any]], deleted: list[str],
+                rows: pa.Table | None) -> None:
+        """Tell on_edit of a committed write; a failure costs only a repair, not the write."""
+        if self.on_edit is None or self._unlogged:
+            return
+        try:
+            self.on_edit(updates, deleted, rows)
+        except Exception:  # the table has the write: only a later repair would miss it
+            log.exception("could not log a change to the memory of persona %s for its repair",
+                          self.persona)
 
     def merge(self, updates: dict[str, dict[str, Any]], gone: list[str]) -> None:
         """Set values on some memories and delete others in one commit (the writer's thread
@@ -148,6 +186,7 @@ class MemoryTable:
         for memory_id, values in found.items():
             self._updated(memory_id, values)
         self._deleted(gone)
+        self._edited(found, gone, None)
 
     def _updated(self, memory_id: str, values: dict[str, Any]) -> None:
         """Bring the in-memory copies in step with values committed on one memory."""

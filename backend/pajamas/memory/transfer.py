@@ -285,8 +285,10 @@ def _vector(value: Any) -> npt.NDArray[np.float32] | None:
 # -- import -------------------------------------------------------------------------------
 
 def import_records(writer: Writer, embeddings: EmbeddingService, records: list[Record], *,
-                   on_conflict: OnConflict, progress: Progress) -> dict[str, Any]:
-    """Write records through the writer: {"imported", "skipped", "replaced", "embedded"}."""
+                   on_conflict: OnConflict, progress: Progress,
+                   logged: bool = True) -> dict[str, Any]:
+    """Write records through the writer: {"imported", "skipped", "replaced", "embedded"};
+    into the since-backup log too unless not logged (a repair's refill from the backup)."""
     existing = set(writer.table.scan(["id"])["id"].to_pylist())
     clashing = [r for r in records if r.id in existing]
     if on_conflict == "skip":
@@ -296,7 +298,7 @@ def import_records(writer: Writer, embeddings: EmbeddingService, records: list[R
         batch = records[start:start + BATCH]
         rows, fresh = to_rows(batch, embeddings, writer.table.arrow_schema)
         replace = [r.id for r in batch if r.id in existing]
-        writer.call(partial(_write, rows, replace))
+        writer.call(partial(_write, rows, replace, logged))
         embedded += fresh
         progress(min(1.0, (start + BATCH) / len(records)), f"imported {start + len(batch)}")
     return {"imported": len(records), "skipped": 0 if on_conflict == "replace" else
@@ -304,10 +306,13 @@ def import_records(writer: Writer, embeddings: EmbeddingService, records: list[R
             "embedded": embedded}
 
 
-def _write(rows: pa.Table, replace: list[str], table: MemoryTable) -> None:
+def _write(rows: pa.Table, replace: list[str], logged: bool, table: MemoryTable) -> None:
     if replace:
         table.delete(replace)
-    table.add(rows)
+    if logged:
+        table.put(rows)
+    else:
+        table.add(rows)
 
 
 def to_rows(records: list[Record], embeddings: EmbeddingService,

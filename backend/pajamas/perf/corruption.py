@@ -27,6 +27,7 @@ from pajamas.rpc.client import Client, Subscriber
 
 WAIT_S: Final = 120.0  # a hang guard only
 HEARTBEAT: Final = "monitor.sample"
+EDITED: Final = "edited after the backup: the keeper counted the gulls again"
 #: What every scenario core runs with: the memory store opens at the first call (so the
 #: events of its opening come after a subscriber is live), samples often (the heartbeat).
 SETTINGS: Final = {"PAJAMAS_MEMORY_PRELOAD": "0", "PAJAMAS_SAMPLE_INTERVAL_S": "0.2"}
@@ -209,8 +210,10 @@ def _quarantine(home: Path) -> list[str]:
 def corrupt_lance(workdir: Path, settings: Mapping[str, str], *, before: int = 4,
                   after: int = 3) -> Outcome:
     """One persona's LanceDB data file overwritten in the middle: that persona fails with
-    a clear error, the others work; memory.repair brings back every acknowledged memory
-    (from a backup and the adds since it), each once."""
+    a clear error, the others work; memory.repair brings back every acknowledged write (from
+    a backup and the writes since it: adds, an edit and a deletion of backed-up memories),
+    each memory once.  The edit and the deletion count as acknowledged writes: lost when the
+    edit is undone or the deleted memory comes back."""
     home, outcome = workdir / "home", Outcome("a persona's LanceDB data file overwritten")
     home.mkdir(parents=True)
     with running(home, settings) as core:
@@ -218,6 +221,9 @@ def corrupt_lance(workdir: Path, settings: Mapping[str, str], *, before: int = 4
         acknowledged = add(core, alpha, texts("backed-up", before))
         assert core.task("memory.backup", {"persona": alpha})["state"] == "done"
         acknowledged += add(core, alpha, texts("later", after))
+        edited, removed = acknowledged[0], acknowledged.pop(1)
+        core.call("memory.update", {"persona": alpha, "id": edited, "text": EDITED})
+        core.call("memory.delete", {"persona": alpha, "id": removed})
         others = add(core, beta, texts("beta", 2))
         listed(core, alpha)  # every add committed
     data = sorted((home / "memory" / f"{alpha}.lance" / "data").iterdir(),
@@ -231,7 +237,11 @@ def corrupt_lance(workdir: Path, settings: Mapping[str, str], *, before: int = 4
         outcome.health = core.health()
         view = core.task("memory.repair", {"persona": alpha})
         outcome.repair = view.get("result") or {"error": view.get("error")}
-        _tally(outcome, acknowledged, listed(core, alpha))
+        present = listed(core, alpha)
+        _tally(outcome, acknowledged, present)
+        outcome.acknowledged += 2  # the edit and the deletion
+        text = core.call("memory.get", {"persona": alpha, "id": edited})["text"]
+        outcome.lost += (text != EDITED) + (removed in present)
         outcome.recovery_s = time.monotonic() - core.started
         outcome.events = core.faults()
     outcome.quarantined = _quarantine(home)
