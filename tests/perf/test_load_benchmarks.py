@@ -13,6 +13,7 @@ import pytest
 
 from pajamas.perf import budgets, runner
 from pajamas.perf.benchmark import Context
+from pajamas.perf.benchmarks.load import _gauge_growth
 from pajamas.perf.benchmarks.memory import memory_core, texts
 from pajamas.perf.load_fleet import PLUGIN, Fleet, build_fleet
 from pajamas.perf.overload import OverloadReport, overload
@@ -25,6 +26,14 @@ NAMES = {"load.mixed", "load.mixed_errors", "load.mixed_rss", "load.overload",
 METHODS = ("memory.search", "memory.add", "plugin.call", "chat.prompt")
 # One worker and room for 4 waiting requests: the burst is sure to overflow it.
 TIGHT = {"PAJAMAS_WORKERS": "1", "PAJAMAS_MAX_PENDING_REQUESTS": "4"}
+
+
+def test_gauge_growth_leaves_out_the_readings_a_busy_core_shed() -> None:
+    readings: list[tuple[int, dict[str, float | None]]] = [
+        (0, {}), (10, {"rows": 1.0, "mb": None}), (20, {}), (30, {"rows": 4.0, "mb": 2.0}),
+        (40, {})]
+    assert _gauge_growth(readings) == {"grew.rows": 3.0}  # mb was not read at the start
+    assert _gauge_growth(readings[:3]) == {}
 
 
 def test_every_load_benchmark_is_registered_and_the_bounded_figures_have_budgets() -> None:

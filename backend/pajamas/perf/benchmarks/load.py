@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, cast
 
+from pajamas.errors import HubError
 from pajamas.monitor.trend import theil_sen
 from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.benchmarks.memory import memory_core, texts
@@ -93,7 +94,7 @@ def mixed_run(ctx: Context) -> MixedRun:
     with memory_core(ctx.workdir) as client:
         fleet = build_fleet(client, ctx.workdir / "home", texts(ctx), personas, memories)
         outcomes: list[Outcome] = []
-        with Client(client.info) as watcher:  # used by the trail's thread only
+        with Client(client.info, retry_busy=True) as watcher:  # the trail's thread's only
             trail = RssTrail(client.info.pid, outcomes, gauges=lambda: _gauges(watcher))
             trail.start()
             try:
@@ -105,8 +106,12 @@ def mixed_run(ctx: Context) -> MixedRun:
 
 
 def _gauges(client: Client) -> dict[str, float | None]:
-    """The core's gauges in its monitor's latest sample."""
-    gauges: dict[str, float | None] = client.call("monitor.snapshot").get("gauges") or {}
+    """The core's gauges in its monitor's latest sample ({} when the core sheds the call
+    past the client's retries: that reading goes without)."""
+    try:
+        gauges: dict[str, float | None] = client.call("monitor.snapshot").get("gauges") or {}
+    except HubError:
+        return {}
     return gauges
 
 
@@ -182,10 +187,12 @@ def mixed_rss(ctx: Context) -> Measurement:
 
 
 def _gauge_growth(readings: list[tuple[int, dict[str, float | None]]]) -> dict[str, float]:
-    """Each gauge's last reading less its first, as "grew.<gauge>"."""
-    if len(readings) < 2:
+    """Each gauge's last reading less its first, as "grew.<gauge>" (readings the core shed
+    left out)."""
+    read = [gauges for _, gauges in readings if gauges]
+    if len(read) < 2:
         return {}
-    first, last = readings[0][1], readings[-1][1]
+    first, last = read[0], read[-1]
     return {f"grew.{name}": value - before for name, value in last.items()
             if value is not None and (before := first.get(name)) is not None}
 
