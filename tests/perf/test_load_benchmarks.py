@@ -13,7 +13,7 @@ import pytest
 
 from pajamas.perf import budgets, runner
 from pajamas.perf.benchmark import Context
-from pajamas.perf.benchmarks.load import _gauge_growth
+from pajamas.perf.benchmarks.load import _gauge_growth, segments
 from pajamas.perf.benchmarks.memory import memory_core, texts
 from pajamas.perf.load_fleet import PLUGIN, Fleet, build_fleet
 from pajamas.perf.overload import OverloadReport, overload
@@ -34,6 +34,12 @@ def test_gauge_growth_leaves_out_the_readings_a_busy_core_shed() -> None:
         (40, {})]
     assert _gauge_growth(readings) == {"grew.rows": 3.0}  # mb was not read at the start
     assert _gauge_growth(readings[:3]) == {}
+
+
+def test_the_rss_segments_leave_no_short_tail() -> None:
+    assert [len(s) for s in segments(list(range(4_003)))] == [1_000, 1_000, 1_000, 1_003]
+    assert [len(s) for s in segments(list(range(13)))] == [3, 3, 3, 4]
+    assert [len(s) for s in segments(list(range(7)))] == [3, 4]
 
 
 def test_every_load_benchmark_is_registered_and_the_bounded_figures_have_budgets() -> None:
