@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
 from pajamas.memory.context import pack
 from pajamas.memory.model import NewMemory
-from pajamas.memory.rowcache import RowCache
+from pajamas.memory.rowcache import RowBudget, RowCache
 from pajamas.memory.schema import ModelChanged
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
@@ -172,6 +173,25 @@ def test_the_row_cache_serves_fresh_rows_only() -> None:
     assert cache.get(["x"]) == {"x": {"id": "x", "text": "new"}}
     cache.put([{"id": "z", "text": "z"}])  # y, the least recently used, goes
     assert set(cache.get(["x", "y", "z"])) == {"x", "z"}
+
+
+def test_the_personas_row_caches_share_one_budget() -> None:
+    budget = RowBudget(total=5)
+    first, second = RowCache(["id"]), RowCache(["id"])
+    budget.join(first)
+    budget.join(second)
+    first.put([{"id": f"a{n}"} for n in range(4)])
+    second.put([{"id": f"b{n}"} for n in range(2)])  # 6 over 5: the largest drops its oldest
+    assert budget.rows() == 5
+    assert set(first.get(["a0", "a1", "a2", "a3"])) == {"a1", "a2", "a3"}
+    assert set(second.get(["b0", "b1"])) == {"b0", "b1"}
+    second.put([{"id": f"c{n}"} for n in range(6)])  # second sheds most, down to first's size
+    assert budget.rows() == 5 and sorted([len(first), len(second)]) == [2, 3]
+    assert set(second.get(["c4", "c5"])) == {"c4", "c5"} and first.get(["a3"])  # the newest
+    left = len(first)
+    del second  # a closed table's cache leaves the budget
+    gc.collect()
+    assert budget.rows() == left
 
 
 def test_reads_after_changes_and_reopening_match(tmp_path: Path, store: MemoryStore,

@@ -5,17 +5,24 @@ column, several ms, and more as the table grows.  The rows a persona just wrote 
 its searches just showed are the ones asked for again, so they are served from memory.  The
 table's writer drops a row when it changes it; a reader that fetched a row before such a change
 does not put it back (`generation`), so the cache never holds a stale row.
+
+Each persona's cache keeps up to `MAX_ROWS`; a `RowBudget` bounds them together (`TOTAL_ROWS`),
+so the rows kept do not grow with the number of personas in use: past it, the largest cache
+drops its least recently used rows.  Under a mixed load on 10 personas the caches held 38,000
+rows more after 15 minutes, still filling toward 100,000 (about 0.9 KB each).
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from typing import Any, Final, final
 
 Row = dict[str, Any]
-MAX_ROWS: Final = 10_000  # about 5 MB of short memories
+MAX_ROWS: Final = 10_000  # one persona's: about 9 MB of short memories
+TOTAL_ROWS: Final = 20_000  # every persona's together (`RowBudget`)
 
 
 @final
@@ -28,6 +35,7 @@ class RowCache:
         self._rows: OrderedDict[str, Row] = OrderedDict()
         self._lock = threading.Lock()
         self.generation = 0  # bumped by every change: a read older than it is not cached
+        self.budget: RowBudget | None = None  # the bound shared with other personas' caches
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -50,6 +58,16 @@ class RowCache:
                 self._rows.move_to_end(row["id"])
             while len(self._rows) > self.max_rows:
                 self._rows.popitem(last=False)
+        if self.budget is not None:  # not under this cache's lock: the budget takes each
+            self.budget.settle()
+
+    def shed(self, count: int) -> int:
+        """Drop up to count least recently used rows: how many went."""
+        with self._lock:
+            gone = min(count, len(self._rows))
+            for _ in range(gone):
+                self._rows.popitem(last=False)
+            return gone
 
     def drop(self, ids: Iterable[str]) -> None:
         """Forget rows that changed (the writer's thread, after the change is committed)."""
@@ -57,3 +75,38 @@ class RowCache:
             self.generation += 1
             for i in ids:
                 self._rows.pop(i, None)
+
+
+@final
+class RowBudget:
+    """At most `total` rows in the caches that join it, together; thread-safe."""
+
+    def __init__(self, total: int = TOTAL_ROWS) -> None:
+        self.total = total
+        self._caches: weakref.WeakSet[RowCache] = weakref.WeakSet()  # a closed table's goes
+        self._lock = threading.Lock()
+
+    def join(self, cache: RowCache) -> None:
+        """Count cache's rows in the budget from now on."""
+        with self._lock:
+            self._caches.add(cache)
+        cache.budget = self
+        self.settle()
+
+    def rows(self) -> int:
+        """The rows the caches hold together."""
+        with self._lock:
+            return sum(len(cache) for cache in self._caches)
+
+    def settle(self) -> None:
+        """While the caches hold more than total, the largest drops its oldest rows."""
+        with self._lock:  # one settle at a time; a cache's own lock is taken only inside
+            caches = list(self._caches)
+            over = sum(len(cache) for cache in caches) - self.total
+            while over > 0 and caches:
+                largest = max(caches, key=len)
+                runner_up = max((len(c) for c in caches if c is not largest), default=0)
+                gone = largest.shed(max(1, min(over, len(largest) - runner_up)))
+                if not gone:
+                    return
+                over -= gone

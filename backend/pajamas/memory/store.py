@@ -50,6 +50,7 @@ from pajamas.memory.model import (
 from pajamas.memory.pending import Pending
 from pajamas.memory.replay import replay
 from pajamas.memory.resident import Residency
+from pajamas.memory.rowcache import RowBudget
 from pajamas.memory.schema import COLUMNS, schema
 from pajamas.memory.superseded import hidden_for, until_as_of, without
 from pajamas.memory.table import MemoryTable, quote, table_exists
@@ -106,6 +107,7 @@ class MemoryStore:
         self.unreplayed: set[str] = set()
         self._replay_lock = threading.Lock()
         self.residency = Residency(resident_mb)  # the open personas' vectors, within budget
+        self.row_budget = RowBudget()  # the rows the open personas' tables keep, together
 
     # -- writes -------------------------------------------------------------------------
 
@@ -258,9 +260,7 @@ class MemoryStore:
 
     def cached_rows(self) -> int:
         """The rows the open personas' tables keep in memory (`RowCache`), together."""
-        with self._lock:
-            writers = list(self._writers.values())
-        return sum(len(writer.table.cache) for writer in writers)
+        return self.row_budget.rows()
 
     def maintain(self, persona: str) -> str:
         """Compact persona's table and update its indices in the background: the task's id."""
@@ -333,6 +333,7 @@ class MemoryStore:
                 writer = self._writers[persona] = Writer(
                     table, on_write=lambda: self._wrote(persona), pending=self._pending(persona))
                 table.on_edit = partial(self._log_edit, persona, writer)
+                self.row_budget.join(table.cache)
         if opened:  # its vectors count now: others may be released (not under the lock)
             self.residency.opened(persona, writer)
         return writer
