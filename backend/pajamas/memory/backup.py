@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import threading
 import zipfile
@@ -38,6 +39,7 @@ from pajamas.memory.transfer import Progress, Record, check_all, read_all
 if TYPE_CHECKING:
     from pajamas.memory.table import MemoryTable
 
+log = logging.getLogger(__name__)
 FORMAT: Final = "pajamas.memory-backup"
 VERSION: Final = 1
 MEMORIES: Final = "memories.parquet"
@@ -70,15 +72,13 @@ class Parts:
             with self._lock:
                 self._writing.discard(part)
 
-    def sweep(self, folder: Path) -> list[Path]:
+    def sweep(self, folder: Path) -> None:
         """Remove the archives' parts in folder that no backup of this core is writing."""
-        removed = []
         with self._lock:
             for part in folder.glob(f"*.zip{PART}") if folder.is_dir() else ():
                 if part.resolve() not in self._writing:
                     part.unlink(missing_ok=True)
-                    removed.append(part)
-        return removed
+                    log.info("removed %s, the part of a backup a stopped core left", part)
 
 
 def backup(table: MemoryTable, persona: dict[str, Any], path: Path, *, model: str,

@@ -18,6 +18,7 @@ import math
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -307,12 +308,10 @@ def import_records(writer: Writer, embeddings: EmbeddingService, records: list[R
 
 
 def _write(rows: pa.Table, replace: list[str], logged: bool, table: MemoryTable) -> None:
-    if replace:
-        table.delete(replace)
-    if logged:
+    with nullcontext() if logged else table.unlogged():
+        if replace:
+            table.delete(replace)
         table.put(rows)
-    else:
-        table.add(rows)
 
 
 def to_rows(records: list[Record], embeddings: EmbeddingService,
