@@ -55,8 +55,28 @@ def test_the_homes_file_replaces_a_benchmarks_entries_and_may_remove_them(
     assert held.describe("rpc.throughput", "pings/s") == "no budget"
 
 
+def test_a_benchmark_may_have_its_own_comparison_threshold_with_a_reason(
+        tmp_path: Path) -> None:
+    shipped = budgets.load()
+    benches = {b.name for b in all_benchmarks()}
+    assert set(shipped.thresholds) <= benches, "a threshold names no registered benchmark"
+    for name, own in shipped.thresholds.items():
+        assert 1.1 < own.ratio <= 10 and len(own.reason) > 20, name
+    write_home_budgets(tmp_path, '[compare."rpc.roundtrip"]\nthreshold = 1.3\n'
+                                 'reason = "this laptop throttles"\n')
+    held = budgets.load(tmp_path)
+    assert held.thresholds["rpc.roundtrip"] == budgets.Threshold(1.3, "this laptop throttles")
+    assert held.ratios() == {**shipped.ratios(), "rpc.roundtrip": 1.3}
+    assert held.of("rpc.roundtrip") == shipped.of("rpc.roundtrip")  # the targets stand
+
+
 @pytest.mark.parametrize(("text", "words"), [
     ("[[x.y", "not valid TOML"),
+    ('compare = 3\n', "must be a table"),
+    ('[compare."a.b"]\nthreshold = 1.3\n', "exactly the keys"),
+    ('[compare."a.b"]\nthreshold = 0.9\nreason = "a fine reason"\n', "a ratio above 1"),
+    ('[compare."a.b"]\nthreshold = true\nreason = "a fine reason"\n', "a ratio above 1"),
+    ('[compare."a.b"]\nthreshold = 1.5\nreason = "see #13"\n', "citing no issue number"),
     ('"rpc.roundtrip" = 3\n', "must be a list"),
     ('[["a.b"]]\nstat = "p50"\nop = "<="\nvalue = 1\n', "exactly the keys"),
     (ENTRY.format(name="a.b", stat="p50", op="<=", value=1, reason=""), "needs a reason"),

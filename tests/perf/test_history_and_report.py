@@ -61,6 +61,9 @@ def test_a_suite_selects_its_benchmarks_and_a_group_its_prefixes() -> None:
     assert [b.name for b in runner.plan("ui", registry=reg).benchmarks] == ["ui.fake"]
     quick = runner.plan("quick", budgets=BUDGETS)
     assert quick.scale == suites.QUICK_SCALE and len(quick.benchmarks) == len(suites.QUICK)
+    assert quick.repeat == suites.QUICK_REPEAT == 5
+    assert runner.plan("quick", budgets=BUDGETS, repeat=2).repeat == 2
+    assert runner.plan("rpc", budgets=BUDGETS).repeat == 1
     with pytest.raises(NotFound, match="suite 'memory' has no benchmark"):
         runner.plan("memory", registry=reg)
 

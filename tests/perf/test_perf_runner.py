@@ -217,3 +217,42 @@ def test_an_empty_registry_runs_nothing() -> None:
 def test_scale_must_be_positive() -> None:
     with pytest.raises(ValueError, match="scale"):
         runner.run(scale=0, registry=registry())
+
+
+def test_repetitions_run_in_rounds_so_each_meets_the_machine_at_another_moment() -> None:
+    order: list[str] = []
+    reg = Registry()
+    for name in ("fake.a", "fake.b"):
+        def one(ctx: Context, name: str = name) -> Measurement:
+            order.append(name)
+            return Measurement([float(len(order))] * ctx.count(100))
+        reg.benchmark(name=name, unit="ms")(one)
+    record = runner.run(scale=0.05, registry=reg, budgets=budgets(), repeat=3)
+    assert order == ["fake.a", "fake.b"] * 3  # round after round, not a's three then b's
+    first, second = record["benchmarks"]
+    assert first["repeats"] == second["repeats"] == [5, 5, 5]
+    assert first["samples"] == [1.0] * 5 + [3.0] * 5 + [5.0] * 5
+    assert record["calibration"]["n"] == 3 * 5  # every round timed the loop again
+
+
+def test_a_repetition_that_breaks_stops_that_benchmark_alone() -> None:
+    calls = {"flaky": 0, "steady": 0}
+
+    def flaky(ctx: Context) -> Measurement:
+        calls["flaky"] += 1
+        if calls["flaky"] == 2:
+            raise RuntimeError("broke in round 2")
+        return Measurement([1.0, 2.0])
+
+    def steady(ctx: Context) -> Measurement:
+        calls["steady"] += 1
+        return Measurement([1.0, 2.0])
+
+    reg = Registry()
+    reg.benchmark(name="fake.flaky", unit="ms")(flaky)
+    reg.benchmark(name="fake.steady", unit="ms")(steady)
+    record = runner.run(scale=0.05, registry=reg, budgets=budgets(), repeat=4)
+    broke, held = record["benchmarks"]
+    assert calls == {"flaky": 2, "steady": 4}
+    assert broke["error"] == "RuntimeError: broke in round 2" and broke["samples"] == []
+    assert held["error"] is None and held["repeats"] == [2, 2, 2, 2]

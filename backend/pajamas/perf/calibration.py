@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from pajamas.perf.stats import Summary, summarize
 from pajamas.perf.timing import NS_PER_MS, time_calls
 
 NAME: Final = "cpu_loop"
@@ -24,6 +23,6 @@ def cpu_loop(iterations: int = ITERATIONS) -> int:
     return total
 
 
-def calibrate(repeats: int) -> Summary:
-    """Time the loop repeats times (after one untimed run), in milliseconds."""
-    return summarize(time_calls(cpu_loop, repeats, warmup=1, ns_per_unit=NS_PER_MS))
+def loops(repeats: int) -> list[float]:
+    """The loop's times, repeats of them (after one untimed run), in milliseconds."""
+    return time_calls(cpu_loop, repeats, warmup=1, ns_per_unit=NS_PER_MS)

@@ -29,8 +29,9 @@ def add_perf_parsers(perf_sub: argparse._SubParsersAction[argparse.ArgumentParse
                           "suite's, at its scale")
     run.add_argument("--scale", type=_positive, default=None, metavar="FACTOR",
                      help="size every loop by FACTOR instead of the suite's scale")
-    run.add_argument("--repeat", type=_count, default=1, metavar="N",
-                     help="run each benchmark N times, pooling the samples")
+    run.add_argument("--repeat", type=_count, default=None, metavar="N",
+                     help="run each benchmark N times, pooling the samples (the suite's: "
+                          "5 for quick, else 1)")
     run.add_argument("--data", type=Path, default=None, metavar="PATH",
                      help="LoCoMo's locomo10.json for the benchmarks that need it "
                           "(else the setting locomo_path)")
@@ -45,8 +46,10 @@ def add_perf_parsers(perf_sub: argparse._SubParsersAction[argparse.ArgumentParse
     comp = perf_sub.add_parser("compare", help="compare two runs; exit 1 when one got slower")
     comp.add_argument("base", metavar="BASE", help="a run id or a run's JSON file")
     comp.add_argument("new", metavar="NEW", help="a run id or a run's JSON file")
-    comp.add_argument("--threshold", type=_ratio, default=1.1, metavar="RATIO",
-                      help="the smallest ratio of medians called slower or faster (1.1)")
+    comp.add_argument("--threshold", type=_ratio, default=None, metavar="RATIO",
+                      help="the smallest ratio of medians called slower or faster, for every "
+                           "benchmark (default: 1.1, or a benchmark's own from the budgets "
+                           "file)")
     comp.add_argument("--json", type=Path, metavar="PATH", default=None,
                       help="also write the comparison as JSON to PATH")
     comp.set_defaults(handler=perf_compare)
@@ -103,12 +106,12 @@ def _run_line(run: RunSummary) -> str:
 
 def perf_compare(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Compare two runs; 1 when a benchmark got slower."""
-    from pajamas.perf import compare, history  # noqa: PLC0415
+    from pajamas.perf import budgets, compare, history  # noqa: PLC0415
     from pajamas.perf.record import write_json  # noqa: PLC0415
 
     result = compare.compare(history.load(home, args.base, files=True),
                              history.load(home, args.new, files=True),
-                             threshold=args.threshold)
+                             threshold=args.threshold, thresholds=budgets.load(home).ratios())
     print(compare.format_comparison(result))
     if args.json is not None:
         write_json(args.json, dict(result))
@@ -117,12 +120,14 @@ def perf_compare(args: argparse.Namespace, home: Path, settings: Settings) -> in
 
 def perf_report(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     """Write a run (and its comparison with another) as one HTML file."""
-    from pajamas.perf import history, html_report  # noqa: PLC0415
+    from pajamas.perf import budgets, history, html_report  # noqa: PLC0415
 
     run = history.load(home, args.run, files=True)
     base = history.load(home, args.compare, files=True) if args.compare else None
     past = list(history.iter_runs(home))
-    args.output.write_text(html_report.render(run, base=base, past=past), encoding="utf-8")
+    args.output.write_text(html_report.render(run, base=base, past=past,
+                                              thresholds=budgets.load(home).ratios()),
+                           encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -1,7 +1,8 @@
 """Comparing two runs, benchmark by benchmark: the ratio of medians, how sure it is, a verdict.
 
 A benchmark is "slower" only when its ratio of medians (new / base, turned so that above 1 is
-worse for rates too) is beyond the threshold (1.1 by default) AND the Mann-Whitney U test
+worse for rates too) is beyond the threshold (1.1 by default, or the benchmark's own from the
+budgets file when its median moves more between runs of the same code) AND the Mann-Whitney U test
 rejects that the two sets of samples come from one distribution (p < 0.01); "faster" is the
 mirror image; anything else is "same".  Both conditions matter: the threshold keeps tiny but
 real changes from failing a build, the test keeps noise from doing so.
@@ -20,6 +21,7 @@ and the comparison says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any, Final, TypedDict
 
 from pajamas.perf import inference
@@ -39,8 +41,9 @@ class Row(TypedDict):
     """One benchmark in a comparison.
 
     `ratio` is new / base medians; `cost_ratio` is the same turned so above 1 is worse (the
-    inverse for rates); the interval is of `ratio`.  `note` says why a row is not compared, or
-    that its samples are too few for the test ever to reject.
+    inverse for rates); the interval is of `ratio`.  `threshold` is the ratio the row's
+    verdict needed.  `note` says why a row is not compared, or that its samples are too few
+    for the test ever to reject.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Row(TypedDict):
     ci_low: float | None
     ci_high: float | None
     p_value: float | None
+    threshold: float
     verdict: str
     note: str
 
@@ -76,20 +80,27 @@ class Comparison(TypedDict):
     faster: list[str]
 
 
-def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float = THRESHOLD,
-            alpha: float = ALPHA) -> Comparison:
-    """Compare run new against run base (both as their JSON records)."""
-    if threshold <= 1:
+def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float | None = None,
+            alpha: float = ALPHA, thresholds: Mapping[str, float] | None = None) -> Comparison:
+    """Compare run new against run base (both as their JSON records).
+
+    A threshold given holds for every benchmark; else each has its own from thresholds
+    (the budgets file's, `Budgets.ratios()`), or THRESHOLD.
+    """
+    if threshold is not None and threshold <= 1:
         raise ValueError(f"the threshold is a ratio above 1, not {threshold!r}")
+    own = {} if threshold is not None else dict(thresholds or {})
+    default = THRESHOLD if threshold is None else threshold
     calibrated = not same_machine(base["machine"], new["machine"])
     scales = (_calibration(base), _calibration(new)) if calibrated else (1.0, 1.0)
     theirs = {b["name"]: b for b in base["benchmarks"]}
     ours = {b["name"]: b for b in new["benchmarks"]}
     names = list(theirs) + [n for n in ours if n not in theirs]
-    rows = [_row(theirs.get(n), ours.get(n), scales, threshold, alpha) for n in names]
+    rows = [_row(theirs.get(n), ours.get(n), scales, own.get(n, default), alpha)
+            for n in names]
     rows.sort(key=lambda r: ORDER[r["verdict"]])  # stable: regressions first, suite order
     return Comparison(base=base["run_id"], new=new["run_id"], base_machine=base["machine"],
-                      new_machine=new["machine"], calibrated=calibrated, threshold=threshold,
+                      new_machine=new["machine"], calibrated=calibrated, threshold=default,
                       alpha=alpha, rows=rows, groups=geometric_means(rows),
                       slower=[r["name"] for r in rows if r["verdict"] == "slower"],
                       faster=[r["name"] for r in rows if r["verdict"] == "faster"])
@@ -110,7 +121,8 @@ def _row(base: dict[str, Any] | None, new: dict[str, Any] | None, scales: tuple[
               better=better_of(either), base_median=None, new_median=None,
               base_n=len(base["samples"]) if base else 0,
               new_n=len(new["samples"]) if new else 0, ratio=None, cost_ratio=None,
-              ci_low=None, ci_high=None, p_value=None, verdict="not compared", note="")
+              ci_low=None, ci_high=None, p_value=None, threshold=threshold,
+              verdict="not compared", note="")
     why = _why_not(base, "base") or _why_not(new, "new")
     if why or base is None or new is None:
         row["note"] = why
@@ -129,7 +141,7 @@ def _row(base: dict[str, Any] | None, new: dict[str, Any] | None, scales: tuple[
         _judge(row, xs, ys, threshold, alpha)
         if row["verdict"] in ("slower", "faster") and not row["note"]:
             row["note"] = ("one repetition in a run: only the noise within each run was "
-                           "weighed; --repeat 6 on both runs weighs the noise between runs too")
+                           "weighed; --repeat 5 on both runs weighs the noise between runs too")
     return row
 
 
@@ -213,7 +225,8 @@ def format_comparison(comparison: Comparison) -> str:
              f"  base: {describe(comparison['base_machine'])}",
              f"  new:  {describe(comparison['new_machine'])}",
              f"  slower or faster only past {comparison['threshold']:g}x and at "
-             f"p < {comparison['alpha']:g} (Mann-Whitney U); ratio = new / base median", ""]
+             f"p < {comparison['alpha']:g} (Mann-Whitney U); ratio = new / base median",
+             *_own_thresholds(comparison), ""]
     lines += table(_COLUMNS, [_cells(r) for r in comparison["rows"]], numeric={2, 3, 4, 6})
     notes = [f"{r['name']}: {r['note']}" for r in comparison["rows"] if r["note"]]
     means = ", ".join(f"{g} {v:.3f}x" for g, v in sorted(comparison["groups"].items()))
@@ -222,6 +235,12 @@ def format_comparison(comparison: Comparison) -> str:
     verdict = (f"{len(comparison['slower'])} slower: {', '.join(comparison['slower'])}"
                if comparison["slower"] else "nothing slower")
     return "\n".join([*lines, "", verdict])
+
+
+def _own_thresholds(comparison: Comparison) -> list[str]:
+    own = [f"{r['name']} {r['threshold']:g}x" for r in comparison["rows"]
+           if r["threshold"] != comparison["threshold"]]
+    return [f"  own thresholds (budgets file): {', '.join(own)}"] if own else []
 
 
 def _cells(row: Row) -> tuple[str, ...]:

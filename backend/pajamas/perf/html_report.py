@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import importlib.resources
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from pajamas.perf import chaos_table, history
@@ -30,9 +30,12 @@ _SYMBOL: Final = {"<=": "≤", ">=": "≥"}
 
 
 def render(run: dict[str, Any], *, base: dict[str, Any] | None = None,
-           past: Iterable[dict[str, Any]] = ()) -> str:
-    """The report of run (compared with base when given; history from past runs)."""
-    comparison = comparing.compare(base, run) if base is not None else None
+           past: Iterable[dict[str, Any]] = (),
+           thresholds: Mapping[str, float] | None = None) -> str:
+    """The report of run (compared with base when given, with the benchmarks' own
+    thresholds; history from past runs)."""
+    comparison = (comparing.compare(base, run, thresholds=thresholds) if base is not None
+                  else None)
     rows = {r["name"]: r for r in comparison["rows"]} if comparison else {}
     runs = [r for r in past if r.get("run_id") != run["run_id"]] + [run]
     ordered = sorted(run["benchmarks"], key=lambda b: _rank(b, rows.get(b["name"])))

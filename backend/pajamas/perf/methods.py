@@ -34,17 +34,18 @@ def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
     """Add the perf.* methods for the core serving home."""
 
     def perf_run(suite: str = "full", only: list[Any] | None = None,
-                 repeat: int = 1) -> dict[str, Any]:
+                 repeat: int | None = None) -> dict[str, Any]:
         """Start the performance suite as a background task: {"task": id}.
 
         `suite` is "quick" (the vital signs), "full" (everything) or a group ("rpc",
         "memory", ...); `only` lists benchmark names or dotted prefixes to run instead, at the
-        suite's scale; `repeat` runs each benchmark that many times.  Progress comes as
+        suite's scale; `repeat` runs each benchmark that many times (the suite's when None:
+        5 for quick, else 1).  Progress comes as
         task.progress events; the finished task's result is {"run_id", "path", "passed",
         "failed", "errors", "not_run"} (counts of benchmarks), and perf.results returns the
         whole run.
         """
-        if not 1 <= repeat <= MAX_REPEAT:
+        if repeat is not None and not 1 <= repeat <= MAX_REPEAT:
             raise InvalidParams(f"param 'repeat' must be between 1 and {MAX_REPEAT}",
                                 field="repeat")
         job = PerfJob(home, suite, _names(only), repeat)
@@ -84,20 +85,22 @@ def register(registry: Registry, tasks: Slot[TaskManager], home: Path) -> None:
         return {"items": history.series(home, name, limit)}
 
     def perf_compare(base: str, new: str | None = None,
-                     threshold: float = 1.1) -> dict[str, Any]:
+                     threshold: float | None = None) -> dict[str, Any]:
         """Compare run new (default: the latest) against run base, benchmark by benchmark.
 
         Returns {"base", "new", "calibrated", "threshold", "alpha", "rows", "groups",
         "slower", "faster", ...}: each row's ratio of medians with its 95% interval, the
-        Mann-Whitney p-value and a verdict ("slower", "faster", "same", "not compared").
+        Mann-Whitney p-value, the threshold it needed and a verdict ("slower", "faster",
+        "same", "not compared").  threshold, when given, holds for every benchmark; else
+        each has its own from the budgets file, or 1.1.
         """
-        from pajamas.perf import compare, history  # noqa: PLC0415
+        from pajamas.perf import budgets, compare, history  # noqa: PLC0415
 
-        if not 1 < threshold <= 10:
+        if threshold is not None and not 1 < threshold <= 10:
             raise InvalidParams("param 'threshold' must be above 1 and at most 10",
                                 field="threshold")
         result = compare.compare(history.load(home, base), history.load(home, new),
-                                 threshold=threshold)
+                                 threshold=threshold, thresholds=budgets.load(home).ratios())
         return dict(result)
 
     def perf_list() -> dict[str, Any]:
@@ -138,7 +141,8 @@ def _page(offset: int, limit: int) -> None:
 class PerfJob:
     """The work of one perf task: run the chosen benchmarks, save the run, sum up verdicts."""
 
-    def __init__(self, home: Path, suite: str, only: list[str] | None, repeat: int) -> None:
+    def __init__(self, home: Path, suite: str, only: list[str] | None,
+                 repeat: int | None) -> None:
         from pajamas.perf import budgets, runner  # noqa: PLC0415  (the suite is big)
 
         self.home, self.suite, self.only = home, suite, only
@@ -169,20 +173,27 @@ class PerfJob:
                 "errors": verdicts.count("ERROR"), "not_run": verdicts.count("unsupported here")}
 
     def _steps(self, task: Task) -> list[Any]:
-        """The chosen benchmarks, each first reporting progress (a safe point)."""
+        """The chosen benchmarks, each repetition first reporting progress (a safe point)."""
         from dataclasses import replace  # noqa: PLC0415
 
         chosen = self.plan.benchmarks
-        return [replace(bench, func=_step(task, bench.func, i / len(chosen), bench.name))
-                for i, bench in enumerate(chosen)]
+        counter = _Steps(len(chosen) * self.plan.repeat)
+        return [replace(bench, func=counter.wrap(task, bench.func, bench.name))
+                for bench in chosen]
 
 
-def _step(task: Task, func: Callable[[Any], Any], fraction: float,
-          name: str) -> Callable[[Any], Any]:
-    def run(ctx: Any) -> Any:
-        task.progress(fraction, f"running {name}")  # raises Cancelled past the runner's guard
-        return func(ctx)
-    return run
+class _Steps:
+    """Counts the repetitions run, to report each one's share of the whole run."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def wrap(self, task: Task, func: Callable[[Any], Any], name: str) -> Callable[[Any], Any]:
+        def run(ctx: Any) -> Any:
+            fraction, self.done = self.done / self.total, self.done + 1
+            task.progress(fraction, f"running {name}")  # raises Cancelled past the runner's guard
+            return func(ctx)
+        return run
 
 
 def _names(only: list[Any] | None) -> list[str] | None:

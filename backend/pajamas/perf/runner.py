@@ -57,24 +57,27 @@ class Plan:
 
 
 def plan(suite: str = "full", only: Iterable[str] | None = None, *,
-         registry: Registry | None = None, scale: float | None = None, repeat: int = 1,
-         settings: Settings | None = None, data: Path | None = None,
+         registry: Registry | None = None, scale: float | None = None,
+         repeat: int | None = None, settings: Settings | None = None, data: Path | None = None,
          budgets: Budgets | None = None) -> Plan:
-    """The plan of a run of suite (or of only, at the suite's scale); `NotFound` if empty.
+    """The plan of a run of suite (or of only, at the suite's scale and repetitions);
+    `NotFound` if empty.
 
-    `settings` default to the defaults, `budgets` to the shipped ones.
+    `scale` and `repeat` default to the suite's, `settings` to the defaults, `budgets` to the
+    shipped ones.
     """
     chosen_suite = find_suite(suite)
     reg = default_registry() if registry is None else registry
     chosen = reg.select(only) if only is not None else chosen_suite.select(reg)
-    return Plan(chosen, suite, chosen_suite.scale if scale is None else scale, repeat,
+    return Plan(chosen, suite, chosen_suite.scale if scale is None else scale,
+                chosen_suite.repeat if repeat is None else repeat,
                 Settings() if settings is None else settings, data,
                 budget_file.load() if budgets is None else budgets)
 
 
 def run(only: Iterable[str] | None = None, *, scale: float = 1.0,
         registry: Registry | None = None, progress: Progress | None = None,
-        settings: Settings | None = None, suite: str = "full", repeat: int = 1,
+        settings: Settings | None = None, suite: str = "full", repeat: int | None = None,
         data: Path | None = None, budgets: Budgets | None = None,
         observer: Observer | None = None) -> RunRecord:
     """Run the benchmarks only names (the suite's when None) at scale; the run's record.
@@ -90,23 +93,36 @@ def run(only: Iterable[str] | None = None, *, scale: float = 1.0,
 
 
 def execute(chosen: Plan, observer: Observer) -> RunRecord:
-    """Calibrate, run every benchmark of the plan, and return the run's record."""
+    """Calibrate, run every benchmark of the plan, and return the run's record.
+
+    With several repetitions the suite runs in rounds: each round runs every benchmark once,
+    after timing the calibration loop again.  So a benchmark's repetitions are spread over
+    the whole run, each meeting the machine as it was at a different moment, and the run's
+    calibration pools every round's loops: what a comparison by repetition needs.
+    """
     started_at, run_id = record.now_iso(), record.new_run_id()
-    calib = _calibrate(chosen.scale)
+    loops = _calibration_loops(chosen.scale)
+    calib = _calibration_record(loops)
     observer.calibrated(calib)
-    results = []
-    for index, bench in enumerate(chosen.benchmarks):
-        observer.started(bench, index, len(chosen.benchmarks))
-        results.append(_run_one(bench, chosen, calib["median"]))
-        observer.finished(results[-1])
+    tallies = [_Tally(bench) for bench in chosen.benchmarks]
+    steps = len(tallies) * chosen.repeat
+    for round_ in range(chosen.repeat):
+        if round_:
+            loops += _calibration_loops(chosen.scale)
+        for index, tally in enumerate(tallies):
+            observer.started(tally.bench, round_ * len(tallies) + index, steps)
+            tally.measure(chosen)
+            observer.finished(tally.result(chosen, calib["median"]))
+    calib = _calibration_record(loops)
     return RunRecord(schema=record.SCHEMA, run_id=run_id, started_at=started_at,
                      finished_at=record.now_iso(), suite=chosen.suite, scale=chosen.scale,
                      repeat=chosen.repeat, budgets=list(chosen.budgets.files),
-                     machine=machine_record(), calibration=calib, benchmarks=results)
+                     machine=machine_record(), calibration=calib,
+                     benchmarks=[tally.result(chosen, calib["median"]) for tally in tallies])
 
 
 def run_cli(only: list[str] | None, json_path: Path | None, *, scale: float | None = None,
-            suite: str = "full", repeat: int = 1, data: Path | None = None,
+            suite: str = "full", repeat: int | None = None, data: Path | None = None,
             registry: Registry | None = None, home: Path | None = None,
             out: TextIO | None = None, settings: Settings | None = None,
             bar: bool | None = None) -> int:
@@ -136,7 +152,7 @@ def run_cli(only: list[str] | None, json_path: Path | None, *, scale: float | No
 
 def _execute_shown(chosen: Plan, home: Path, say: Progress) -> RunRecord:
     names = [b.name for b in chosen.benchmarks]
-    shown = Bar(names, history.expected_durations(home, names, chosen.scale, chosen.repeat))
+    shown = Bar(names * chosen.repeat, history.expected_durations(home, names, chosen.scale, 1))
     try:
         result = execute(chosen, shown)
     finally:
@@ -168,33 +184,59 @@ def _publish(result: RunRecord, json_path: Path | None, home: Path, say: Progres
     return exit_code(result)
 
 
-def _calibrate(scale: float) -> CalibrationRecord:
-    summary = calibration.calibrate(max(5, round(CALIBRATION_REPEATS * scale)))
+def _calibration_loops(scale: float) -> list[float]:
+    return calibration.loops(max(5, round(CALIBRATION_REPEATS * scale)))
+
+
+def _calibration_record(loops: list[float]) -> CalibrationRecord:
+    summary = summarize(loops)
     return CalibrationRecord(name=calibration.NAME, unit=calibration.UNIT,
                              median=summary.median, p95=summary.p95, n=summary.n)
 
 
-def _run_one(bench: Benchmark, chosen: Plan, calibration_median: float) -> BenchmarkRecord:
-    targets = chosen.budgets.of(bench.name)
-    start = time.monotonic()
-    kept: list[float] = []
-    warm: list[float] = []
-    repeats: list[int] = []
-    extra: dict[str, float | str] = {}
-    try:
-        for _ in range(chosen.repeat):
-            measurement = _measure_once(bench, chosen)
-            warm += measurement.samples[:bench.warmup]
-            kept += measurement.samples[bench.warmup:]
-            repeats.append(len(measurement.samples) - bench.warmup)
-            extra = dict(measurement.extra)
-    except NotRun as exc:
-        return record.not_run(bench, targets, str(exc), time.monotonic() - start)
-    except Exception as exc:  # a broken benchmark is reported; the others still run
-        return record.failed(bench, targets, _describe(exc), time.monotonic() - start)
-    return record.measured(bench, targets, Measurement(kept, extra), summarize(kept),
-                           calibration_median=calibration_median,
-                           duration_s=time.monotonic() - start, warmup=warm, repeats=repeats)
+class _Tally:
+    """One benchmark's repetitions so far: their samples, or why it stopped."""
+
+    def __init__(self, bench: Benchmark) -> None:
+        self.bench = bench
+        self.kept: list[float] = []
+        self.warm: list[float] = []
+        self.repeats: list[int] = []
+        self.extra: dict[str, float | str] = {}
+        self.spent_s = 0.0
+        self.error: str | None = None
+        self.not_run: str | None = None
+
+    def measure(self, chosen: Plan) -> None:
+        """Run one more repetition, unless an earlier one failed or was unsupported here."""
+        if self.error is not None or self.not_run is not None:
+            return
+        start = time.monotonic()
+        try:
+            measurement = _measure_once(self.bench, chosen)
+        except NotRun as exc:
+            self.not_run = str(exc)
+        except Exception as exc:  # a broken benchmark is reported; the others still run
+            self.error = _describe(exc)
+        else:
+            self.warm += measurement.samples[:self.bench.warmup]
+            self.kept += measurement.samples[self.bench.warmup:]
+            self.repeats.append(len(measurement.samples) - self.bench.warmup)
+            self.extra = dict(measurement.extra)
+        finally:
+            self.spent_s += time.monotonic() - start
+
+    def result(self, chosen: Plan, calibration_median: float) -> BenchmarkRecord:
+        """The benchmark's record from the repetitions so far."""
+        targets = chosen.budgets.of(self.bench.name)
+        if self.not_run is not None:
+            return record.not_run(self.bench, targets, self.not_run, self.spent_s)
+        if self.error is not None:
+            return record.failed(self.bench, targets, self.error, self.spent_s)
+        return record.measured(self.bench, targets, Measurement(self.kept, self.extra),
+                               summarize(self.kept), calibration_median=calibration_median,
+                               duration_s=self.spent_s, warmup=self.warm,
+                               repeats=self.repeats)
 
 
 def _measure_once(bench: Benchmark, chosen: Plan) -> Measurement:

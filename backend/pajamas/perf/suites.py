@@ -1,6 +1,7 @@
 """Suites: which benchmarks a run measures, and at what scale.
 
-`quick` is the hub's vital signs (a couple of minutes), `full` everything at full size, and
+`quick` is the hub's vital signs (a couple of minutes: 5 short repetitions, so that two quick
+runs compare by repetition, see `compare`), `full` everything at full size, and
 each group (`rpc`, `memory`, ...) the benchmarks whose names start with its prefixes.  A
 benchmark belongs to the group of its name's first part; `GROUPS` maps the few first parts
 that are not a group's name (`shutdown`, `shell`, `soak`) to one.
@@ -27,17 +28,21 @@ QUICK: Final = (
     "cache.cold_get", "memory.add", "memory.search", "plugin.call_overhead", "plugin.spawn",
     "monitor.overhead", "shell.pool_shutdown",
 )
-QUICK_SCALE: Final = 0.2
+QUICK_SCALE: Final = 0.1
+#: 5 repetitions against 5 are the fewest whose medians can tell a change at p < 0.01.
+QUICK_REPEAT: Final = 5
 
 
 @dataclass(frozen=True)
 class Suite:
-    """A named choice of benchmarks (None: all of them) and the scale they run at."""
+    """A named choice of benchmarks (None: all of them), the scale they run at, and how many
+    times each runs unless a run says otherwise."""
 
     name: str
     patterns: tuple[str, ...] | None
     scale: float
     description: str
+    repeat: int = 1
 
     def select(self, registry: Registry) -> list[Benchmark]:
         """The registered benchmarks of this suite, in suite order (unknown patterns skipped).
@@ -55,7 +60,8 @@ class Suite:
 
 
 SUITES: Final[dict[str, Suite]] = {
-    "quick": Suite("quick", QUICK, QUICK_SCALE, "the hub's vital signs, a couple of minutes"),
+    "quick": Suite("quick", QUICK, QUICK_SCALE, "the hub's vital signs, a couple of minutes",
+                   QUICK_REPEAT),
     "full": Suite("full", None, 1.0, "every benchmark at full size"),
     **{name: Suite(name, prefixes, 1.0, f"every {name} benchmark at full size")
        for name, prefixes in GROUPS.items()},

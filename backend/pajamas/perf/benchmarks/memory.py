@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pajamas.errors import ConfigError
 from pajamas.perf import corpus as synthetic
@@ -30,6 +30,9 @@ from pajamas.perf.registry import benchmark
 from pajamas.perf.stats import percentile
 from pajamas.perf.timing import NS_PER_MS, NS_PER_S, time_calls
 from pajamas.rpc.client import Client
+
+if TYPE_CHECKING:
+    from pajamas.embedding.runtime import OnnxEmbedder
 
 NO_LOCOMO: Final = ("scores LoCoMo's questions against their evidence, so needs its "
                     "locomo10.json (snap-research/LoCoMo; CC BY-NC 4.0, so not shipped): give "
@@ -134,15 +137,22 @@ def questions(path: Path) -> list[str]:
     return [qa["question"] for conversation in locomo(path) for qa in conversation["qa"]]
 
 
+@functools.cache
+def _floor_model() -> OnnxEmbedder:
+    """The bare model the floors are timed with, loaded once per process (repetitions of a
+    benchmark share it)."""
+    from pajamas.embedding.runtime import OnnxEmbedder  # noqa: PLC0415
+
+    return OnnxEmbedder(model_folder())
+
+
 def onnx_floor(texts: list[str]) -> dict[str, float]:
     """The bare model in this process, now: one text's p50 (ms) and a batch's texts/s.
 
     The machine is shared: these floors, measured in the same run, say how much of a figure
     is the model's own time.
     """
-    from pajamas.embedding.runtime import OnnxEmbedder  # noqa: PLC0415
-
-    model = OnnxEmbedder(model_folder())
+    model = _floor_model()
     feed = iter(texts * 2)  # one text at a time, as the benchmark's own texts come
     singles = sorted(time_calls(lambda: model.embed([next(feed)]), min(len(texts), 40),
                                 warmup=2, ns_per_unit=NS_PER_MS))
