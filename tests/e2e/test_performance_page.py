@@ -78,6 +78,9 @@ def test_run_watch_report_and_compare(app_page: Page) -> None:
     expect(compared).to_have_attribute("data-verdict", re.compile("^(slower|faster|same)$"),
                                        timeout=SLOW_MS)
     expect(compared).to_contain_text(re.compile(r"\d\.\d\d\u00d7"))  # the ratio
+    # rpc.roundtrip moves more than 1.1x between runs here: the budgets file's threshold shows
+    expect(compared.get_by_test_id("perf-own-threshold")).to_have_text(
+        "its own threshold: 1.3\u00d7")
     expect(app_page.get_by_test_id("perf-compare-how")).to_contain_text("One machine")
     history = app_page.get_by_test_id("perf-history")
     expect(history).to_have_attribute("data-points", "2", timeout=SLOW_MS)

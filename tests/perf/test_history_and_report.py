@@ -131,6 +131,11 @@ def test_the_report_is_one_file_with_everything_inline_and_regressions_first(
     fake = data["benchmarks"][0]
     assert fake["name"] == "rpc.fake" and len(fake["history"]) == 2
     assert len(fake["quantiles"]) == len(fake["base_quantiles"]) == 20
+    assert "own threshold" not in page
+    # A benchmark with its own threshold (the budgets file's) is judged by it, and says so.
+    own = html_report.render(run, base=base, thresholds={"rpc.fake": 9.0})
+    assert 'data-compare="slower"' not in own
+    assert "its own threshold: 9&times;" in own and "rpc.fake 9\u00d7" in own
 
 
 def test_the_report_escapes_what_a_run_says(tmp_path: Path) -> None:

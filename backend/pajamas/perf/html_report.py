@@ -96,9 +96,17 @@ def _comparison(comparison: comparing.Comparison) -> str:
     return (f'<section class="panel" data-testid="report-compare"><h2>Compared with '
             f'<code>{_e(comparison["base"])}</code></h2><p>{_e(how)} A benchmark is slower '
             f'or faster only past {comparison["threshold"]:g}&times; and at p &lt; '
-            f'{comparison["alpha"]:g} (Mann-Whitney U); the interval is a 95% bootstrap.</p>'
+            f'{comparison["alpha"]:g} (Mann-Whitney U); the interval is a 95% bootstrap.'
+            f"{_e(_own(comparison))}</p>"
             f"<p>Slower: <b>{_e(slower)}</b>. Geometric mean of cost ratios per group "
             f"(above 1: slower): {_e(means or '-')}.</p></section>")
+
+
+def _own(comparison: comparing.Comparison) -> str:
+    own = [f"{r['name']} {r['threshold']:g}\u00d7" for r in comparison["rows"]
+           if r["threshold"] != comparison["threshold"]]
+    return (" Benchmarks that move more between runs of the same code have their own "
+            f"threshold (budgets file): {', '.join(own)}." if own else "")
 
 
 def _table(benches: list[dict[str, Any]], rows: dict[str, Row]) -> str:
@@ -156,9 +164,11 @@ def _compare_cells(row: Row | None) -> list[str]:
                 f'<td>{_pill("not compared")}<div class="reason">{_e(note)}</div></td>']
     interval = ("" if row["ci_low"] is None else
                 f" ({row['ci_low']:.3f}&ndash;{row['ci_high']:.3f})")
+    own = (f'<div class="reason">its own threshold: {row["threshold"]:g}&times;</div>'
+           if row["threshold"] != comparing.THRESHOLD else "")
     return [f'<td class="num">{row["ratio"]:.3f}&times;{interval}</td>',
             f'<td class="num">{_e(comparing.p_text(row["p_value"] or 0.0))}</td>',
-            f"<td>{_pill(row['verdict'])}"
+            f"<td>{_pill(row['verdict'])}{own}"
             + (f'<div class="reason">{_e(row["note"])}</div>' if row["note"] else "") + "</td>"]
 
 

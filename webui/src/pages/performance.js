@@ -335,7 +335,7 @@ function Comparison({ run, others, otherId, setOtherId, other }) {
       ${result && html`
         <p class="muted" data-testid="perf-compare-how">
           ${result.calibrated ? "Runs from two machines: each figure is a ratio to its run's calibration." : "One machine: raw figures."}
-          Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.
+          Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× (or a benchmark's own threshold, from the budgets file) and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.
         </p>
         <p data-testid="perf-compare-summary">
           ${result.slower.length ? html`<b>${result.slower.length} slower:</b> ${result.slower.join(", ")}. ` : "Nothing slower. "}
@@ -353,6 +353,7 @@ function Comparison({ run, others, otherId, setOtherId, other }) {
                 <td>${ratioText(r)}</td>
                 <td>${r.p_value === null ? "—" : r.p_value.toPrecision(2)}</td>
                 <td><span class=${`pill ${VERDICT_CLASS[r.verdict] ?? "pill-unknown"}`}>${r.verdict}</span>
+                  ${r.threshold && r.threshold !== result.threshold && html`<div class="perf-reason" data-testid="perf-own-threshold">its own threshold: ${r.threshold}×</div>`}
                   ${r.note && html`<div class="perf-reason">${r.note}</div>`}</td>
               </tr>`)}
           </tbody>
