@@ -237,9 +237,14 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n".join([*lines, "", verdict])
 
 
+def own_thresholds(comparison: Comparison) -> dict[str, float]:
+    """The benchmarks judged by a threshold of their own (the budgets file's), by name."""
+    return {r["name"]: r["threshold"] for r in comparison["rows"]
+            if r["threshold"] != comparison["threshold"]}
+
+
 def _own_thresholds(comparison: Comparison) -> list[str]:
-    own = [f"{r['name']} {r['threshold']:g}x" for r in comparison["rows"]
-           if r["threshold"] != comparison["threshold"]]
+    own = [f"{name} {ratio:g}x" for name, ratio in own_thresholds(comparison).items()]
     return [f"  own thresholds (budgets file): {', '.join(own)}"] if own else []
 
 

@@ -103,8 +103,8 @@ def _comparison(comparison: comparing.Comparison) -> str:
 
 
 def _own(comparison: comparing.Comparison) -> str:
-    own = [f"{r['name']} {r['threshold']:g}\u00d7" for r in comparison["rows"]
-           if r["threshold"] != comparison["threshold"]]
+    own = [f"{name} {ratio:g}\u00d7"
+           for name, ratio in comparing.own_thresholds(comparison).items()]
     return (" Benchmarks that move more between runs of the same code have their own "
             f"threshold (budgets file): {', '.join(own)}." if own else "")
 
