@@ -266,8 +266,15 @@ def test_a_long_conversation_scrolls_with_few_rows_in_the_dom(app_page: Page,
     expect(log.locator('[data-message] [data-testid="chat-text"]', has_text="message number 4999")
            ).to_be_visible(timeout=SLOW_MS)
     assert log.locator(".vlist-row").count() <= 40
-    # Scrolled to the top, the first page is fetched; still few rows.
-    log.evaluate("(el) => { el.scrollTop = 0; }")
+    # Scrolled to the top, the first page is fetched; still few rows. A render that comes
+    # between the scroll and its scroll event (here a keystroke's, in the same task) does not
+    # take the view back to the end.
+    log.evaluate("""(el) => {
+        el.scrollTop = 0;
+        const draft = document.getElementById("chat-draft");
+        draft.value = "x";
+        draft.dispatchEvent(new Event("input", { bubbles: true }));
+    }""")
     expect(log.get_by_text("message number 0", exact=True)).to_be_visible(timeout=SLOW_MS)
     assert log.locator(".vlist-row").count() <= 40
     # Sending goes to the end; scrolled up while the reply streams, the view stays there

@@ -96,9 +96,20 @@ function useStickToBottom(on, scroller, virtualizer, count, onAtBottom) {
   const placed = useRef(-1); // the scrollTop this hook last set: growth below it is not a scroll up
   const report = useRef(onAtBottom);
   report.current = onAtBottom;
+  const note = (next, el) => {
+    if (next !== stuck.current) {
+      stuck.current = next;
+      report.current?.(next);
+    }
+    // Stuck again at the end by a scroll, the list is placed where that scroll left it.
+    placed.current = next ? el.scrollTop : -1;
+  };
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!on || !el || !stuck.current || count === 0) return;
+    // A scroll up whose event has not come yet (a render between the scroll and its event,
+    // such as a row measured) is the person's: it unsticks, rather than being undone.
+    if (scrolledUp(el, placed.current)) { note(false, el); return; }
     const end = el.scrollHeight - el.clientHeight;
     if (Math.abs(el.scrollTop - end) > 1) el.scrollTop = end;
     placed.current = el.scrollTop;
@@ -106,13 +117,11 @@ function useStickToBottom(on, scroller, virtualizer, count, onAtBottom) {
   return () => {
     const el = scroller.current;
     if (!on || !el) return;
-    const atEnd = el.scrollHeight - el.clientHeight - el.scrollTop <= BOTTOM_SLACK_PX;
-    const left = !atEnd && el.scrollTop < placed.current - 1;
-    const next = atEnd || (stuck.current && !left);
-    if (next !== stuck.current) {
-      stuck.current = next;
-      report.current?.(next);
-    }
-    if (!next) placed.current = -1;
+    note(atEnd(el) || (stuck.current && !scrolledUp(el, placed.current)), el);
   };
 }
+
+const atEnd = (el) => el.scrollHeight - el.clientHeight - el.scrollTop <= BOTTOM_SLACK_PX;
+
+/** Above where the list last placed itself, and not at the end: growth below is not this. */
+const scrolledUp = (el, placed) => !atEnd(el) && el.scrollTop < placed - 1;
