@@ -32,15 +32,20 @@ def noisy(rng: np.random.Generator, n: int, center: float = 100.0,
 
 
 def run_of(run_id: str, samples: dict[str, list[float]], *, host: str = "here",
-           calibration: float = 10.0) -> dict[str, Any]:
-    """A run's record as the runner saves it, reduced to what a comparison reads."""
-    return {"schema": 2, "run_id": run_id, "started_at": "2026-12-02T10:00:00Z",
-            "finished_at": "2026-12-02T10:01:00Z", "suite": "quick", "scale": 0.2,
-            "machine": {"hostname": host, "os": "Linux", "cpu_model": f"cpu of {host}",
-                        "cores": 2, "python": "3.11"},
-            "calibration": {"name": "cpu_loop", "unit": "ms", "median": calibration,
-                            "p95": calibration, "n": 5},
-            "benchmarks": [bench(name, values) for name, values in samples.items()]}
+           calibration: float = 10.0, ipc: float | None = None) -> dict[str, Any]:
+    """A run's record as the runner saves it, reduced to what a comparison reads (schema 2,
+    or 3 with the inter-process control's median ipc)."""
+    run = {"schema": 2, "run_id": run_id, "started_at": "2026-12-02T10:00:00Z",
+           "finished_at": "2026-12-02T10:01:00Z", "suite": "quick", "scale": 0.2,
+           "machine": {"hostname": host, "os": "Linux", "cpu_model": f"cpu of {host}",
+                       "cores": 2, "python": "3.11"},
+           "calibration": {"name": "cpu_loop", "unit": "ms", "median": calibration,
+                           "p95": calibration, "n": 5},
+           "benchmarks": [bench(name, values) for name, values in samples.items()]}
+    if ipc is not None:
+        run.update(schema=3, ipc={"name": "pipe_round_trip", "unit": "µs", "median": ipc,
+                                  "rounds": [ipc] * 6, "n": 6000})
+    return run
 
 
 def bench(name: str, samples: list[float]) -> dict[str, Any]:
@@ -204,6 +209,44 @@ def test_a_benchmark_with_its_own_threshold_needs_that_ratio_to_be_slower() -> N
     # A threshold given holds for every benchmark.
     strict = compare.compare(one, two, threshold=1.2, thresholds={"startup.core_ready": 1.5})
     assert strict["slower"] == ["startup.core_ready", "memory.search"]
+
+
+def test_a_machine_that_moved_between_the_runs_holds_back_verdicts_in_its_direction() -> None:
+    steady = [100.0 + k + i / 100 for k in range(5) for i in range(20)]  # 5 repetitions
+    base = {"memory.search": steady, "rpc.roundtrip": steady, "cache.hot_get": steady}
+    new = {"memory.search": [1.8 * v for v in steady], "rpc.roundtrip": steady,
+           "cache.hot_get": [0.5 * v for v in steady]}
+
+    def between(ipc_base: float | None, ipc_new: float | None) -> compare.Comparison:
+        return compare.compare(with_repeats(run_of("a", base, ipc=ipc_base), 5),
+                               with_repeats(run_of("b", new, ipc=ipc_new), 5))
+
+    # The machine held (1.2x within 1.25x): the verdicts stand, and the comparison says so.
+    held = between(20.0, 24.0)
+    assert held["slower"] == ["memory.search"] and held["faster"] == ["cache.hot_get"]
+    assert held["unsure"] == [] and held["ipc_ratio"] == pytest.approx(1.2)
+    assert compare.exit_code(held) == 1
+    assert "the machine held steady: its inter-process round trip moved 1.20x" in (
+        compare.format_comparison(held))
+    # Slower at waking processes (1.5x): "slower" is unsure, "faster" stands; exit 3, not 1.
+    slow = between(20.0, 30.0)
+    rows = {r["name"]: r for r in slow["rows"]}
+    assert slow["slower"] == [] and slow["unsure"] == ["memory.search"]
+    assert slow["faster"] == ["cache.hot_get"] and rows["rpc.roundtrip"]["verdict"] == "same"
+    assert "slower by 1.80x, but the machine itself was 1.50x slower" in (
+        rows["memory.search"]["note"])
+    assert compare.exit_code(slow) == compare.EXIT_UNSURE == 3
+    text = compare.format_comparison(slow)
+    assert "the machine moved: its inter-process round trip was 1.50x" in text
+    assert text.endswith("nothing slower; 1 unsure (the machine moved): memory.search")
+    # Faster at it (0.5x): the mirror image; a regression still counts.
+    quick = between(20.0, 10.0)
+    assert quick["slower"] == ["memory.search"] and quick["unsure"] == ["cache.hot_get"]
+    assert compare.exit_code(quick) == 1
+    # A run without the control (schema 2) is compared as before, saying nothing of it.
+    old = between(None, 30.0)
+    assert old["ipc_ratio"] is None and old["slower"] == ["memory.search"]
+    assert "inter-process" not in compare.format_comparison(old)
 
 
 def test_runs_from_two_machines_compare_through_their_calibrations() -> None:

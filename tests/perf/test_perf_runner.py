@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pajamas.config import Settings
-from pajamas.perf import runner
+from pajamas.perf import ipc_control, runner
 from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.benchmarks import maintenance, memory, memory_scale
 from pajamas.perf.budgets import Budgets, Target
@@ -18,7 +18,7 @@ from pajamas.perf.registry import Registry, all_benchmarks
 
 SOURCE = "test"
 RUN_KEYS = {"schema", "run_id", "started_at", "finished_at", "suite", "scale", "repeat",
-            "budgets", "machine", "calibration", "benchmarks"}
+            "budgets", "machine", "calibration", "ipc", "benchmarks"}
 MACHINE_KEYS = {"os", "os_release", "cpu_model", "cores", "memory_bytes", "python",
                 "hub_version", "commit", "hostname"}
 BENCH_KEYS = {"name", "group", "unit", "better", "description", "samples", "warmup_samples",
@@ -83,7 +83,7 @@ def cli(tmp_path: Path, p50_bound: float = 1_000, **kwargs: Any) -> tuple[int, s
 
 def test_the_record_has_the_schema_and_the_scaled_samples() -> None:
     record = runner.run(scale=0.05, registry=registry(), budgets=budgets())
-    assert set(record) == RUN_KEYS and record["schema"] == 2 and record["scale"] == 0.05
+    assert set(record) == RUN_KEYS and record["schema"] == 3 and record["scale"] == 0.05
     assert set(record["machine"]) == MACHINE_KEYS and record["machine"]["cores"]
     assert record["calibration"]["unit"] == "ms" and record["calibration"]["median"] > 0
     (bench,) = record["benchmarks"]
@@ -233,6 +233,12 @@ def test_repetitions_run_in_rounds_so_each_meets_the_machine_at_another_moment()
     assert first["repeats"] == second["repeats"] == [5, 5, 5]
     assert first["samples"] == [1.0] * 5 + [3.0] * 5 + [5.0] * 5
     assert record["calibration"]["n"] == 3 * 5  # every round timed the loop again
+    # ...and the inter-process control, before each round and once more at the end
+    ipc = record["ipc"]
+    assert ipc["name"] == "pipe_round_trip" and ipc["unit"] == "µs"
+    assert len(ipc["rounds"]) == 4 and all(r > 0 for r in ipc["rounds"])
+    assert ipc["n"] == 4 * ipc_control.TRIPS
+    assert min(ipc["rounds"]) <= ipc["median"] <= max(ipc["rounds"])
 
 
 def test_a_repetition_that_breaks_stops_that_benchmark_alone() -> None:

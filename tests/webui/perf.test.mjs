@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   compareRuns, countVerdicts, filterBenchmarks, formatFigure, groupMeansText, lowerIsBetter,
-  ratioText, runParams, targetText, verdictOf,
+  machineMovedText, ratioText, runParams, targetText, verdictOf,
 } from "../../webui/src/lib/perf.js";
 
 const bench = (name, median, op = "<=", extra = {}) => ({
@@ -62,6 +62,10 @@ test("the core's comparison reads as text; the direction comes from the run", ()
   assert.equal(ratioText({ ratio: null }), "—");
   assert.equal(groupMeansText({ rpc: 1.02, cache: 0.97 }), "cache 0.970×, rpc 1.020×");
   assert.equal(groupMeansText({}), "—");
+  assert.equal(machineMovedText({ ipc_ratio: null, ipc_tolerance: 1.25 }), "");
+  assert.match(machineMovedText({ ipc_ratio: 1.1, ipc_tolerance: 1.25 }), /held steady: .* moved 1\.10× \(within 1\.25×\)/);
+  assert.match(machineMovedText({ ipc_ratio: 1.6, ipc_tolerance: 1.25 }), /moved: .* was 1\.60× in this run .* held back as unsure/);
+  assert.match(machineMovedText({ ipc_ratio: 0.7, ipc_tolerance: 1.25 }), /moved: .* was 0\.70×/);
   assert.equal(lowerIsBetter({ better: "higher", target: null }), false);
   assert.equal(lowerIsBetter({ better: "lower", target: { op: ">=" } }), true);
 });

@@ -43,7 +43,8 @@ def add_perf_parsers(perf_sub: argparse._SubParsersAction[argparse.ArgumentParse
                       help="a benchmark: its median in every run that has it")
     hist.add_argument("--limit", type=_count, default=30, metavar="N", help="the last N runs")
     hist.set_defaults(handler=perf_history)
-    comp = perf_sub.add_parser("compare", help="compare two runs; exit 1 when one got slower")
+    comp = perf_sub.add_parser("compare", help="compare two runs; exit 1 when one got slower, "
+                                "3 when one may have but the machine moved too")
     comp.add_argument("base", metavar="BASE", help="a run id or a run's JSON file")
     comp.add_argument("new", metavar="NEW", help="a run id or a run's JSON file")
     comp.add_argument("--threshold", type=_ratio, default=None, metavar="RATIO",
@@ -105,7 +106,7 @@ def _run_line(run: RunSummary) -> str:
 
 
 def perf_compare(args: argparse.Namespace, home: Path, settings: Settings) -> int:
-    """Compare two runs; 1 when a benchmark got slower."""
+    """Compare two runs; 1 when a benchmark got slower, 3 when one is unsure."""
     from pajamas.perf import budgets, compare, history  # noqa: PLC0415
     from pajamas.perf.record import write_json  # noqa: PLC0415
 

@@ -13,6 +13,13 @@ test over samples.  When both runs have several repetitions (`--repeat`), each r
 median is one unit of the test instead, and the noise between runs is in it; with one
 repetition a verdict says what it could not weigh.
 
+A machine can change between two runs too: a shared virtual machine whose host got busy wakes
+processes up more slowly, and nearly every benchmark goes through another process.  Each run
+times an inter-process control (`ipc_control`) in every round; on one machine, when the new
+run's control is beyond IPC_TOLERANCE of the base's, a verdict in the direction the machine
+moved ("slower" on a slower machine, "faster" on a faster one) is held back as "unsure", and
+the comparison says by how much the machine moved.  A verdict against that direction stands.
+
 Runs from two machines compare only through their calibrations: each sample is divided by its
 run's calibration median (a fixed CPU loop timed in the same run) before anything is computed,
 and the comparison says so.
@@ -32,9 +39,13 @@ from pajamas.perf.suites import group_of
 
 THRESHOLD: Final = 1.1
 ALPHA: Final = 0.01
+#: How far the inter-process control may move between two runs before verdicts in the
+#: direction it moved are held back: its round means moved up to 1.2x between runs of one
+#: steady machine here, and 1.4x or more in a spell that made eight benchmarks read as slower.
+IPC_TOLERANCE: Final = 1.25
 #: Repetitions each run needs before its repetitions, not its samples, are the test's units.
 MIN_REPEATS: Final = 2
-ORDER: Final = {"slower": 0, "faster": 1, "same": 2, "not compared": 3}
+ORDER: Final = {"slower": 0, "unsure": 1, "faster": 2, "same": 3, "not compared": 4}
 
 
 class Row(TypedDict):
@@ -72,12 +83,15 @@ class Comparison(TypedDict):
     base_machine: dict[str, Any]
     new_machine: dict[str, Any]
     calibrated: bool
+    ipc_ratio: float | None
+    ipc_tolerance: float
     threshold: float
     alpha: float
     rows: list[Row]
     groups: dict[str, float]
     slower: list[str]
     faster: list[str]
+    unsure: list[str]
 
 
 def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float | None = None,
@@ -98,12 +112,49 @@ def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float | Non
     names = list(theirs) + [n for n in ours if n not in theirs]
     rows = [_row(theirs.get(n), ours.get(n), scales, own.get(n, default), alpha)
             for n in names]
+    moved = None if calibrated else ipc_moved(base, new)
+    if moved is not None:
+        for row in rows:
+            _hold_back(row, moved)
     rows.sort(key=lambda r: ORDER[r["verdict"]])  # stable: regressions first, suite order
     return Comparison(base=base["run_id"], new=new["run_id"], base_machine=base["machine"],
-                      new_machine=new["machine"], calibrated=calibrated, threshold=default,
-                      alpha=alpha, rows=rows, groups=geometric_means(rows),
-                      slower=[r["name"] for r in rows if r["verdict"] == "slower"],
-                      faster=[r["name"] for r in rows if r["verdict"] == "faster"])
+                      new_machine=new["machine"], calibrated=calibrated,
+                      ipc_ratio=None if calibrated else ipc_ratio(base, new),
+                      ipc_tolerance=IPC_TOLERANCE,
+                      threshold=default, alpha=alpha, rows=rows, groups=geometric_means(rows),
+                      slower=_named(rows, "slower"), faster=_named(rows, "faster"),
+                      unsure=_named(rows, "unsure"))
+
+
+def _named(rows: list[Row], verdict: str) -> list[str]:
+    return [r["name"] for r in rows if r["verdict"] == verdict]
+
+
+def ipc_ratio(base: dict[str, Any], new: dict[str, Any]) -> float | None:
+    """New / base median of the inter-process control; None when a run lacks it (schema < 3)."""
+    figures = [run.get("ipc", {}).get("median") for run in (base, new)]
+    if not all(isinstance(f, int | float) and f > 0 for f in figures):
+        return None
+    return float(figures[1]) / float(figures[0])
+
+
+def ipc_moved(base: dict[str, Any], new: dict[str, Any]) -> float | None:
+    """The control's ratio when the machine moved beyond IPC_TOLERANCE between the runs."""
+    ratio = ipc_ratio(base, new)
+    if ratio is None or 1 / IPC_TOLERANCE <= ratio <= IPC_TOLERANCE:
+        return None
+    return ratio
+
+
+def _hold_back(row: Row, moved: float) -> None:
+    """A verdict in the direction the machine moved becomes "unsure", saying why."""
+    along = "slower" if moved > 1 else "faster"
+    if row["verdict"] != along:
+        return
+    row["verdict"] = "unsure"
+    row["note"] = (f"{along} by {row['cost_ratio']:.2f}x, but the machine itself was "
+                   f"{moved:.2f}x {'slower' if moved > 1 else 'faster'} at an inter-process "
+                   f"round trip in the new run: run both again on a steady machine")
 
 
 def _calibration(run: dict[str, Any]) -> float:
@@ -205,9 +256,16 @@ def geometric_means(rows: list[Row]) -> dict[str, float]:
     return {group: math.exp(sum(values) / len(values)) for group, values in logs.items()}
 
 
+EXIT_SLOWER: Final = 1
+EXIT_UNSURE: Final = 3
+
+
 def exit_code(comparison: Comparison) -> int:
-    """1 when a benchmark got slower (for CI), else 0."""
-    return 1 if comparison["slower"] else 0
+    """1 when a benchmark got slower (for CI), else 3 when one may have but the machine moved
+    too (a verdict held back), else 0."""
+    if comparison["slower"]:
+        return EXIT_SLOWER
+    return EXIT_UNSURE if comparison["unsure"] else 0
 
 
 _COLUMNS: Final = ("benchmark", "unit", "base", "new", "ratio", "95% CI", "p", "verdict")
@@ -226,7 +284,7 @@ def format_comparison(comparison: Comparison) -> str:
              f"  new:  {describe(comparison['new_machine'])}",
              f"  slower or faster only past {comparison['threshold']:g}x and at "
              f"p < {comparison['alpha']:g} (Mann-Whitney U); ratio = new / base median",
-             *_own_thresholds(comparison), ""]
+             *_own_thresholds(comparison), *_machine_moved(comparison), ""]
     lines += table(_COLUMNS, [_cells(r) for r in comparison["rows"]], numeric={2, 3, 4, 6})
     notes = [f"{r['name']}: {r['note']}" for r in comparison["rows"] if r["note"]]
     means = ", ".join(f"{g} {v:.3f}x" for g, v in sorted(comparison["groups"].items()))
@@ -234,7 +292,27 @@ def format_comparison(comparison: Comparison) -> str:
     lines += ["", *notes] if notes else []
     verdict = (f"{len(comparison['slower'])} slower: {', '.join(comparison['slower'])}"
                if comparison["slower"] else "nothing slower")
+    if comparison["unsure"]:
+        verdict += (f"; {len(comparison['unsure'])} unsure (the machine moved): "
+                    f"{', '.join(comparison['unsure'])}")
     return "\n".join([*lines, "", verdict])
+
+
+def machine_moved(comparison: Comparison) -> str:
+    """A sentence on the inter-process control between the runs; "" when it does not apply."""
+    ratio = comparison.get("ipc_ratio")
+    if ratio is None:
+        return ""
+    if 1 / IPC_TOLERANCE <= ratio <= IPC_TOLERANCE:
+        return (f"the machine held steady: its inter-process round trip moved {ratio:.2f}x "
+                f"(within {IPC_TOLERANCE:g}x)")
+    return (f"the machine moved: its inter-process round trip was {ratio:.2f}x in the new run "
+            f"(beyond {IPC_TOLERANCE:g}x), so verdicts in that direction are held back as unsure")
+
+
+def _machine_moved(comparison: Comparison) -> list[str]:
+    sentence = machine_moved(comparison)
+    return [f"  {sentence}"] if sentence else []
 
 
 def own_thresholds(comparison: Comparison) -> dict[str, float]:

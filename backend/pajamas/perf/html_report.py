@@ -18,14 +18,14 @@ from pajamas.perf import chaos_table, history
 from pajamas.perf import compare as comparing
 from pajamas.perf.compare import Row
 from pajamas.perf.machine import describe
-from pajamas.perf.report import number, verdict
+from pajamas.perf.report import ipc_text, number, verdict
 from pajamas.perf.stats import percentile
 
 QUANTILES: Final = 201  # points of each distribution plot: every half percentile
 HISTORY_RUNS: Final = 30
 _RANK: Final = {"slower": 0, "FAIL": 1, "ERROR": 2, "faster": 3}
 _PILL: Final = {"slower": "bad", "FAIL": "bad", "ERROR": "bad", "faster": "ok", "pass": "ok",
-                "unsupported here": "warn", "not compared": "warn"}
+                "unsupported here": "warn", "not compared": "warn", "unsure": "warn"}
 _SYMBOL: Final = {"<=": "≤", ">=": "≥"}
 
 
@@ -80,6 +80,7 @@ def _header(run: dict[str, Any]) -> str:
         "Machine": describe(run["machine"]),
         "Calibration": f"{calib['name']}: median {number(calib['median'])} {calib['unit']}, "
                        f"p95 {number(calib['p95'])} {calib['unit']} (n {calib['n']})",
+        **({"Inter-process control": ipc_text(run["ipc"])} if run.get("ipc") else {}),
         "Budgets": ", ".join(run.get("budgets", [])) or "as recorded",
     }
     items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts.items())
@@ -97,9 +98,19 @@ def _comparison(comparison: comparing.Comparison) -> str:
             f'<code>{_e(comparison["base"])}</code></h2><p>{_e(how)} A benchmark is slower '
             f'or faster only past {comparison["threshold"]:g}&times; and at p &lt; '
             f'{comparison["alpha"]:g} (Mann-Whitney U); the interval is a 95% bootstrap.'
-            f"{_e(_own(comparison))}</p>"
-            f"<p>Slower: <b>{_e(slower)}</b>. Geometric mean of cost ratios per group "
-            f"(above 1: slower): {_e(means or '-')}.</p></section>")
+            f"{_e(_own(comparison))}{_e(_moved(comparison))}</p>"
+            f"<p>Slower: <b>{_e(slower)}</b>.{_e(_unsure(comparison))} Geometric mean of cost "
+            f"ratios per group (above 1: slower): {_e(means or '-')}.</p></section>")
+
+
+def _moved(comparison: comparing.Comparison) -> str:
+    sentence = comparing.machine_moved(comparison)
+    return f" {sentence[0].upper()}{sentence[1:]}." if sentence else ""
+
+
+def _unsure(comparison: comparing.Comparison) -> str:
+    unsure = comparison.get("unsure") or []
+    return f" Unsure (the machine moved): {', '.join(unsure)}." if unsure else ""
 
 
 def _own(comparison: comparing.Comparison) -> str:

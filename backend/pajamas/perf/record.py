@@ -1,9 +1,10 @@
-"""The JSON record of a run (schema 2): its machine, calibration and benchmarks; where runs live.
+"""The JSON record of a run (schema 3): its machine, calibration and benchmarks; where runs live.
 
 A run is saved as `<home>/perf/runs/<run_id>.json`; run ids sort by start time.  Schema 2 adds
 to schema 1 the run's suite, repeat and budget files, the machine's memory and hub version,
 and each benchmark's group, direction (`better`), warm-up samples and per-repetition counts;
-a benchmark's `target` is None when it has no budget.  Readers accept both schemas.
+a benchmark's `target` is None when it has no budget.  Schema 3 adds the inter-process
+control (`ipc`).  Readers accept all three.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pajamas.perf.machine import MachineRecord
 from pajamas.perf.stats import Summary
 from pajamas.perf.suites import group_of
 
-SCHEMA: Final = 2
+SCHEMA: Final = 3
 RUNS_DIR: Final = Path("perf") / "runs"
 
 
@@ -32,6 +33,21 @@ class CalibrationRecord(TypedDict):
     unit: str
     median: float
     p95: float
+    n: int
+
+
+class IpcRecord(TypedDict):
+    """The inter-process control's figures in this run (`ipc_control`).
+
+    `rounds` holds the mean round trip timed before each round and once more at the end (a
+    mean, so that a machine slow to wake processes now and then shows, as it does in every
+    benchmark through the core); `median` is theirs, `n` the round trips timed in all.
+    """
+
+    name: str
+    unit: str
+    median: float
+    rounds: list[float]
     n: int
 
 
@@ -104,6 +120,7 @@ class RunRecord(RunHead):
     budgets: list[str]
     machine: MachineRecord
     calibration: CalibrationRecord
+    ipc: IpcRecord
     benchmarks: list[BenchmarkRecord]
 
 

@@ -4,6 +4,7 @@ budgets were missed and by how much, what broke, and what is unsupported here an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pajamas.perf import chaos_table
@@ -22,12 +23,20 @@ def format_report(run: RunRecord) -> str:
              + (f", {repeat} repetitions" if repeat > 1 else ""),
              f"machine {describe(run['machine'])}",
              f"calibration {calib['name']}: median {number(calib['median'])} {calib['unit']}, "
-             f"p95 {number(calib['p95'])} {calib['unit']}", ""]
+             f"p95 {number(calib['p95'])} {calib['unit']}",
+             *([f"inter-process control {ipc_text(run['ipc'])}"] if run.get("ipc") else []), ""]
     lines += table(_COLUMNS, [_row(b) for b in run["benchmarks"]], numeric={2, 3, 4, 5})
     lines += _corpora(run["benchmarks"])
     lines += _chaos(run["benchmarks"])
     problems = [line for b in run["benchmarks"] for line in _problems(b)]
     return "\n".join(lines + (["", *problems] if problems else []))
+
+
+def ipc_text(ipc: Mapping[str, Any]) -> str:
+    """The inter-process control in a line: its median and each round's figure."""
+    rounds = ", ".join(number(r) for r in ipc["rounds"])
+    return (f"{ipc['name']}: median {number(ipc['median'])} {ipc['unit']} "
+            f"(the mean of each round: {rounds})")
 
 
 def verdict(bench: BenchmarkRecord | dict[str, Any]) -> str:

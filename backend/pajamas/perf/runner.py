@@ -18,12 +18,12 @@ from typing import Final, TextIO
 from pajamas.config import Settings, load_settings, resolve_home
 from pajamas.errors import HubError, NotFound
 from pajamas.perf import budgets as budget_file
-from pajamas.perf import calibration, history, record
+from pajamas.perf import calibration, history, ipc_control, record
 from pajamas.perf.benchmark import Benchmark, Context, Measurement, NotRun
 from pajamas.perf.budgets import Budgets
 from pajamas.perf.machine import machine_record
 from pajamas.perf.progress import Bar, Lines, Observer
-from pajamas.perf.record import BenchmarkRecord, CalibrationRecord, RunRecord
+from pajamas.perf.record import BenchmarkRecord, CalibrationRecord, IpcRecord, RunRecord
 from pajamas.perf.registry import Registry, default_registry
 from pajamas.perf.report import format_report, verdict
 from pajamas.perf.stats import summarize
@@ -98,26 +98,31 @@ def execute(chosen: Plan, observer: Observer) -> RunRecord:
     With several repetitions the suite runs in rounds: each round runs every benchmark once,
     after timing the calibration loop again.  So a benchmark's repetitions are spread over
     the whole run, each meeting the machine as it was at a different moment, and the run's
-    calibration pools every round's loops: what a comparison by repetition needs.
+    calibration pools every round's loops: what a comparison by repetition needs.  The
+    inter-process control is timed before every round and once more at the end.
     """
     started_at, run_id = record.now_iso(), record.new_run_id()
-    loops = _calibration_loops(chosen.scale)
-    calib = _calibration_record(loops)
-    observer.calibrated(calib)
-    tallies = [_Tally(bench) for bench in chosen.benchmarks]
-    steps = len(tallies) * chosen.repeat
-    for round_ in range(chosen.repeat):
-        if round_:
-            loops += _calibration_loops(chosen.scale)
-        for index, tally in enumerate(tallies):
-            observer.started(tally.bench, round_ * len(tallies) + index, steps)
-            tally.measure(chosen)
-            observer.finished(tally.result(chosen, calib["median"]))
+    with ipc_control.Echo() as echo:
+        trips = [echo.trips()]
+        loops = _calibration_loops(chosen.scale)
+        calib = _calibration_record(loops)
+        observer.calibrated(calib)
+        tallies = [_Tally(bench) for bench in chosen.benchmarks]
+        steps = len(tallies) * chosen.repeat
+        for round_ in range(chosen.repeat):
+            if round_:
+                trips.append(echo.trips())
+                loops += _calibration_loops(chosen.scale)
+            for index, tally in enumerate(tallies):
+                observer.started(tally.bench, round_ * len(tallies) + index, steps)
+                tally.measure(chosen)
+                observer.finished(tally.result(chosen, calib["median"]))
+        trips.append(echo.trips())
     calib = _calibration_record(loops)
     return RunRecord(schema=record.SCHEMA, run_id=run_id, started_at=started_at,
                      finished_at=record.now_iso(), suite=chosen.suite, scale=chosen.scale,
                      repeat=chosen.repeat, budgets=list(chosen.budgets.files),
-                     machine=machine_record(), calibration=calib,
+                     machine=machine_record(), calibration=calib, ipc=_ipc_record(trips),
                      benchmarks=[tally.result(chosen, calib["median"]) for tally in tallies])
 
 
@@ -192,6 +197,13 @@ def _calibration_record(loops: list[float]) -> CalibrationRecord:
     summary = summarize(loops)
     return CalibrationRecord(name=calibration.NAME, unit=calibration.UNIT,
                              median=summary.median, p95=summary.p95, n=summary.n)
+
+
+def _ipc_record(trips: list[list[float]]) -> IpcRecord:
+    rounds = [sum(times) / len(times) for times in trips]
+    return IpcRecord(name=ipc_control.NAME, unit=ipc_control.UNIT,
+                     median=summarize(rounds).median, rounds=rounds,
+                     n=sum(len(times) for times in trips))
 
 
 class _Tally:

@@ -101,6 +101,17 @@ export function ratioText(row) {
 }
 
 /** perf.compare's groups as "rpc 1.02×, cache 0.97×" (above 1: slower). */
+/** What the inter-process control did between the two runs of a comparison; "" if untimed. */
+export function machineMovedText(result) {
+  const ratio = result?.ipc_ratio;
+  if (typeof ratio !== "number") return "";
+  const tolerance = result.ipc_tolerance;
+  if (ratio >= 1 / tolerance && ratio <= tolerance) {
+    return `The machine held steady: its inter-process round trip moved ${ratio.toFixed(2)}× (within ${tolerance}×).`;
+  }
+  return `The machine moved: its inter-process round trip was ${ratio.toFixed(2)}× in this run (beyond ${tolerance}×), so verdicts in that direction are held back as unsure.`;
+}
+
 export function groupMeansText(groups) {
   const entries = Object.entries(groups ?? {}).sort(([a], [b]) => a.localeCompare(b));
   return entries.map(([group, mean]) => `${group} ${mean.toFixed(3)}×`).join(", ") || "—";

@@ -12,8 +12,8 @@ import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
 import { progressPercent } from "../lib/tasks.js";
 import { showToast } from "../lib/toast.js";
 import {
-  SUITES, countVerdicts, filterBenchmarks, formatFigure, groupMeansText, ratioText, runParams,
-  targetText, verdictOf,
+  SUITES, countVerdicts, filterBenchmarks, formatFigure, groupMeansText, machineMovedText,
+  ratioText, runParams, targetText, verdictOf,
 } from "../lib/perf.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { PerformanceSamples } from "../components/PerformanceSamples.js";
@@ -22,7 +22,7 @@ import { PerformanceHistory } from "../components/PerformanceHistory.js";
 const VERDICT_CLASS = {
   pass: "pill-ok", FAIL: "pill-failing", ERROR: "pill-failing", "unsupported here": "pill-unknown",
   "no budget": "pill-unknown", slower: "pill-failing", faster: "pill-ok", same: "pill-unknown",
-  "not compared": "pill-unknown",
+  "not compared": "pill-unknown", unsure: "pill-degraded",
 };
 
 export function PerformancePage({ params }) {
@@ -260,6 +260,7 @@ function RunReport({ runId }) {
         <dt>Suite</dt><dd>${run.suite ?? "—"}, scale ${run.scale}${run.repeat > 1 ? `, ${run.repeat} repetitions` : ""}</dd>
         <dt>Machine</dt><dd>${run.machine.hostname}: ${run.machine.cpu_model}, ${run.machine.cores ?? "?"} cores${run.machine.memory_bytes ? `, ${Math.round(run.machine.memory_bytes / 2 ** 30)} GB` : ""}, ${run.machine.os} ${run.machine.os_release}, Python ${run.machine.python}${run.machine.hub_version ? `, hub ${run.machine.hub_version}` : ""}${run.machine.commit ? `, commit ${run.machine.commit.slice(0, 10)}` : ""}</dd>
         <dt>Calibration</dt><dd>${run.calibration.name}: median ${formatFigure(run.calibration.median)} ${run.calibration.unit}, p95 ${formatFigure(run.calibration.p95)} ${run.calibration.unit}</dd>
+        ${run.ipc && html`<dt>Inter-process control</dt><dd data-testid="perf-ipc">${run.ipc.name}: median ${formatFigure(run.ipc.median)} ${run.ipc.unit} (the mean of each round: ${run.ipc.rounds.map(formatFigure).join(", ")})</dd>`}
       </dl>
       <section class="panel" aria-labelledby="perf-bench-title">
         <div class="panel-head"><h3 id="perf-bench-title">Benchmarks</h3>
@@ -336,9 +337,11 @@ function Comparison({ run, others, otherId, setOtherId, other }) {
         <p class="muted" data-testid="perf-compare-how">
           ${result.calibrated ? "Runs from two machines: each figure is a ratio to its run's calibration. " : "One machine: raw figures. "}
           Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× (or a benchmark's own threshold, from the budgets file) and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.
+          ${machineMovedText(result)}
         </p>
         <p data-testid="perf-compare-summary">
           ${result.slower.length ? html`<b>${result.slower.length} slower:</b> ${result.slower.join(", ")}. ` : "Nothing slower. "}
+          ${result.unsure?.length ? html`<b>${result.unsure.length} unsure</b> (the machine moved): ${result.unsure.join(", ")}. ` : ""}
           <span class="muted">Geometric mean of cost ratios per group (above 1: slower): ${groupMeansText(result.groups)}</span>
         </p>
         <table class="checks perf-table" data-testid="perf-compare-table">
