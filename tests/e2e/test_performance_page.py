@@ -61,6 +61,9 @@ def test_run_watch_report_and_compare(app_page: Page) -> None:
     row = app_page.locator(f'[data-testid="perf-bench-row"][data-bench="{BENCH}"]')
     expect(row).to_have_attribute("data-verdict", re.compile("^(pass|FAIL)$"))
     expect(row).to_contain_text("p50 ≤ 150 µs")
+    expect(app_page.get_by_test_id("perf-ipc")).to_contain_text(
+        re.compile(r"pipe_round_trip: median [\d.]+ µs "
+                   r"\(the mean of each round: [\d.]+(, [\d.]+)+\)"))
     samples = app_page.get_by_test_id("perf-samples")
     expect(samples).to_have_attribute("data-bench", BENCH)
     expect(samples).not_to_have_attribute("data-points", "0")
@@ -75,13 +78,17 @@ def test_run_watch_report_and_compare(app_page: Page) -> None:
     expect(report).to_have_attribute("data-run", second, timeout=SLOW_MS)
     app_page.get_by_test_id("perf-compare-select").select_option(first)
     compared = app_page.locator(f'[data-testid="perf-compare-row"][data-bench="{BENCH}"]')
-    expect(compared).to_have_attribute("data-verdict", re.compile("^(slower|faster|same)$"),
+    expect(compared).to_have_attribute("data-verdict", re.compile("^(slower|faster|same|unsure)$"),
                                        timeout=SLOW_MS)
     expect(compared).to_contain_text(re.compile(r"\d\.\d\d\u00d7"))  # the ratio
     # rpc.roundtrip moves more than 1.1x between runs here: the budgets file's threshold shows
     expect(compared.get_by_test_id("perf-own-threshold")).to_have_text(
         "its own threshold: 1.3\u00d7")
     expect(app_page.get_by_test_id("perf-compare-how")).to_contain_text("One machine")
+    # The inter-process control of both runs: steady, or moved, and by how much
+    expect(app_page.get_by_test_id("perf-compare-how")).to_contain_text(
+        re.compile(r"The machine (held steady|moved): its inter-process round trip "
+                   r"\w+ \d\.\d\d\u00d7"))
     history = app_page.get_by_test_id("perf-history")
     expect(history).to_have_attribute("data-points", "2", timeout=SLOW_MS)
     expect(history.locator("canvas")).to_have_count(1)

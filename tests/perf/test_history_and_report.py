@@ -16,7 +16,7 @@ import pytest
 
 from pajamas.cli import main
 from pajamas.errors import InvalidParams, NotFound
-from pajamas.perf import history, html_report, runner, suites
+from pajamas.perf import history, html_report, record, runner, suites
 from pajamas.perf.benchmark import Context, Measurement, NotRun
 from pajamas.perf.budgets import Budgets, Target
 from pajamas.perf.registry import Registry, all_benchmarks
@@ -78,12 +78,17 @@ def test_repetitions_pool_their_samples_and_keep_the_warm_up_apart() -> None:
 
 
 def two_runs(home: Path) -> list[str]:
+    """Two real runs, the second's rpc.fake 1.5x slower.  Its inter-process control is made
+    the first's: a real one moves with whatever else the machine does meanwhile, and a
+    machine that moved would (rightly) make the slower verdict unsure."""
     ids = []
     for slow in (1.0, 1.5):
         code = runner.run_cli(None, None, scale=0.05, registry=fake_registry(slow), home=home,
                               out=io.StringIO(), bar=False)
         assert code == 0
         ids.append(history.runs(home, 0, 1)[0][0]["run_id"])
+    first, second = (history.load(home, run_id) for run_id in ids)
+    record.save_run(home, dict(second, ipc=first["ipc"]))  # type: ignore[arg-type]
     return ids
 
 
@@ -136,6 +141,15 @@ def test_the_report_is_one_file_with_everything_inline_and_regressions_first(
     own = html_report.render(run, base=base, thresholds={"rpc.fake": 9.0})
     assert 'data-compare="slower"' not in own
     assert "its own threshold: 9&times;" in own and "rpc.fake 9\u00d7" in own
+    # The inter-process control: in the header, and between the runs in the comparison.
+    assert "<dt>Inter-process control</dt><dd>pipe_round_trip: median " in page
+    assert re.search(r"The machine (held steady|moved): its inter-process round trip", page)
+    # A machine that was twice as slow at it in the new run: the slower verdict is unsure.
+    moved = dict(run, ipc=dict(run["ipc"], median=2.01 * base["ipc"]["median"]))
+    unsure = html_report.render(moved, base=base)
+    assert 'data-compare="unsure"' in unsure and 'data-compare="slower"' not in unsure
+    assert "Unsure (the machine moved): rpc.fake." in unsure
+    assert "The machine moved: its inter-process round trip was 2.01x" in unsure
 
 
 def test_the_report_escapes_what_a_run_says(tmp_path: Path) -> None:

@@ -336,8 +336,7 @@ function Comparison({ run, others, otherId, setOtherId, other }) {
       ${result && html`
         <p class="muted" data-testid="perf-compare-how">
           ${result.calibrated ? "Runs from two machines: each figure is a ratio to its run's calibration. " : "One machine: raw figures. "}
-          Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× (or a benchmark's own threshold, from the budgets file) and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.
-          ${machineMovedText(result)}
+          Ratio = this run's median ÷ run ${result.base}'s, with its 95% interval. "slower" or "faster" only past ${result.threshold}× (or a benchmark's own threshold, from the budgets file) and at ${`p < ${result.alpha}`} (Mann-Whitney U); a rate that drops is slower.${result.ipc_ratio == null ? "" : ` ${machineMovedText(result)}`}
         </p>
         <p data-testid="perf-compare-summary">
           ${result.slower.length ? html`<b>${result.slower.length} slower:</b> ${result.slower.join(", ")}. ` : "Nothing slower. "}
