@@ -115,15 +115,14 @@ def compare(base: dict[str, Any], new: dict[str, Any], *, threshold: float | Non
     names = list(theirs) + [n for n in ours if n not in theirs]
     rows = [_row(theirs.get(n), ours.get(n), scales, own.get(n, default), alpha)
             for n in names]
-    moved = None if calibrated else ipc_moved(base, new)
-    if moved is not None:
+    machine = None if calibrated else ipc_ratio(base, new)
+    if machine is not None and not steady(machine):
         for row in rows:
-            _hold_back(row, moved)
+            _hold_back(row, machine)
     rows.sort(key=lambda r: ORDER[r["verdict"]])  # stable: regressions first, suite order
     return Comparison(base=base["run_id"], new=new["run_id"], base_machine=base["machine"],
                       new_machine=new["machine"], calibrated=calibrated,
-                      ipc_ratio=None if calibrated else ipc_ratio(base, new),
-                      ipc_tolerance=IPC_TOLERANCE,
+                      ipc_ratio=machine, ipc_tolerance=IPC_TOLERANCE,
                       threshold=default, alpha=alpha, rows=rows, groups=geometric_means(rows),
                       slower=_named(rows, "slower"), faster=_named(rows, "faster"),
                       unsure=_named(rows, "unsure"))
@@ -141,12 +140,9 @@ def ipc_ratio(base: dict[str, Any], new: dict[str, Any]) -> float | None:
     return float(figures[1]) / float(figures[0])
 
 
-def ipc_moved(base: dict[str, Any], new: dict[str, Any]) -> float | None:
-    """The control's ratio when the machine moved beyond IPC_TOLERANCE between the runs."""
-    ratio = ipc_ratio(base, new)
-    if ratio is None or 1 / IPC_TOLERANCE <= ratio <= IPC_TOLERANCE:
-        return None
-    return ratio
+def steady(ratio: float) -> bool:
+    """Whether the control's ratio between two runs is within IPC_TOLERANCE, either way."""
+    return 1 / IPC_TOLERANCE <= ratio <= IPC_TOLERANCE
 
 
 def _hold_back(row: Row, moved: float) -> None:
@@ -306,7 +302,7 @@ def machine_moved(comparison: Comparison) -> str:
     ratio = comparison.get("ipc_ratio")
     if ratio is None:
         return ""
-    if 1 / IPC_TOLERANCE <= ratio <= IPC_TOLERANCE:
+    if steady(ratio):
         return (f"the machine held steady: its inter-process round trip moved {ratio:.2f}x "
                 f"(within {IPC_TOLERANCE:g}x)")
     return (f"the machine moved: its inter-process round trip was {ratio:.2f}x in the new run "

@@ -109,7 +109,7 @@ def _moved(comparison: comparing.Comparison) -> str:
 
 
 def _unsure(comparison: comparing.Comparison) -> str:
-    unsure = comparison.get("unsure") or []
+    unsure = comparison["unsure"]
     return f" Unsure (the machine moved): {', '.join(unsure)}." if unsure else ""
 
 

@@ -5,7 +5,7 @@ has become slower at waking processes up: a shared virtual machine whose host go
 laptop that changed power mode.  Nearly every benchmark goes through the core, the plugin
 hosts or a browser, so such a spell slows them all while the loop stays put.  This control is
 timed next to the loop in every round of a run; `perf compare` reads it to tell a change of
-the code from a change of the machine (`compare.ipc_moved`).
+the code from a change of the machine (`compare.steady`).
 
 It needs nothing but the standard library and pipes, so it runs on every operating system.
 """
@@ -45,9 +45,14 @@ class Echo:
         times: list[float] = []
         for index in range(warmup + count):
             start = time.perf_counter_ns()
-            os.write(self._out, b"x")
-            if os.read(self._in, 1) != b"x":
-                raise RuntimeError(f"the echo process (pid {self._proc.pid}) stopped answering")
+            try:
+                os.write(self._out, b"x")
+                echoed = os.read(self._in, 1)
+            except OSError as exc:  # a pipe whose other end is gone
+                echoed = repr(exc).encode()
+            if echoed != b"x":
+                raise RuntimeError(f"the echo process (pid {self._proc.pid}) stopped answering "
+                                   f"({echoed!r} came back)")
             if index >= warmup:
                 times.append((time.perf_counter_ns() - start) / 1_000)
         return times
