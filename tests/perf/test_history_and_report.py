@@ -148,6 +148,11 @@ def test_the_report_is_one_file_with_everything_inline_and_regressions_first(
     moved = dict(run, ipc=dict(run["ipc"], median=2.01 * base["ipc"]["median"]))
     unsure = html_report.render(moved, base=base)
     assert 'data-compare="unsure"' in unsure and 'data-compare="slower"' not in unsure
+    # An unsure row comes with the regressions, before rows that merely pass.
+    halved = [dict(b, samples=[v / 2 for v in b["samples"]]) if b["name"] == "cache.fake"
+              else b for b in base["benchmarks"]]
+    rate_moved = html_report.render(dict(moved, benchmarks=halved), base=base)
+    assert rate_moved.index('data-bench="cache.fake"') < rate_moved.index('data-bench="rpc.fake"')
     assert "Unsure (the machine moved): rpc.fake." in unsure
     assert "The machine moved: its inter-process round trip was 2.01x" in unsure
 

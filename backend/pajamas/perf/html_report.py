@@ -23,7 +23,7 @@ from pajamas.perf.stats import percentile
 
 QUANTILES: Final = 201  # points of each distribution plot: every half percentile
 HISTORY_RUNS: Final = 30
-_RANK: Final = {"slower": 0, "FAIL": 1, "ERROR": 2, "faster": 3}
+_RANK: Final = {"slower": 0, "unsure": 1, "FAIL": 2, "ERROR": 3, "faster": 4}
 _PILL: Final = {"slower": "bad", "FAIL": "bad", "ERROR": "bad", "faster": "ok", "pass": "ok",
                 "unsupported here": "warn", "not compared": "warn", "unsure": "warn"}
 _SYMBOL: Final = {"<=": "≤", ">=": "≥"}
