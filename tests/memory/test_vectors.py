@@ -53,6 +53,32 @@ def test_search_is_exact_against_brute_force() -> None:
     assert len(index.search(query, 500, Bounds())) == 100
 
 
+class Counted:
+    """An exact-vector reader that counts the rows asked of it."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.read, self.asked = reader(vectors), 0
+
+    def __call__(self, ids: list[str]) -> dict[str, np.ndarray]:
+        self.asked += len(ids)
+        return self.read(ids)
+
+
+def test_a_ranking_for_a_fusion_reads_no_exact_vectors() -> None:
+    vectors = np.random.default_rng(2).normal(size=(200, 32)).astype(np.float32)
+    counted = Counted(vectors)
+    index = VectorIndex(32, exact=counted)
+    index.append([f"m{n}" for n in range(200)], vectors, np.arange(200, dtype=np.float64),
+                 np.full(200, 0.5, np.float32))
+    query = np.random.default_rng(3).normal(size=32).astype(np.float32)
+    by_codes = index.search(query, 10, Bounds(), rescore=False)
+    assert counted.asked == 0
+    exact = index.search(query, 10, Bounds())
+    assert counted.asked == 40  # the codes' best 4 k, scored again
+    assert [i for i, _ in exact] == [f"m{n}" for n in brute_force(vectors, query, 10)]
+    assert len({i for i, _ in by_codes} & {i for i, _ in exact}) >= 9  # the codes rank as well
+
+
 def test_bounds_filter_by_time_and_id() -> None:
     index, vectors = filled(50)
     query = vectors[3]

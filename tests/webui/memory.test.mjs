@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  createDeleteQueue, highlightParts, localToSeconds, matchedWords, parseFilter, parseImportance,
-  parseMetadata, queryWords,
+  createDeleteQueue, highlightParts, localToSeconds, matchedWords, nextSearch, parseFilter,
+  parseImportance, parseMetadata, queryWords,
 } from "../../webui/src/lib/memoryView.js";
 
 test("query words are distinct, lowercased, longest first", () => {
@@ -69,4 +69,15 @@ test("a delete is sent when its undo window ends, never after an undo", async ()
   await queue.flush();
   assert.deepEqual(sent, [["b", "c"], ["d"]]);
   assert.equal(queue.size(), 0);
+});
+
+test("a search goes at once unless one is in flight, and only the latest goes after", () => {
+  const first = { persona: "p", query: "tea", mode: "hybrid" };
+  const latest = { persona: "p", query: "teapot", mode: "hybrid" };
+  assert.deepEqual(nextSearch(first, null, false), { params: first }); // nothing in flight
+  assert.equal(nextSearch(latest, first, true), null); // "tea" still in flight: wait
+  assert.deepEqual(nextSearch(latest, first, false), { params: latest }); // back: the latest
+  assert.equal(nextSearch({ ...latest }, latest, false), null); // already applied
+  assert.deepEqual(nextSearch(null, latest, false), { params: null }); // emptied: the list
+  assert.equal(nextSearch(null, null, true), null);
 });

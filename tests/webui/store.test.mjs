@@ -162,3 +162,35 @@ test("a persona's memory store ignores other personas' changes", async () => {
   store.handleEvent({ topic: "memory.changed", data: { persona: "p1" } });
   assert.equal(timers.length, 1);
 });
+
+test("a kept setParams shows the old items until the new query's first page lands", async () => {
+  const replies = [];
+  const call = (method, params) => new Promise((resolve) => replies.push({ method, params, resolve }));
+  const store = createListStore({ call, method: "memory.list", params: { persona: "p" }, pageSize: 4 });
+  const first = store.ensure(0, 3);
+  replies.shift().resolve({ items: ["a", "b", "c", "d"], total: 9 });
+  await first;
+  const done = store.setParams({ persona: "p", query: "tea" }, { keep: true, method: "memory.search", pageSize: 2 });
+  const asked = replies.shift();
+  assert.deepEqual([asked.method, asked.params], ["memory.search", { persona: "p", query: "tea", offset: 0, limit: 2 }]);
+  assert.equal(replies.length, 1); // the rest of the range: page 1 of the search
+  assert.deepEqual([store.item(0), store.snapshot().total, store.snapshot().method], ["a", 9, "memory.list"]);
+  assert.equal(store.snapshot().loading, true);
+  asked.resolve({ items: ["tea 1", "tea 2"], total: 5 });
+  replies.shift().resolve({ items: ["tea 3", "tea 4"], total: 5 });
+  await done;
+  assert.deepEqual([store.item(0), store.item(3), store.item(4), store.snapshot().total], ["tea 1", "tea 4", undefined, 5]);
+  assert.deepEqual([store.snapshot().method, store.snapshot().params], ["memory.search", { persona: "p", query: "tea" }]);
+});
+
+test("a kept query overtaken by the next is never shown", async () => {
+  const replies = [];
+  const call = (method, params) => new Promise((resolve) => replies.push({ params, resolve }));
+  const store = createListStore({ call, method: "m", pageSize: 10 });
+  const asked = [store.setParams({ q: "te" }, { keep: true }), store.setParams({ q: "tea" }, { keep: true })];
+  const [old, latest] = replies;
+  latest.resolve({ items: ["tea"], total: 1 });
+  old.resolve({ items: ["te"], total: 1 });
+  await Promise.all(asked);
+  assert.deepEqual([store.item(0), store.snapshot().params], ["tea", { q: "tea" }]);
+});

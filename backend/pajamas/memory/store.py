@@ -204,12 +204,11 @@ class MemoryStore:
     def page(self, persona: str, *, offset: int, limit: int) -> dict[str, Any]:
         """A page of memories, newest first: {"items", "total"}."""
         table = self._table(persona)
-        index = table.scan(["id", "created_at"]).sort_by([("created_at", "descending"),
-                                                         ("id", "ascending")])
-        ids = index["id"].to_pylist()[offset:offset + limit]
+        order = table.order.ids()
+        ids = order[offset:offset + limit].to_pylist()
         rows = table.rows(ids, list(COLUMNS))
         return {"items": [_memory(persona, rows[i]) for i in ids if i in rows],
-                "total": index.num_rows}
+                "total": len(order)}
 
     def search(self, persona: str, query: str, *, mode: Mode, offset: int, limit: int,
                since: float | None = None, until: float | None = None,
@@ -285,7 +284,8 @@ class MemoryStore:
         by_text = (self._text_pool.submit(table.text_search, query, pool, _where(bounds))
                    if mode == "hybrid" else None)
         vector = self.embeddings.embed([query])[0]
-        by_vector = table.vector_search(vector, pool, bounds)
+        # Fused by rank, the vector leg needs no exact scores (vectors.py says what it saves).
+        by_vector = table.vector_search(vector, pool, bounds, rescore=by_text is None)
         total = table.vectors.count(bounds)
         if by_text is None:
             return by_vector, total

@@ -30,6 +30,7 @@ from pajamas import heap
 from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError
 from pajamas.memory.enrich import fts_column, searchable
+from pajamas.memory.order import NewestFirst
 from pajamas.memory.rowcache import RowCache
 from pajamas.memory.rowids import RowIds
 from pajamas.memory.schema import check_model, missing, schema
@@ -61,6 +62,7 @@ class MemoryTable:
         self.vectors = VectorIndex(dimension, exact=self.exact_vectors)
         self.cache = RowCache([f.name for f in self._schema if f.name != "vector"])
         self.rowids = RowIds()  # where rows are, to read a search's page by position
+        self.order = NewestFirst(self.scan)  # memory.list's order, kept until the next write
         self._load_vectors(self.vectors)
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
@@ -106,6 +108,7 @@ class MemoryTable:
             recent = rows.slice(max(0, rows.num_rows - self.cache.max_rows))
             self.cache.put(recent.select(sorted(self.cache.columns)).to_pylist())
             self.superseded.note_rows(rows)
+            self.order.changed()
         if not self.has_fts:
             self._build_fts()
 
@@ -192,6 +195,7 @@ class MemoryTable:
         """Bring the in-memory copies in step with values committed on one memory."""
         self.cache.drop([memory_id])
         self.rowids.drop([memory_id])  # an update appends the row anew
+        self.order.changed()  # created_at may be what changed (an import's merge)
         if "metadata" in values:
             self.superseded.note([memory_id], [values["metadata"]])
         vector = values.get("vector")
@@ -204,6 +208,7 @@ class MemoryTable:
         self.rowids.drop(memory_ids)
         self.vectors.remove(set(memory_ids))
         self.superseded.forget(memory_ids)
+        self.order.changed()
 
     def rows(self, ids: list[str], columns: list[str] | None = None) -> dict[str, dict[str, Any]]:
         """The rows with these ids, by id (recent ones from the row cache)."""
@@ -258,9 +263,11 @@ class MemoryTable:
         with lancedb_errors("counting memories", self.persona, self.folder):
             return int(self._table.count_rows(where))
 
-    def vector_search(self, vector: npt.NDArray[np.float32], k: int, bounds: Bounds) -> Ranked:
-        """The k nearest memories by cosine similarity (exact, over the in-memory vectors)."""
-        return self.vectors.search(vector, k, bounds)
+    def vector_search(self, vector: npt.NDArray[np.float32], k: int, bounds: Bounds, *,
+                      rescore: bool = True) -> Ranked:
+        """The k nearest memories by cosine similarity, over the in-memory vectors (the best
+        scored again exactly unless not rescore: `VectorIndex.search`)."""
+        return self.vectors.search(vector, k, bounds, rescore=rescore)
 
     def text_search(self, text: str, k: int, where: str | None) -> Ranked:
         """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows)."""
@@ -328,6 +335,7 @@ class MemoryTable:
         """Drop the in-memory vectors and row positions (the writer's thread): bytes freed."""
         freed = self.vectors.release()
         self.rowids.replace([], [])
+        self.order.forget()
         heap.trim("releasing a table's vectors")
         return freed
 

@@ -47,6 +47,16 @@ function scalar(raw) {
 }
 
 /**
+ * Whether to search now, as the person types: `{params}` to apply (null: no search, the whole
+ * list), or null to leave things as they are. The wanted search goes at once unless the one
+ * applied is still in flight (busy); then it waits, and only the latest wanted goes after.
+ */
+export function nextSearch(wanted, applied, busy) {
+  const same = (wanted ? JSON.stringify(wanted) : "") === (applied ? JSON.stringify(applied) : "");
+  return same || busy ? null : { params: wanted };
+}
+
+/**
  * "topic=food, rating=5" → {value: {topic: "food", rating: 5}} (numbers, true/false/null
  * typed; quotes keep a value a string), or {error} naming what is wrong. Empty → {value: null}.
  */

@@ -2,10 +2,13 @@
 // Each is a lib/store.js list store: pages through its list method, refetched on its events.
 import { createListStore } from "./store.js";
 
+/** How a persona's memories are listed (the store below; the memory page goes back to it). */
+export const MEMORY_LIST = { method: "memory.list", pageSize: 100 };
+
 /** A persona's memories, newest first (memory.list); refetched on its memory.changed. */
 export function createMemoryStore(call, persona, options = {}) {
   return createListStore({
-    call, method: "memory.list", params: { persona }, pageSize: 100, topics: ["memory.changed"],
+    call, ...MEMORY_LIST, params: { persona }, topics: ["memory.changed"],
     // Another persona's change is not ours: handled (ignored) without a refetch.
     onEvent: ({ data }) => data?.persona !== persona,
     ...options,

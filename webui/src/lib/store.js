@@ -10,12 +10,17 @@
 //     onEvent(event, store) {},   // optional: handle an event in place; return true if done
 //   });
 //   tasks.subscribe(fn)     → unsubscribe; fn(snapshot) on every change
-//   tasks.snapshot()        → {total: number|null, loading, error, version}
+//   tasks.snapshot()        → {total: number|null, loading, error, version, method, params}
+//                             (method and params: the query of the items shown)
 //   tasks.item(i)           → the cached item at index i, or undefined (not fetched yet)
 //   tasks.loaded()          → the cached items in order (for short lists)
 //   tasks.ensure(start, end)→ Promise; fetches the pages covering [start, end) not cached
 //   tasks.invalidate()      → drops the cache and fetches again what was last asked for
 //   tasks.setParams(p)      → a new query (a search, a filter); same as invalidate
+//   tasks.setParams(p, {keep: true, method, pageSize})
+//                           → a new query (of another list method, in other pages) whose
+//                             first reply replaces what is shown: until it lands, the old
+//                             items stay (no empty list between two searches)
 //   tasks.patch(match, update) → changes cached items in place (live events), no call
 //   tasks.listen(on)        → subscribes to the topics with bridge.on; returns a detach
 //   tasks.dispose()         → detaches and forgets everything
@@ -52,6 +57,10 @@ export function createListStore({
   maxPages = 20, invalidateDelayMs = 100, setTimer = setTimeout, clearTimer = clearTimeout,
 }) {
   let query = { ...params };
+  // What the pages hold: the query, method and page size they were fetched with. A kept
+  // setParams leaves them (and total) until its first reply lands (`stale`).
+  let shown = { method, params: query, pageSize };
+  let stale = false;
   let pages = new Map(); // page index → items
   let inflight = new Map(); // page index → Promise
   let total = null;
@@ -63,7 +72,9 @@ export function createListStore({
   let detach = null;
   const listeners = new Set();
 
-  const snapshot = () => ({ total, loading: inflight.size > 0, error, version });
+  const snapshot = () => ({
+    total, loading: inflight.size > 0, error, version, method: shown.method, params: shown.params,
+  });
   function changed() {
     version += 1;
     const snap = snapshot();
@@ -77,6 +88,11 @@ export function createListStore({
     try {
       const reply = await call(method, { ...query, offset: index * pageSize, limit: pageSize });
       if (gen !== generation) return;
+      if (stale) { // the new query's first reply: what was kept goes
+        pages = new Map();
+        shown = { method, params: query, pageSize };
+        stale = false;
+      }
       pages.set(index, Array.isArray(reply?.items) ? reply.items : []);
       total = Number.isFinite(reply?.total) ? reply.total : pages.get(index).length;
       error = null;
@@ -95,7 +111,8 @@ export function createListStore({
   function ensure(start, end) {
     wanted = { start: Math.max(0, start), end: Math.max(start, end) };
     const waits = [];
-    for (const index of missingPages(wanted, total, pageSize, pages)) {
+    const held = stale ? new Map() : pages; // kept pages are another query's
+    for (const index of missingPages(wanted, stale ? null : total, pageSize, held)) {
       if (!inflight.has(index)) {
         inflight.set(index, fetchPage(index));
         if (inflight.size === 1) changed();
@@ -126,16 +143,28 @@ export function createListStore({
     ensure,
     invalidate,
     item(i) {
-      return pages.get(Math.floor(i / pageSize))?.[i % pageSize];
+      return pages.get(Math.floor(i / shown.pageSize))?.[i % shown.pageSize];
     },
     loaded() {
       return [...pages.keys()].sort((a, b) => a - b).flatMap((index) => pages.get(index));
     },
-    setParams(next) {
+    setParams(next, { keep = false, method: nextMethod = method, pageSize: nextSize = pageSize } = {}) {
       query = { ...next };
-      total = null;
+      method = nextMethod;
+      pageSize = nextSize;
       wanted = { start: 0, end: wanted.end - wanted.start };
-      return invalidate();
+      if (!keep) {
+        total = null;
+        shown = { method, params: query, pageSize };
+        stale = false;
+        return invalidate();
+      }
+      if (timer !== null) clearTimer(timer);
+      timer = null;
+      generation += 1;
+      inflight = new Map();
+      stale = true;
+      return ensure(0, Math.max(wanted.end, 1)).catch(() => undefined);
     },
     patch(match, update) {
       let hit = false;

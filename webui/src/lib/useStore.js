@@ -4,6 +4,7 @@
 //       creates the store once per deps, listens to its topics while mounted, disposes it after;
 //       a new core (shell.connection "connected" after a restart) refetches it too
 //   const snap = useStoreSnapshot(store)   re-renders on every change of the store
+//   withFirstPage(store)                   asks for the first page now (see below)
 import { useEffect, useMemo, useState } from "./preact.js";
 import { on } from "../bridge.js";
 
@@ -27,4 +28,14 @@ export function useStoreSnapshot(store) {
     return store.subscribe(setSnap);
   }, [store]);
   return snap;
+}
+
+/**
+ * Asks for store's first page at once and returns the store: made in a render, its list would
+ * otherwise ask only after the next paint (effects run then), a frame or two later. The list's
+ * own request for the rows in view finds that page in flight and waits for it.
+ */
+export function withFirstPage(store) {
+  store.ensure(0, 1).catch(() => undefined); // errors reach the page through the snapshot
+  return store;
 }

@@ -1,4 +1,4 @@
-// Dashboard (issue 11, page 5): the hub's processes, requests, cache and alerts.
+// Dashboard: the hub's processes, requests, cache and alerts.
 // Live from monitor.sample events into a bounded ring (5 minutes); 1 hour / 24 hours / 7 days
 // from monitor.history. Charts are uPlot, made once and fed in place; updates pause while the
 // window is hidden. Alerts come from monitor.alerts, then monitor.alert events.

@@ -1,19 +1,18 @@
-// Memory, per persona (issue 11, page 2): every memory newest first in a virtual list paged
+// Memory, per persona: every memory newest first in a virtual list paged
 // through memory.list (live from memory.changed), search (memory.search: mode, dates, a
 // metadata filter, superseded, as_of) with scores and the matched words highlighted, a detail
 // pane to add, edit and delete (with an undo window), the context inspector (memory.context)
 // and maintenance as tasks.
-import { html, useEffect, useMemo, useState } from "../lib/preact.js";
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { formatRoute } from "../lib/router.js";
-import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
-import { createListStore } from "../lib/store.js";
-import { createMemoryStore, createPersonaStore } from "../lib/resources.js";
+import { useListStore, useStoreSnapshot, withFirstPage } from "../lib/useStore.js";
+import { MEMORY_LIST, createMemoryStore, createPersonaStore } from "../lib/resources.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { formatTime } from "../lib/format.js";
 import { showToast } from "../lib/toast.js";
 import {
-  createDeleteQueue, highlightParts, localToSeconds, matchedWords, parseFilter,
+  createDeleteQueue, highlightParts, localToSeconds, matchedWords, nextSearch, parseFilter,
 } from "../lib/memoryView.js";
 import { VirtualList } from "../components/VirtualList.js";
 import { MemoryDetail, MemoryAdd } from "../components/MemoryDetail.js";
@@ -22,10 +21,9 @@ import { MemoryMaintenance } from "../components/MemoryMaintenance.js";
 
 const ROW_HEIGHT = 68;
 const UNDO_MS = 6000;
-// Typing waits this long before it searches: enough to coalesce key repeat (about 33 ms) and a
-// fast burst of keys into one search, short enough that results can paint within 60 ms of the
-// last keystroke (ui.memory_search); a search overtaken by the next one is dropped.
-const SEARCH_DELAY_MS = 30;
+// Search results come a page this long at a time: a screenful and the rows around it, so the
+// first reply is small (each row is read from the table and crosses the bridge).
+const SEARCH_PAGE = 20;
 
 export function MemoryPage({ params }) {
   const persona = params?.persona;
@@ -97,23 +95,33 @@ function MemoryBrowser({ persona }) {
     call("persona.get", { id: persona }, { quiet: true }).then((p) => setName(p.name)).catch(() => undefined);
   }, [persona]);
 
-  // Search as the user types (a short pause), and at once on Enter or a changed control.
-  useEffect(() => {
-    const built = searchParams(persona, form);
-    if (built?.error) { setFormError(built.error); return undefined; }
-    setFormError("");
-    const timer = setTimeout(() => setApplied(built ? built.params : null), SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [persona, form]);
-
-  const key = applied ? JSON.stringify(applied) : "";
-  const store = useListStore(() => (applied
-    ? createListStore({
-      call, method: "memory.search", params: applied, pageSize: 50, topics: ["memory.changed"],
-      onEvent: ({ data }) => data?.persona !== persona,
-    })
-    : createMemoryStore(call, persona)), [persona, key]);
+  // One store for the list and the searches: a new search keeps the rows shown until its
+  // results come (an empty list between two searches would be drawn twice for nothing).
+  const store = useListStore(() => withFirstPage(createMemoryStore(call, persona)), [persona]);
   const snap = useStoreSnapshot(store);
+  const scroller = useRef(null);
+  const key = applied ? JSON.stringify(applied) : "";
+  const shownKey = useRef(key);
+  useLayoutEffect(() => {
+    if (key === shownKey.current) return;
+    shownKey.current = key;
+    if (scroller.current) scroller.current.scrollTop = 0; // a new search starts at its best
+    store.setParams(applied ?? { persona }, {
+      keep: true, method: applied ? "memory.search" : MEMORY_LIST.method,
+      pageSize: applied ? SEARCH_PAGE : MEMORY_LIST.pageSize,
+    });
+  }, [key]);
+
+  // Search as the user types: at once when no search is in flight, else the latest query once
+  // the one in flight is back (typing faster than the core answers skips the queries between).
+  const built = useMemo(() => searchParams(persona, form), [persona, form]);
+  const wanted = built?.error ? applied : (built?.params ?? null);
+  const busy = Boolean(snap?.loading);
+  useLayoutEffect(() => { setFormError(built?.error ?? ""); }, [built]);
+  useLayoutEffect(() => {
+    const next = nextSearch(wanted, applied, busy);
+    if (next) setApplied(next.params);
+  }, [wanted, applied, busy]);
 
   const queue = useMemo(() => createDeleteQueue({
     delayMs: UNDO_MS,
@@ -154,7 +162,8 @@ function MemoryBrowser({ persona }) {
     if (next.has(id)) next.delete(id); else next.add(id);
     return next;
   });
-  const searching = Boolean(applied);
+  const searching = snap?.method === "memory.search"; // what the rows shown are
+  const shownQuery = searching ? snap.params?.query : undefined;
   const total = snap?.total;
 
   return html`
@@ -211,8 +220,8 @@ function MemoryBrowser({ persona }) {
           ${snap?.error && html`<p class="inline-error" role="alert">Could not ${searching ? "search" : "list"} memories: ${snap.error.message}</p>`}
           <div class="memory-split">
             <${VirtualList} store=${store} rowHeight=${ROW_HEIGHT} height="100%" label=${searching ? "Search results" : "Memories"}
-                            testid="memory-list" getKey=${(m) => m.id}
-                            renderRow=${(m) => MemoryRow({ memory: m, query: applied?.query, selected, checked, pending: m && queue.pending(m.id),
+                            testid="memory-list" getKey=${(m) => m.id} scrollerRef=${scroller}
+                            renderRow=${(m) => MemoryRow({ memory: m, query: shownQuery, selected, checked, pending: m && queue.pending(m.id),
                               onSelect: setSelected, onToggle: toggle })}
                             empty=${html`<${EmptyMemories} loading=${total === null || total === undefined} searching=${searching} />`} />
             <aside class="memory-pane panel" aria-label="Memory detail" data-testid="memory-pane">

@@ -1,4 +1,4 @@
-// Personas (issue 11, page 1): the library at #/personas, a persona's editor at
+// Personas: the library at #/personas, a persona's editor at
 // #/personas/<id> (and #/personas/new to create one).
 import { html } from "../lib/preact.js";
 import { navigate } from "../lib/router.js";
