@@ -139,3 +139,19 @@ def test_the_shell_asks_the_monitor_to_sample_it(core: RunningCore) -> None:
         time.sleep(0.2)
     link.close()
     assert os.getpid() in watched, snapshot
+
+
+def test_the_link_has_the_sandbox_probed_before_the_page_asks(home: Path) -> None:
+    """system.info's first answer waits for a probe host; the link asks while the page loads."""
+    link = CoreLink(home, start_timeout=30)
+    link.start()
+    try:
+        core = psutil.Process(link.handle().client.info.pid)
+        deadline = time.monotonic() + PATIENCE_S
+        # Nobody here calls system.info: only the link's warm-up starts the probe's template.
+        while not any("pajamas.plugins.host.template" in " ".join(child.cmdline())
+                      for child in core.children()):
+            assert time.monotonic() < deadline, "the core was never asked for its info"
+            time.sleep(0.05)
+    finally:
+        link.close()

@@ -2,11 +2,12 @@
 // switcher — and the two things every page relies on: a failed call becomes a toast, and
 // the theme follows the stored choice or the system.
 import { html, render, useEffect } from "./lib/preact.js";
-import { onSettled } from "./bridge.js";
+import { onSettled, ready } from "./bridge.js";
 import { useRoute } from "./lib/router.js";
 import { applyTheme } from "./lib/theme.js";
 import { toastError } from "./lib/toast.js";
 import { PAGES, pageFor } from "./pages/index.js";
+import { preloadLater } from "./lib/lazyPage.js";
 import { Nav } from "./components/Nav.js";
 import { Toasts } from "./components/Toasts.js";
 import { QuickSwitcher } from "./components/QuickSwitcher.js";
@@ -32,3 +33,4 @@ onSettled((outcome) => {
   if (!outcome.ok && !outcome.quiet) toastError(outcome.error);
 });
 render(html`<${App} />`, document.getElementById("app"));
+preloadLater(PAGES, ready());

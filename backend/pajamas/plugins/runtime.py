@@ -98,6 +98,7 @@ class Runtime:
                                   heartbeat_s=settings.heartbeat_s, tick=self._tick)
         self._watching = False
         self._containment: dict[str, Any] | None = None
+        self._probing = threading.Lock()  # one probe at a time: callers meanwhile wait for it
 
     def hosts(self) -> list[Host]:
         """Every host the runtime knows, live or ended."""
@@ -216,9 +217,11 @@ class Runtime:
 
     def containment(self) -> dict[str, bool]:
         """Which containment features hold in hosts here, from a real host (a probe, run once)."""
-        if self._containment is None or "seccomp" not in self._containment:
-            self._containment = self._probe()  # it tries every step, the seccomp filter too
-        found = {feature: bool(self._containment.get(feature)) for feature in FEATURES}
+        with self._probing:
+            if self._containment is None or "seccomp" not in self._containment:
+                self._containment = self._probe()  # it tries every step, the seccomp filter too
+            probed = self._containment
+        found = {feature: bool(probed.get(feature)) for feature in FEATURES}
         return {**found, "forkserver": self.template.running}
 
     def _run(self, host: Host, function: str, args: dict[str, Any], wall: float,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 _WAIT_MARGIN_S: Final = 5.0
 # monitor.watch waits for the monitor's start-up stage, which can take a while on a busy machine.
 _WATCH_TIMEOUT_S: Final = 15.0
+# The warm-up's patience for the plugin runtime to come up after the core answers (it takes
+# about 0.15 s), and how often it asks meanwhile.
+_WARM_S: Final = 10.0
+_WARM_POLL_S: Final = 0.05
 # How often the link looks at the core's process (a waitpid or a /proc read: cheap).
 CHECK_INTERVAL_S: Final = 0.5
 # After a failed start, the next try waits this long, doubling up to the cap.
@@ -171,6 +176,7 @@ class CoreLink:
         self._settle(future)
         self.on_state("connected", str(handle.client.info.pid))
         watch_this_shell(handle.client)
+        warm_info(handle.client)
 
     def _settle(self, future: Future[CoreHandle]) -> None:
         with self._changed:
@@ -187,6 +193,26 @@ def watch_this_shell(client: Client) -> None:
                     timeout=_WATCH_TIMEOUT_S)
     except HubError as exc:  # the window works without it: say so and go on
         log.warning("the core's monitor will not sample the window: %s", exc.message)
+
+
+def warm_info(client: Client) -> None:
+    """Have the core probe its plugin sandbox while the page still loads.
+
+    system.info's first answer from the plugin runtime waits for a probe host (0.1 to 0.3 s):
+    the Status page's first call, a second or so later, then finds it done.  The runtime comes
+    up just after the core answers; until it does, system.info reports what the OS offers
+    (without `forkserver`), so the link asks again, briefly, until the runtime answers.
+    """
+    deadline = time.monotonic() + _WARM_S
+    while time.monotonic() < deadline:
+        try:
+            info = client.call("system.info", {}, timeout=_WATCH_TIMEOUT_S)
+        except HubError as exc:  # the page's own call will say what is wrong
+            log.info("system.info did not answer the shell's warm-up: %s", exc.message)
+            return
+        if "forkserver" in info.get("containment", {}):
+            return
+        time.sleep(_WARM_POLL_S)
 
 
 def running(handle: CoreHandle) -> bool:

@@ -1,10 +1,10 @@
 // The persona library: light rows from persona.list in a virtual list (avatar, name, tags,
 // one-line description, memory count, last used), with search, sort, a three-state tag
 // filter, favourites, and import by dialog, file input or drop. Refreshed by persona.changed.
-import { html, useEffect, useState } from "../lib/preact.js";
+import { html, useEffect, useLayoutEffect, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { useHubEvent } from "../lib/hooks.js";
-import { useListStore, useStoreSnapshot } from "../lib/useStore.js";
+import { useListStore, useStoreSnapshot, withFirstPage } from "../lib/useStore.js";
 import { createPersonaStore } from "../lib/resources.js";
 import { formatTime } from "../lib/format.js";
 import { navigate } from "../lib/router.js";
@@ -23,10 +23,18 @@ export function PersonaLibrary() {
   const [allTags, setAllTags] = useState(null);
   const [dragging, setDragging] = useState(false);
   const cardImport = useCardImport();
-  const store = useListStore(() => createPersonaStore(call, { params: libraryParams({}) }), []);
+  const store = useListStore(
+    () => withFirstPage(createPersonaStore(call, { params: libraryParams({}) })), []);
   const snap = useStoreSnapshot(store);
-  useEffect(() => store.setParams(libraryParams({ query, sort, tags, favourites })),
-    [store, query, sort, tags, favourites]);
+  // A changed search asks at once (a layout effect: before the paint, not a frame after) and
+  // keeps the rows shown until its own come, so the list is drawn once per answer.
+  const params = JSON.stringify(libraryParams({ query, sort, tags, favourites }));
+  const asked = useRef(params);
+  useLayoutEffect(() => {
+    if (params === asked.current) return;
+    asked.current = params;
+    store.setParams(JSON.parse(params), { keep: true });
+  }, [store, params]);
   const loadTags = () => call("persona.tags", { limit: TAGS_SHOWN }).then((r) => setAllTags(r.items))
     .catch(() => setAllTags([]));
   useEffect(() => { loadTags(); }, []);

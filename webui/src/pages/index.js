@@ -1,16 +1,20 @@
 // The pages the nav shows, in order: {id (its route, lib/router.js), title (its name in the
 // nav, and its accessible name), icon, Page (a component given {params} from the route)}.
 // To build a page, replace its module; nothing else refers to it.
-import { ChatPage } from "./chat.js";
-import { PersonasPage } from "./personas.js";
-import { MemoryPage } from "./memory.js";
-import { PluginsPage } from "./plugins.js";
-import { TasksPage } from "./tasks.js";
-import { DashboardPage } from "./dashboard.js";
-import { PerformancePage } from "./performance.js";
-import { SettingsPage } from "./settings.js";
+// Status, the first page shown, loads with the shell; the others when first shown (or when
+// the window is idle after start-up: lib/lazyPage.js).
+import { lazyPage } from "../lib/lazyPage.js";
 import { StatusPage } from "./status.js";
 import { NotFoundPage } from "./notfound.js";
+
+const ChatPage = lazyPage(() => import("./chat.js"), "ChatPage");
+const PersonasPage = lazyPage(() => import("./personas.js"), "PersonasPage");
+const MemoryPage = lazyPage(() => import("./memory.js"), "MemoryPage");
+const PluginsPage = lazyPage(() => import("./plugins.js"), "PluginsPage");
+const TasksPage = lazyPage(() => import("./tasks.js"), "TasksPage");
+const DashboardPage = lazyPage(() => import("./dashboard.js"), "DashboardPage");
+const PerformancePage = lazyPage(() => import("./performance.js"), "PerformancePage");
+const SettingsPage = lazyPage(() => import("./settings.js"), "SettingsPage");
 
 export const PAGES = [
   { id: "chat", title: "Chat", icon: "✉", Page: ChatPage },

@@ -1,6 +1,6 @@
 // Status: what the core is (system.info, polled), how it is doing (monitor.sample events),
 // its health checks and the methods it offers.
-import { html, useMemo, useState } from "../lib/preact.js";
+import { html, useEffect, useMemo, useState } from "../lib/preact.js";
 import { useCall, useHubEvent, useInterval, useNow } from "../lib/hooks.js";
 import { formatMB, formatPercent, formatUptime, MISSING } from "../lib/format.js";
 import { pushBounded } from "../lib/sparkline.js";
@@ -10,6 +10,9 @@ import { MethodsPanel } from "../components/MethodsPanel.js";
 
 const INFO_EVERY_MS = 5000;
 const RSS_SAMPLES = 60;
+// A performance mark the first time the version and the core's RSS are on screen (effects run
+// after the paint): startup.window_status reads the window's start-up from it.
+export const READY_MARK = "status-ready";
 
 export function StatusPage() {
   const info = useCall("system.info");
@@ -51,6 +54,10 @@ function useUptime(info) {
 function InfoCards({ info, monitor }) {
   const uptime = useUptime(info);
   const rss = monitor.core?.rss ?? info?.rss;
+  const shown = Boolean(info?.version) && Number.isFinite(rss);
+  useEffect(() => {
+    if (shown && performance.getEntriesByName(READY_MARK).length === 0) performance.mark(READY_MARK);
+  }, [shown]);
   return html`
     <div class="cards">
       <${Card} label="Version" testid="status-version" value=${info?.version ?? MISSING}
