@@ -2,7 +2,7 @@
 
 `run_window` prepares the environment (see `display`), starts finding or starting the core on a
 thread, and meanwhile opens the pywebview window (Qt backend) on `webui/index.html`, served by
-pywebview's own http server because ES modules do not load from file:// URLs.  The page calls
+`AssetServer` (assets.py) because ES modules do not load from file:// URLs.  The page calls
 the core through `Bridge` and hears its events through `EventForwarder`.  When the window
 closes (or SIGTERM asks it to), the forwarder stops, the client closes, and the core stops if
 this process started it: closing the window leaves no process behind.
@@ -60,6 +60,8 @@ def _show(core: CoreLink, pool: CallPool, index: Path, settings: Settings,
     """Create the window and run Qt's loop until the window is closed."""
     import webview  # noqa: PLC0415  (Qt loads only when a window is wanted)
 
+    from pajamas.shell.assets import AssetServer  # noqa: PLC0415  (pywebview's interface)
+
     dialogs = FileDialogs()
     window = webview.create_window(TITLE, str(index), js_api=Bridge(core.client, pool, dialogs),
                                    width=settings.window_width, height=settings.window_height)
@@ -74,7 +76,7 @@ def _show(core: CoreLink, pool: CallPool, index: Path, settings: Settings,
     try:
         closer.window = window
         if not closer.requested.is_set():  # a SIGTERM that came before the window existed
-            webview.start(gui="qt", http_server=True, private_mode=True,
+            webview.start(gui="qt", http_server=True, server=AssetServer, private_mode=True,
                           debug=settings.window_debug)
     finally:
         forwarder.stop()
