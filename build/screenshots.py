@@ -36,7 +36,9 @@ READY: Final = {
     "performance": '[data-testid="perf-run-row"]',
     "plugins": '[data-testid="plugin-kill"]',
     "personas": '[data-testid="persona-row"] img',
-    "chat": '[data-testid="chat-message"] [data-testid="chat-text"]',
+    # the messages and the conversation's title (each comes from its own call)
+    "chat": '[data-testid="chat-conversation"]:has([data-testid="chat-title"]:not(:text("…")))'
+            ' [data-testid="chat-message"] [data-testid="chat-text"]',
 }
 CARD: Final = ROOT / "examples" / "cards" / "wren-ashdown.png"
 MEMORIES: Final = [

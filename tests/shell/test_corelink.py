@@ -13,7 +13,7 @@ import pytest
 from pajamas.errors import CoreNotRunning, HubError
 from pajamas.rpc import connection
 from pajamas.shell.bridge import Bridge
-from pajamas.shell.corelink import CoreLink
+from pajamas.shell.corelink import CoreLink, warm_info
 from pajamas.shell.pool import CallPool
 from tests.conftest import PATIENCE_S, RunningCore
 
@@ -141,17 +141,12 @@ def test_the_shell_asks_the_monitor_to_sample_it(core: RunningCore) -> None:
     assert os.getpid() in watched, snapshot
 
 
-def test_the_link_has_the_sandbox_probed_before_the_page_asks(home: Path) -> None:
-    """system.info's first answer waits for a probe host; the link asks while the page loads."""
-    link = CoreLink(home, start_timeout=30)
-    link.start()
-    try:
-        core = psutil.Process(link.handle().client.info.pid)
-        deadline = time.monotonic() + PATIENCE_S
-        # Nobody here calls system.info: only the link's warm-up starts the probe's template.
-        while not any("pajamas.plugins.host.template" in " ".join(child.cmdline())
-                      for child in core.children()):
-            assert time.monotonic() < deadline, "the core was never asked for its info"
-            time.sleep(0.05)
-    finally:
-        link.close()
+def test_the_warm_up_returns_once_the_sandbox_is_probed(core: RunningCore) -> None:
+    """system.info's first answer waits for a probe host; the link's warm-up (run while the
+    page loads) returns only once the plugin runtime has probed, so the page's call finds it
+    done.  The probe's template process is the core's child from then on."""
+    with core.client() as client:
+        warm_info(client)  # nobody else asks the core for its info
+        template = [child for child in psutil.Process(core.process.pid).children()
+                    if "pajamas.plugins.host.template" in " ".join(child.cmdline())]
+        assert template, "the warm-up returned before the sandbox was probed"

@@ -1,7 +1,7 @@
 // The persona library: light rows from persona.list in a virtual list (avatar, name, tags,
 // one-line description, memory count, last used), with search, sort, a three-state tag
 // filter, favourites, and import by dialog, file input or drop. Refreshed by persona.changed.
-import { html, useEffect, useLayoutEffect, useRef, useState } from "../lib/preact.js";
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/preact.js";
 import { call } from "../bridge.js";
 import { useHubEvent } from "../lib/hooks.js";
 import { useListStore, useStoreSnapshot, withFirstPage } from "../lib/useStore.js";
@@ -28,13 +28,15 @@ export function PersonaLibrary() {
   const snap = useStoreSnapshot(store);
   // A changed search asks at once (a layout effect: before the paint, not a frame after) and
   // keeps the rows shown until its own come, so the list is drawn once per answer.
-  const params = JSON.stringify(libraryParams({ query, sort, tags, favourites }));
-  const asked = useRef(params);
+  const params = useMemo(() => libraryParams({ query, sort, tags, favourites }),
+    [query, sort, tags, favourites]);
+  const key = JSON.stringify(params);
+  const asked = useRef(key);
   useLayoutEffect(() => {
-    if (params === asked.current) return;
-    asked.current = params;
-    store.setParams(JSON.parse(params), { keep: true });
-  }, [store, params]);
+    if (key === asked.current) return;
+    asked.current = key;
+    store.setParams(params, { keep: true });
+  }, [store, key]);
   const loadTags = () => call("persona.tags", { limit: TAGS_SHOWN }).then((r) => setAllTags(r.items))
     .catch(() => setAllTags([]));
   useEffect(() => { loadTags(); }, []);

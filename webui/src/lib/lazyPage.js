@@ -1,5 +1,5 @@
 // Pages whose modules load when first shown, so the window starts with the shell and the
-// first page only (about 30 modules instead of 86: each is a request to the local server).
+// first page only (45 files at start-up instead of 86: each is a request to the local server).
 //
 //   const ChatPage = lazyPage(() => import("../pages/chat.js"), "ChatPage");
 //   <${ChatPage} params=${…} />   "Loading…" until the module is in, then the page itself

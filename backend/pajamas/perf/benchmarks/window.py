@@ -60,8 +60,7 @@ def _measure(playwright: Any, home: Path) -> float:
         app.wait_for_cdp()
         browser, page = attach(playwright, app)
         page.wait_for_function(READY, polling="raf", timeout=60_000)
-        page.wait_for_function(SHOWN_AT, timeout=60_000)
-        shown_at: float = page.evaluate(SHOWN_AT) / 1000
+        shown_at: float = page.wait_for_function(SHOWN_AT, timeout=60_000).json_value() / 1000
         browser.close()
         return shown_at - started
     finally:
