@@ -241,6 +241,29 @@ def test_rows_read_by_position_stay_right_after_updates_deletes_and_compaction(
             writer.close()
 
 
+def test_the_full_text_search_names_its_rows_known_or_not(
+        tmp_path: Path, store: MemoryStore, embeddings: EmbeddingService) -> None:
+    ids = store.add(A, [new(f"the {word} kite flew") for word in ("red", "blue", "green")])
+    store.writer(A)  # committed
+    cold = MemoryStore(tmp_path / "memory", embeddings, require=require)
+    try:
+        table = cold._table(A)
+        assert {i for i, _ in table.text_search("kite", 10, None)} == set(ids)  # all known
+        added = cold.add(A, [new("a yellow kite")])[0]  # its position is not known
+        cold.update(A, ids[0], text="the red boat sailed")  # it moved
+        cold.delete(A, ids[1])
+        cold.writer(A)
+        assert table.rowids.split([added, ids[0]])[1] == [added, ids[0]]
+        found = table.text_search("kite", 10, None)
+        assert {i for i, _ in found} == {ids[2], added}
+        assert [i for i, _ in table.text_search("boat", 10, None)] == [ids[0]]
+        texts = table.rows([i for i, _ in found], ["text"])
+        assert all("kite" in texts[i]["text"] for i, _ in found)
+    finally:
+        for writer in cold._writers.values():
+            writer.close()
+
+
 def test_lancedbs_caches_stay_within_their_limit_and_the_rows_kept_are_counted(
         tmp_path: Path, embeddings: EmbeddingService) -> None:
     bounded = MemoryStore(tmp_path / "memory", embeddings, require=require, clock=Clock(),

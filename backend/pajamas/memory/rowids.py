@@ -6,6 +6,13 @@ stays where it was read: an update moves it, a compaction rewrites every fragmen
 forgets a row when it changes and is read afresh after a compaction; rows it does not know (new
 ones, moved ones) are read by id.  `take_row_ids` skips positions that no longer hold a row,
 and the caller checks every row it gets by id, so a stale position is never trusted.
+
+The map also runs the other way, position -> id, for the full-text search: asked for ids, its
+BM25 query reads the id column of its 100 best rows (about 10 ms at 100,000 rows); asked only
+for positions it takes about 6 ms, and the ids come from here (5 MB at 100,000 rows).  A
+position is never given to another row (new and rewritten rows go to fragments with new
+numbers), so a known position names its row until that row changes or goes, when the map
+forgets it.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from typing import final
 
 @final
 class RowIds:
-    """Memory id -> LanceDB row id, for the rows whose position is known; thread-safe."""
+    """Memory id <-> LanceDB row id, for the rows whose position is known; thread-safe."""
 
     def __init__(self) -> None:
         self._rows: dict[str, int] = {}
+        self._ids: dict[int, str] = {}  # the same pairs, by row id
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -29,19 +37,25 @@ class RowIds:
     def put(self, ids: Sequence[str], rowids: Sequence[int]) -> None:
         """Record where these rows are."""
         with self._lock:
+            for moved in [self._rows[i] for i in ids if i in self._rows]:
+                self._ids.pop(moved, None)
             self._rows.update(zip(ids, rowids, strict=True))
+            self._ids.update(zip(rowids, ids, strict=True))
 
     def replace(self, ids: Sequence[str], rowids: Sequence[int]) -> None:
         """Forget every position and record these (after a compaction moved every row)."""
         fresh = dict(zip(ids, rowids, strict=True))
+        by_row = {row: memory_id for memory_id, row in fresh.items()}
         with self._lock:
-            self._rows = fresh
+            self._rows, self._ids = fresh, by_row
 
     def drop(self, ids: Iterable[str]) -> None:
         """Forget rows that moved or went (an update or a delete)."""
         with self._lock:
             for memory_id in ids:
-                self._rows.pop(memory_id, None)
+                row = self._rows.pop(memory_id, None)
+                if row is not None:
+                    self._ids.pop(row, None)
 
     def split(self, ids: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         """({id: row id} for the known rows, [the other ids])."""
@@ -54,4 +68,17 @@ class RowIds:
                     unknown.append(memory_id)
                 else:
                     known[memory_id] = row
+        return known, unknown
+
+    def ids_at(self, rowids: Iterable[int]) -> tuple[dict[int, str], list[int]]:
+        """({row id: memory id} for the known positions, [the other row ids])."""
+        known: dict[int, str] = {}
+        unknown: list[int] = []
+        with self._lock:
+            for row in rowids:
+                memory_id = self._ids.get(row)
+                if memory_id is None:
+                    unknown.append(row)
+                else:
+                    known[row] = memory_id
         return known, unknown

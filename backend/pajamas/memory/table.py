@@ -270,17 +270,29 @@ class MemoryTable:
         return self.vectors.search(vector, k, bounds, rescore=rescore)
 
     def text_search(self, text: str, k: int, where: str | None) -> Ranked:
-        """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows)."""
+        """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows).
+
+        The query returns positions, not ids: reading the id column of its rows would take
+        longer than the search itself.  `RowIds` names the rows it knows; the others (added
+        or changed since the table was read in) are read by position.
+        """
         if not self.has_fts:
             return []
         with lancedb_errors("searching by text", self.persona, self.folder):
             query = (self._table.search(text, query_type="fts",
                                         fts_columns=fts_column(self._schema))
-                     .select(["id", "_score"]).limit(k))
+                     .select(["_score"]).with_row_id(True).limit(k))
             if where:
                 query = query.where(where, prefilter=True)
             found = query.to_arrow()
-        return list(zip(found["id"].to_pylist(), found["_score"].to_pylist(), strict=True))
+            rows = found["_rowid"].to_pylist()
+            ids, unknown = self.rowids.ids_at(rows)
+            if unknown:
+                named = self._table.take_row_ids(unknown).select(["id"]).with_row_id().to_arrow()
+                ids |= dict(zip(named["_rowid"].to_pylist(), named["id"].to_pylist(),
+                                strict=True))
+        return [(ids[row], score) for row, score in zip(rows, found["_score"].to_pylist(),
+                                                        strict=True) if row in ids]
 
     def stats(self) -> dict[str, Any]:
         """LanceDB's figures: bytes, rows, fragments, indices."""
