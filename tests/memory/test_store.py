@@ -6,9 +6,11 @@ import gc
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from pajamas.embedding.cache import BoundedEmbeddingCache, Embed
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
 from pajamas.memory.context import pack
@@ -17,6 +19,9 @@ from pajamas.memory.rowcache import RowBudget, RowCache
 from pajamas.memory.schema import ModelChanged
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
+
+if TYPE_CHECKING:
+    from pajamas.embedding.embedder import Vectors
 
 A, B = "persona-a", "persona-b"
 
@@ -262,6 +267,36 @@ def test_the_full_text_search_names_its_rows_known_or_not(
     finally:
         for writer in cold._writers.values():
             writer.close()
+
+
+class AskedCache(BoundedEmbeddingCache):
+    """The embedding cache, noting the texts it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[str] = []
+
+    def embeddings(self, model_id: str, texts: list[str], embed: Embed) -> Vectors:
+        self.asked.extend(texts)
+        return super().embeddings(model_id, texts, embed)
+
+
+def test_stored_texts_are_embedded_past_the_cache_and_queries_through_it(
+        tmp_path: Path, model_dir: Path) -> None:
+    cache = AskedCache()
+    service = EmbeddingService.onnx(model_dir, lambda: cache)
+    opened = MemoryStore(tmp_path / "memory", service, require=require, clock=Clock())
+    try:
+        memory_id = add(opened, A, "the lantern on the harbour wall")[0]
+        opened.update(A, memory_id, text="the lantern on the old harbour wall")
+        assert cache.asked == []
+        found = opened.search(A, "a harbour lantern", mode="hybrid", offset=0, limit=5)
+        assert cache.asked == ["a harbour lantern"]
+        assert [m["id"] for m in found["items"]] == [memory_id]
+    finally:
+        for writer in opened._writers.values():
+            writer.close()
+        service.close()
 
 
 def test_lancedbs_caches_stay_within_their_limit_and_the_rows_kept_are_counted(

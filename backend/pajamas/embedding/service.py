@@ -67,8 +67,15 @@ class EmbeddingService:
         return self.model.dimension
 
     def embed(self, texts: list[str]) -> Vectors:
-        """One unit-length row per text."""
+        """One unit-length row per text (through the cache: for queries, asked again)."""
         return self._cache().embeddings(self.model_id, texts, self._batcher.embed)
+
+    def embed_stored(self, texts: list[str]) -> Vectors:
+        """One unit-length row per text, past the cache: for texts being stored, whose vectors
+        the table and the journal keep.  Cached, each add cost a lookup and a write of the
+        warm tier (SQLite) and filled the cache with vectors that are rarely asked for again.
+        """
+        return self._batcher.embed(texts)
 
     def count_tokens(self, text: str) -> int:
         """The model's tokens in text."""

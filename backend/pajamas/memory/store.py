@@ -118,7 +118,7 @@ class MemoryStore:
         writer = self._writer(persona)
         items = self.threads.fill(persona, items)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
-        vectors = self.embeddings.embed([dated(i["text"], at_or(i, now)) for i in items])
+        vectors = self.embeddings.embed_stored([dated(i["text"], at_or(i, now)) for i in items])
         model_id = self.embeddings.model_id
         rows = self.new_rows(ids, items, pa.array(vectors.ravel()), now=now, model_id=model_id,
                              schema=writer.table.arrow_schema)
@@ -158,7 +158,7 @@ class MemoryStore:
         if text is not None:
             values["text"] = check_text(text)
             values |= self._search_text(writer.table, old, text)
-            values["vector"] = self.embeddings.embed([dated(text, old["at"])])[0].tolist()
+            values["vector"] = self.embeddings.embed_stored([dated(text, old["at"])])[0].tolist()
         if metadata is not None:
             values["metadata"] = encode_metadata(check_metadata(metadata))
         if importance is not None:
