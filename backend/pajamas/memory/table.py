@@ -272,9 +272,10 @@ class MemoryTable:
     def text_search(self, text: str, k: int, where: str | None) -> Ranked:
         """The k best full-text (BM25) matches (only ids: the caller reads the rows it shows).
 
-        The query returns positions, not ids: reading the id column of its rows would take
-        longer than the search itself.  `RowIds` names the rows it knows; the others (added
-        or changed since the table was read in) are read by position.
+        The query returns positions, not ids: reading the id column of its rows took about as
+        long as the search itself (10 ms with ids against 6 without, at 100,000 rows).
+        `RowIds` names the rows it knows; the others (added or changed since the table was
+        read in) are read by position.
         """
         if not self.has_fts:
             return []
