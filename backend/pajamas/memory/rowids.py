@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import final
+from typing import TypeVar, final
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @final
@@ -59,26 +62,23 @@ class RowIds:
 
     def split(self, ids: Iterable[str]) -> tuple[dict[str, int], list[str]]:
         """({id: row id} for the known rows, [the other ids])."""
-        known: dict[str, int] = {}
-        unknown: list[str] = []
         with self._lock:
-            for memory_id in ids:
-                row = self._rows.get(memory_id)
-                if row is None:
-                    unknown.append(memory_id)
-                else:
-                    known[memory_id] = row
-        return known, unknown
+            return _known(self._rows, ids)
 
     def ids_at(self, rowids: Iterable[int]) -> tuple[dict[int, str], list[int]]:
         """({row id: memory id} for the known positions, [the other row ids])."""
-        known: dict[int, str] = {}
-        unknown: list[int] = []
         with self._lock:
-            for row in rowids:
-                memory_id = self._ids.get(row)
-                if memory_id is None:
-                    unknown.append(row)
-                else:
-                    known[row] = memory_id
-        return known, unknown
+            return _known(self._ids, rowids)
+
+
+def _known(mapping: dict[K, V], keys: Iterable[K]) -> tuple[dict[K, V], list[K]]:
+    """({key: value} for the keys in mapping, [the other keys]), in keys' order."""
+    known: dict[K, V] = {}
+    unknown: list[K] = []
+    for key in keys:
+        value = mapping.get(key)
+        if value is None:
+            unknown.append(key)
+        else:
+            known[key] = value
+    return known, unknown
