@@ -35,7 +35,7 @@ READY: Final = {
     "dashboard": '[data-testid="chart-rss"]:not([data-points="0"]) canvas',
     "performance": '[data-testid="perf-run-row"]',
     "plugins": '[data-testid="plugin-kill"]',
-    "personas": '[data-testid="persona-row"] img',
+    "personas": '.personas-page:has([data-testid="tag-chip"]) [data-testid="persona-row"] img',
     # the messages and the conversation's title (each comes from its own call)
     "chat": '[data-testid="chat-conversation"]:has([data-testid="chat-title"]:not(:text("…")))'
             ' [data-testid="chat-message"] [data-testid="chat-text"]',

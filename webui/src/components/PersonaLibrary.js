@@ -88,7 +88,10 @@ export function PersonaLibrary() {
 }
 
 function TagFilter({ tags, states, onChange }) {
-  if (!tags?.length) return null;
+  // Until persona.tags answers, an invisible chip holds the row's height: the list, often
+  // drawn first, does not jump down when the chips come.
+  if (tags === null) return html`<div class="persona-tags" aria-hidden="true"><span class="tag-chip tag-pending"> </span></div>`;
+  if (!tags.length) return null;
   return html`
     <div class="persona-tags" role="group" aria-label="Filter by tag (off, include, exclude)">
       ${tags.map(({ tag, count }) => {
