@@ -199,8 +199,17 @@ def test_the_virtual_list_keeps_the_dom_small_and_fetches_pages_as_it_scrolls(
     fake = app_page.get_by_role("list", name="Fake")
     expect(fake).to_have_attribute("data-count", "100000")
     expect(fake.get_by_text("item 0", exact=True)).to_be_visible()
+    # A jump to the end hands the rows' elements to the rows it shows (slots), and a focus
+    # whose row went elsewhere goes back to the list.
+    fake.get_by_role("listitem").first.evaluate("(row) => { row.tabIndex = -1; row.focus(); }")
+    fake.evaluate("(el) => { for (const r of el.querySelectorAll('.vlist-row')) r.__old = 1; }")
     fake.evaluate("(el) => { el.scrollTop = el.scrollHeight; }")
     expect(fake.get_by_text("item 99999", exact=True)).to_be_visible()
+    reused = fake.evaluate(
+        "(el) => [...el.querySelectorAll('.vlist-row')].filter((r) => r.__old).length")
+    assert reused >= 20, reused
+    # (The window is not the desktop's active one, so the page's activeElement is read.)
+    assert fake.evaluate("(el) => document.activeElement === el")
     rows = fake.get_by_role("listitem").count()
     assert 0 < rows <= 60, rows
     calls = app_page.evaluate("window.__fakeCalls")

@@ -1,6 +1,8 @@
 // The one virtual list: only the rows in view (plus overscan) in the DOM, whatever the
 // length — @tanstack/virtual-core does the range and scroll bookkeeping. Rows have a fixed
-// height, or (`measure`) each is measured as it renders and whenever it resizes.
+// height, or (`measure`) each is measured as it renders and whenever it resizes. Rows of a
+// fixed height take turns with the same few elements (keyed by slot, not by row), so a scroll
+// patches the elements in place instead of making new ones.
 //
 //   <${VirtualList} items=${array} … />                 a list in memory, or
 //   <${VirtualList} store=${listStore} … />              a paged list store (lib/store.js):
@@ -59,6 +61,7 @@ export function VirtualList({
       : undefined,
   });
   const rows = virtualizer.getVirtualItems();
+  const slots = useSlots(rows.length);
   const first = rows.length ? rows[0].index : 0;
   const last = rows.length ? rows[rows.length - 1].index + 1 : 0;
   useEffect(() => {
@@ -66,6 +69,7 @@ export function VirtualList({
     if (store) store.ensure(first, Math.max(last, 1)).catch(() => undefined);
   }, [store, first, last]);
   const onScroll = useStickToBottom(stickToBottom, scroller, virtualizer, count, onAtBottom);
+  useFocusKeptToItsRow(scroller, !measure);
   const fitted = fit && count > 0 ? `;min-height:0;max-height:${count * rowHeight + 2}px` : "";
   const style = `height:${typeof height === "number" ? `${height}px` : height}${fitted}`;
   return html`
@@ -74,7 +78,7 @@ export function VirtualList({
       ${count === 0 && empty && html`<div class="vlist-empty">${empty}</div>`}
       <div class="vlist-spacer" style=${`height:${virtualizer.getTotalSize()}px`}>
         ${rows.map((row) => html`
-          <div class="vlist-row" role="listitem" key=${row.key} data-index=${row.index}
+          <div class="vlist-row" role="listitem" key=${measure ? row.key : row.index % slots} data-index=${row.index}
                aria-setsize=${count} aria-posinset=${row.index + 1}
                ref=${measure ? virtualizer.measureElement : undefined}
                style=${`transform:translateY(${row.start}px)${measure ? "" : `;height:${rowHeight}px`}`}>
@@ -82,6 +86,41 @@ export function VirtualList({
           </div>`)}
       </div>
     </div>`;
+}
+
+/**
+ * How many keys the rows of a fixed height take turns with: at least the most rows drawn at
+ * once. A row's key is its index modulo this, so a row that scrolls in takes the element of
+ * the row that scrolled out (its text and attributes patched) instead of a new one: a jump
+ * of the whole view patches every row and creates none.
+ */
+function useSlots(drawn) {
+  const most = useRef(1);
+  most.current = Math.max(most.current, drawn);
+  return most.current;
+}
+
+/**
+ * With slots, a render can hand the element of the focused row to another row, or move it
+ * (which drops the focus). Read during the render, before the DOM changes: after it, the
+ * focus is put back on the same row where it is still drawn, else on the list itself, rather
+ * than lost to the page or left on a row the person did not choose (Enter would open it).
+ */
+function useFocusKeptToItsRow(scroller, on) {
+  const before = useRef(null); // {element, index} focused when this render began
+  const el = scroller.current;
+  const active = on && el ? document.activeElement : null;
+  const row = active && active !== el && el.contains(active) ? active.closest(".vlist-row") : null;
+  before.current = row ? { element: active, index: row.dataset.index } : null;
+  useLayoutEffect(() => {
+    const was = before.current;
+    if (!was || !scroller.current) return;
+    const now = was.element.closest(".vlist-row");
+    const sameRow = was.element.isConnected && now?.dataset.index === was.index;
+    if (sameRow && document.activeElement === was.element) return;
+    if (sameRow) was.element.focus({ preventScroll: true });
+    else scroller.current.focus({ preventScroll: true });
+  });
 }
 
 const BOTTOM_SLACK_PX = 24;
