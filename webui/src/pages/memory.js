@@ -60,6 +60,11 @@ function PersonaPicker() {
 
 const EMPTY_SEARCH = { query: "", mode: "hybrid", since: "", until: "", filter: "", superseded: false, asOf: "" };
 
+/** The search the form asks for: its params, null for none, the applied one while it has an error. */
+function wantedSearch(built, applied) {
+  return built?.error ? applied : (built?.params ?? null);
+}
+
 /** The memory.search params of the form, or {error}; null when there is no query. */
 function searchParams(persona, form) {
   if (!form.query.trim()) return null;
@@ -102,26 +107,38 @@ function MemoryBrowser({ persona }) {
   const scroller = useRef(null);
   const key = applied ? JSON.stringify(applied) : "";
   const shownKey = useRef(key);
-  useLayoutEffect(() => {
-    if (key === shownKey.current) return;
-    shownKey.current = key;
+  // Sends the search (or the list, for null) the store shows, unless it shows it already.
+  const show = (params) => {
+    const k = params ? JSON.stringify(params) : "";
+    if (k === shownKey.current) return;
+    shownKey.current = k;
     if (scroller.current) scroller.current.scrollTop = 0; // a new search starts at its best
-    store.setParams(applied ?? { persona }, {
-      keep: true, method: applied ? "memory.search" : MEMORY_LIST.method,
-      pageSize: applied ? SEARCH_PAGE : MEMORY_LIST.pageSize,
+    store.setParams(params ?? { persona }, {
+      keep: true, method: params ? "memory.search" : MEMORY_LIST.method,
+      pageSize: params ? SEARCH_PAGE : MEMORY_LIST.pageSize,
     });
-  }, [key]);
+  };
+  useLayoutEffect(() => show(applied), [key]);
 
   // Search as the user types: at once when no search is in flight, else the latest query once
   // the one in flight is back (typing faster than the core answers skips the queries between).
   const built = useMemo(() => searchParams(persona, form), [persona, form]);
-  const wanted = built?.error ? applied : (built?.params ?? null);
+  const wanted = wantedSearch(built, applied);
   const busy = Boolean(snap?.loading);
   useLayoutEffect(() => { setFormError(built?.error ?? ""); }, [built]);
   useLayoutEffect(() => {
     const next = nextSearch(wanted, applied, busy);
     if (next) setApplied(next.params);
   }, [wanted, applied, busy]);
+  // A keystroke sends its search from the input handler, before the two renders that would
+  // send it from the effect above (the state follows; the effect then finds it sent).
+  const searchNow = (nextForm) => {
+    const next = nextSearch(wantedSearch(searchParams(persona, nextForm), applied), applied,
+      Boolean(store.snapshot().loading));
+    if (!next) return;
+    show(next.params);
+    setApplied(next.params);
+  };
 
   const queue = useMemo(() => createDeleteQueue({
     delayMs: UNDO_MS,
@@ -155,7 +172,9 @@ function MemoryBrowser({ persona }) {
 
   const set = (field) => (e) => {
     const target = e.currentTarget;
-    setForm((f) => ({ ...f, [field]: target.type === "checkbox" ? target.checked : target.value }));
+    const value = target.type === "checkbox" ? target.checked : target.value;
+    searchNow({ ...form, [field]: value });
+    setForm((f) => ({ ...f, [field]: value }));
   };
   const toggle = (id) => setChecked((c) => {
     const next = new Set(c);
