@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   alignHistory, applyAlert, cacheRows, createAlertBook, createRing, describeAlertFigure,
-  historyMetrics, processNames, sampleValues, tierBytes,
+  historyMetrics, processNames, sampleValues, tierBytes, timeRange, timeTicks,
 } from "../../webui/src/lib/dashboard.js";
 
 const sample = (time, rss, extra = []) => ({
@@ -85,4 +85,19 @@ test("cache rows per namespace and bytes per tier", () => {
   assert.equal(rows[0].tiers.hot, null);
   assert.deepEqual(tierBytes(rows), { hot: 4, warm: 6, cold: 0 });
   assert.deepEqual(cacheRows(null), []);
+});
+
+test("the time axis spans at least the minute up to the latest point", () => {
+  assert.deepEqual(timeRange(null, 1000, 1000), [940, 1000]); // one point
+  assert.deepEqual(timeRange(null, 1000, 1000.2), [940.2, 1000.2]); // a page just opened
+  assert.deepEqual(timeRange(null, 1000, 4600), [1000, 4600]); // an hour: as it is
+});
+
+test("time ticks read seconds, then hours and minutes, then dates, on one line each", () => {
+  const t = Date.UTC(2026, 11, 3, 19, 3, 10) / 1000;
+  assert.deepEqual(timeTicks([t], 10, "en-GB").map((s) => s.length), [8]); // 19:03:10 in UTC
+  assert.equal(timeTicks([t], 10, "en-GB")[0].split(":").length, 3);
+  assert.equal(timeTicks([t], 600, "en-GB")[0].split(":").length, 2);
+  assert.match(timeTicks([t], 86400, "en-GB")[0], /Dec/);
+  assert.ok(timeTicks([t, t + 10], 10).every((label) => !label.includes("\n")));
 });

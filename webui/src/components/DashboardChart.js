@@ -4,6 +4,7 @@
 import { html, useEffect, useRef, useState } from "../lib/preact.js";
 import { uPlot } from "../lib/uplot.js";
 import { onThemeChange } from "../lib/theme.js";
+import { timeRange, timeTicks } from "../lib/dashboard.js";
 
 const PALETTE_SIZE = 10;
 
@@ -54,8 +55,7 @@ export function DashboardChart({ label, table, series, format, version, height =
     const colors = chartColors();
     const made = new uPlot({
       width: Math.max(200, el.clientWidth), height,
-      // One point alone would stretch the time axis over years: show a minute around it.
-      scales: { x: { time: true, range: (u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) } },
+      scales: { x: { time: true, range: timeRange } },
       legend: { show: true, live: true },
       cursor: { points: { size: 6 } },
       series: [
@@ -69,7 +69,8 @@ export function DashboardChart({ label, table, series, format, version, height =
             return shown === null || shown === undefined ? "—" : format(shown);
           },
         }))],
-      axes: axes(colors, format, {}, incrs),
+      // One line of labels a tick, far enough apart for "19:03:10".
+      axes: axes(colors, format, { space: 72, size: 34, values: (u, splits, ax, space, incr) => timeTicks(splits, incr) }, incrs),
     }, data(), el);
     chart.current = made;
     const resize = new ResizeObserver(() => {

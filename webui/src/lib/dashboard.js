@@ -153,3 +153,28 @@ export function tierBytes(rows) {
   for (const row of rows) for (const t of CACHE_TIERS) sums[t] += row.tiers[t]?.bytes ?? 0;
   return sums;
 }
+
+const MIN_SPAN_S = 60;
+
+/**
+ * A chart's time axis (uPlot's range of the x scale, in seconds): the data's span, or at least
+ * the minute that ends at its latest point. One point alone would stretch the axis over
+ * years, and the first seconds of a page just opened would read in milliseconds (":12.700").
+ */
+export function timeRange(u, min, max) {
+  return max - min < MIN_SPAN_S ? [max - MIN_SPAN_S, max] : [min, max];
+}
+
+/**
+ * The time axis's tick labels, one line each (uPlot's own add a second line of dates, which
+ * overlap where the minute or the day turns): seconds when the ticks are seconds apart, hours
+ * and minutes within a day, else the date. `splits` are seconds since the epoch; `incr` the
+ * seconds between two ticks.
+ */
+export function timeTicks(splits, incr, locale = undefined) {
+  const options = incr < 60 ? { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }
+    : incr < 86400 ? { hour: "2-digit", minute: "2-digit", hour12: false }
+      : { month: "short", day: "numeric" };
+  const format = new Intl.DateTimeFormat(locale, options);
+  return splits.map((t) => format.format(new Date(t * 1000)));
+}
