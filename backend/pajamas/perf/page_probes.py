@@ -47,11 +47,17 @@ TIMED_CHANGE: Final = """async ({action, selector, value, ready, expect, timeout
     observer = new MutationObserver(() => { if (check()) done(); });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true,
                                      attributes: true});
+    const input = action === "hash" ? null : document.querySelector(selector);
+    if (action !== "hash" && !input) {
+      observer.disconnect();
+      clearTimeout(timer);
+      reject(new Error(`nothing on the page matches ${selector}`));
+      return;
+    }
     const start = performance.now();
     if (action === "hash") {
       location.hash = value;
     } else {
-      const input = document.querySelector(selector);
       Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set.call(input, value);
       input.dispatchEvent(new Event("input", {bubbles: true}));
     }

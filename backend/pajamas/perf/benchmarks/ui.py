@@ -175,7 +175,8 @@ def personas_search(ctx: Context) -> Measurement:
     """
     samples, rpc = [], []
     with library_window(ctx) as (window, count):
-        window.go("#/personas")
+        window.go("#/personas")  # a page loaded on demand: its search box comes after it
+        window.page.wait_for_selector("[data-testid=persona-search]", timeout=WAIT_MS)
         typed = keystrokes(window.client, TYPED, ctx.count(60, minimum=5))
         _change(window, "input", "", "personas", selector="[data-testid=persona-search]",
                 expect=expected(window.client, ""))
