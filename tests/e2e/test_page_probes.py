@@ -1,12 +1,13 @@
 """The window benchmarks' page scripts (perf/page_probes.py) in the real window: a timed change
-that is shown, and one whose input is not on the page, which says so instead of a TypeError."""
+that is shown, one whose input is not on the page (which says so instead of a TypeError), and
+the window's scrolling floor, which leaves the page as it found it."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Error, Page
 
-from pajamas.perf.page_probes import TIMED_CHANGE
+from pajamas.perf.page_probes import SCROLL_FLOOR, TIMED_CHANGE
 
 WAIT_MS = 30_000
 
@@ -32,3 +33,11 @@ def test_a_change_is_timed_until_its_state_is_shown(app_page: Page) -> None:
 def test_an_input_not_on_the_page_is_named(app_page: Page) -> None:
     with pytest.raises(Error, match=r"nothing on the page matches \[data-testid=nowhere\]"):
         timed(app_page, "input", "x", "personas", selector="[data-testid=nowhere]")
+
+
+def test_the_scrolling_floor_times_each_frame_and_leaves_the_page_as_it_was(
+        app_page: Page) -> None:
+    before = app_page.evaluate("document.body.childElementCount")
+    frames = app_page.evaluate(SCROLL_FLOOR, {"steps": 20})
+    assert len(frames) == 21 and all(f > 0 for f in frames)
+    assert app_page.evaluate("document.body.childElementCount") == before

@@ -8,7 +8,7 @@ a message posted from that frame's callback runs after the paint.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 # A change made by `action` ("input": set an input's value and fire `input`, as a keystroke
@@ -102,6 +102,42 @@ SCROLL: Final = """async ({selector, steps, settleMs}) => {
 }"""
 
 
+# The window's own floor for SCROLL: a plain box of static rows (no script, no fetching, no
+# virtual list), laid over the page, scrolled a jump a frame for `steps` frames, then removed.
+# Its frame times are what any scrolling costs in this window on this machine (the drawing of
+# the frames), whatever the list does.
+SCROLL_FLOOR: Final = """async ({steps}) => {
+  const box = document.createElement("div");
+  box.style.cssText = "position:fixed;inset:80px 80px auto auto;width:640px;height:480px;"
+    + "overflow:auto;z-index:2147483647;background:Canvas;color:CanvasText";
+  for (let i = 0; i < 400; i += 1) {
+    const row = document.createElement("div");
+    row.style.cssText = "height:68px;border-bottom:1px solid GrayText;padding:8px";
+    row.textContent = `row ${i}: a plain line of text, as long as a memory's first line`;
+    box.appendChild(row);
+  }
+  document.body.appendChild(box);
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const end = box.scrollHeight - box.clientHeight;
+  const frames = [];
+  await new Promise((resolve) => {
+    let step = 0;
+    let last = null;
+    const tick = (now) => {
+      if (last !== null) frames.push(now - last);
+      last = now;
+      if (step > steps) { resolve(); return; }
+      box.scrollTop = Math.round(end * step / steps);
+      step += 1;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  box.remove();
+  return frames;
+}"""
+
+
 @dataclass(frozen=True)
 class ScrollReport:
     """A scroll's figures: frame times (ms), the most rows in the DOM, the long tasks (ms)."""
@@ -111,16 +147,18 @@ class ScrollReport:
     tasks: list[float]
     longtask_supported: bool
     reached_bottom: bool
+    floor: list[float] = field(default_factory=list)  # SCROLL_FLOOR's frames, when taken
 
     @classmethod
-    def of(cls, result: Mapping[str, Any]) -> ScrollReport:
-        """The report of SCROLL's result."""
+    def of(cls, result: Mapping[str, Any], floor: Sequence[float] = ()) -> ScrollReport:
+        """The report of SCROLL's result (and of SCROLL_FLOOR's, if taken)."""
         frames = [float(f) for f in result["frames"]]
         if not frames:
             raise ValueError("the scroll saw no frame")
         counts: Sequence[int] = result["counts"]
         return cls(frames, max(counts), [float(t) for t in result["tasks"]],
-                   bool(result["longtask"]), result["reached"] >= result["end"] - 1)
+                   bool(result["longtask"]), result["reached"] >= result["end"] - 1,
+                   [float(f) for f in floor])
 
     @property
     def longest_task(self) -> float:
@@ -132,4 +170,13 @@ class ScrollReport:
         return {"max_rows": self.max_rows, "longest_task_ms": self.longest_task,
                 "long_tasks": len(self.tasks), "frames": len(self.frames),
                 "longtask_observed": "yes" if self.longtask_supported else "unsupported",
-                "reached_bottom": "yes" if self.reached_bottom else "no"}
+                "reached_bottom": "yes" if self.reached_bottom else "no",
+                **self._floor()}
+
+    def _floor(self) -> dict[str, float]:
+        """The plain box's frame times p50 and p95 (ms), when it was scrolled."""
+        if not self.floor:
+            return {}
+        ordered = sorted(self.floor)
+        return {"floor_p50_ms": ordered[len(ordered) // 2],
+                "floor_p95_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]}

@@ -23,7 +23,7 @@ from pajamas.config import Settings
 from pajamas.perf.benchmark import Context, Measurement
 from pajamas.perf.benchmarks.memory import model_folder, texts
 from pajamas.perf.big_persona import persona_with_memories
-from pajamas.perf.page_probes import SCROLL, TIMED_CHANGE, ScrollReport
+from pajamas.perf.page_probes import SCROLL, SCROLL_FLOOR, TIMED_CHANGE, ScrollReport
 from pajamas.perf.persona_library import seed
 from pajamas.perf.registry import benchmark
 from pajamas.perf.window_session import Window, open_window
@@ -33,6 +33,7 @@ WAIT_MS: Final = 60_000
 WARMUP: Final = 2
 MB: Final = 1024 * 1024
 CHECKPOINT_S: Final = 5.0
+FLOOR_FRAMES: Final = 200  # the plain box's frames: enough for its p95
 
 
 def app_settings() -> dict[str, str]:
@@ -63,13 +64,17 @@ def memory_scroll(ctx: Context) -> Measurement:
 
     Frame times are requestAnimationFrame's deltas.  Extra: the most rows in the DOM at any
     frame (target ≤ 60), the longest task (PerformanceObserver "longtask", target: none over
-    50 ms) and how many there were.  Knobs: memories 100,000 (at least 1,000), frames 600.
+    50 ms) and how many there were; and the window's floor, the frame times p50 and p95 of a
+    plain box of static rows scrolled the same way in the same window (what drawing the frames
+    costs on this machine, whatever the list does).  Knobs: memories 100,000 (at least 1,000),
+    frames 600.
     """
     steps = ctx.count(600, minimum=30)
     with memory_window(ctx) as (window, size):
         result = window.page.evaluate(SCROLL, {"selector": "[data-testid=memory-list]",
                                                "steps": steps, "settleMs": 1000})
-    report = ScrollReport.of(result)
+        floor = window.page.evaluate(SCROLL_FLOOR, {"steps": min(steps, FLOOR_FRAMES)})
+    report = ScrollReport.of(result, floor)
     return Measurement(report.frames, extra={"memories": size, **report.extra()})
 
 
