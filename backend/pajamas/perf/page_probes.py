@@ -65,10 +65,31 @@ TIMED_CHANGE: Final = """async ({action, selector, value, ready, expect, timeout
   });
 }"""
 
+# The scroll both probes below make: `el` from top to bottom in `steps` frames, one jump a
+# frame, calling `each()` at every frame; resolves to the frame times (requestAnimationFrame
+# deltas, ms).
+_SCROLL_STEPS: Final = """
+  const scrollSteps = (el, steps, each) => new Promise((resolve) => {
+    const end = el.scrollHeight - el.clientHeight;
+    const frames = [];
+    let step = 0;
+    let last = null;
+    const tick = (now) => {
+      if (last !== null) frames.push(now - last);
+      last = now;
+      each();
+      if (step > steps) { resolve(frames); return; }
+      el.scrollTop = Math.round(end * step / steps);
+      step += 1;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });"""
+
 # Scroll the list `selector` from top to bottom in `steps` frames, one jump a frame; each
 # frame's time (requestAnimationFrame deltas), the rows in the DOM at each frame, and every
 # long task (PerformanceObserver "longtask") meanwhile and for `settleMs` after.
-SCROLL: Final = """async ({selector, steps, settleMs}) => {
+SCROLL: Final = """async ({selector, steps, settleMs}) => {""" + _SCROLL_STEPS + """
   const list = document.querySelector(selector);
   const rows = () => list.querySelectorAll(".vlist-row").length;
   const supported = (PerformanceObserver.supportedEntryTypes ?? []).includes("longtask");
@@ -77,36 +98,20 @@ SCROLL: Final = """async ({selector, steps, settleMs}) => {
     for (const entry of found.getEntries()) tasks.push(entry.duration);
   }) : null;
   observer?.observe({type: "longtask"});
-  const frames = [];
   const counts = [rows()];
-  const end = list.scrollHeight - list.clientHeight;
-  await new Promise((resolve) => {
-    let step = 0;
-    let last = null;
-    const tick = (now) => {
-      if (last !== null) frames.push(now - last);
-      last = now;
-      counts.push(rows());
-      if (step > steps) { resolve(); return; }
-      list.scrollTop = Math.round(end * step / steps);
-      step += 1;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  const frames = await scrollSteps(list, steps, () => counts.push(rows()));
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   counts.push(rows());
   observer?.disconnect();
-  return {frames, counts, tasks, longtask: supported, reached: list.scrollTop, end,
-          total: Number(list.dataset.count)};
+  return {frames, counts, tasks, longtask: supported, reached: list.scrollTop,
+          end: list.scrollHeight - list.clientHeight, total: Number(list.dataset.count)};
 }"""
-
 
 # The window's own floor for SCROLL: a plain box of static rows (no script, no fetching, no
 # virtual list), laid over the page, scrolled a jump a frame for `steps` frames, then removed.
 # Its frame times are what any scrolling costs in this window on this machine (the drawing of
 # the frames), whatever the list does.
-SCROLL_FLOOR: Final = """async ({steps}) => {
+SCROLL_FLOOR: Final = """async ({steps}) => {""" + _SCROLL_STEPS + """
   const box = document.createElement("div");
   box.style.cssText = "position:fixed;inset:80px 80px auto auto;width:640px;height:480px;"
     + "overflow:auto;z-index:2147483647;background:Canvas;color:CanvasText";
@@ -118,21 +123,7 @@ SCROLL_FLOOR: Final = """async ({steps}) => {
   }
   document.body.appendChild(box);
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  const end = box.scrollHeight - box.clientHeight;
-  const frames = [];
-  await new Promise((resolve) => {
-    let step = 0;
-    let last = null;
-    const tick = (now) => {
-      if (last !== null) frames.push(now - last);
-      last = now;
-      if (step > steps) { resolve(); return; }
-      box.scrollTop = Math.round(end * step / steps);
-      step += 1;
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  const frames = await scrollSteps(box, steps, () => undefined);
   box.remove();
   return frames;
 }"""
