@@ -52,7 +52,7 @@ def test_a_scroll_report_reads_frames_rows_and_long_tasks() -> None:
     assert quiet.extra()["longtask_observed"] == "unsupported"
     assert "floor_p95_ms" not in quiet.extra()
     floored = ScrollReport.of({"frames": [16.7], "counts": [5], "tasks": [], "longtask": True,
-                               "reached": 10, "end": 10}, [16.7] * 19 + [33.4])
+                               "reached": 10, "end": 10}, [16.7] * 18 + [33.4] * 2)
     assert floored.extra()["floor_p50_ms"] == 16.7 and floored.extra()["floor_p95_ms"] == 33.4
     with pytest.raises(ValueError, match="no frame"):
         ScrollReport.of({"frames": [], "counts": [1], "tasks": [], "longtask": True,

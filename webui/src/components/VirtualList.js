@@ -107,13 +107,11 @@ function useSlots(drawn) {
  * than lost to the page or left on a row the person did not choose (Enter would open it).
  */
 function useFocusKeptToItsRow(scroller, on) {
-  const before = useRef(null); // {element, index} focused when this render began
   const el = scroller.current;
   const active = on && el ? document.activeElement : null;
   const row = active && active !== el && el.contains(active) ? active.closest(".vlist-row") : null;
-  before.current = row ? { element: active, index: row.dataset.index } : null;
+  const was = row ? { element: active, index: row.dataset.index } : null; // as this render began
   useLayoutEffect(() => {
-    const was = before.current;
     if (!was || !scroller.current) return;
     const now = was.element.closest(".vlist-row");
     const sameRow = was.element.isConnected && now?.dataset.index === was.index;

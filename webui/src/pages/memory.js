@@ -125,20 +125,19 @@ function MemoryBrowser({ persona }) {
   const built = useMemo(() => searchParams(persona, form), [persona, form]);
   const wanted = wantedSearch(built, applied);
   const busy = Boolean(snap?.loading);
-  useLayoutEffect(() => { setFormError(built?.error ?? ""); }, [built]);
-  useLayoutEffect(() => {
-    const next = nextSearch(wanted, applied, busy);
-    if (next) setApplied(next.params);
-  }, [wanted, applied, busy]);
-  // A keystroke sends its search from the input handler, before the two renders that would
-  // send it from the effect above (the state follows; the effect then finds it sent).
-  const searchNow = (nextForm) => {
-    const next = nextSearch(wantedSearch(searchParams(persona, nextForm), applied), applied,
-      Boolean(store.snapshot().loading));
+  // Applies (and sends) the wanted search when it is due.
+  const advance = (search, inFlight) => {
+    const next = nextSearch(search, applied, inFlight);
     if (!next) return;
     show(next.params);
     setApplied(next.params);
   };
+  useLayoutEffect(() => { setFormError(built?.error ?? ""); }, [built]);
+  useLayoutEffect(() => advance(wanted, busy), [wanted, applied, busy]);
+  // A keystroke sends its search from the input handler, before the two renders that would
+  // send it from the effect above (the state follows; the effect then finds it sent).
+  const searchNow = (nextForm) => advance(wantedSearch(searchParams(persona, nextForm), applied),
+    Boolean(store.snapshot().loading));
 
   const queue = useMemo(() => createDeleteQueue({
     delayMs: UNDO_MS,
