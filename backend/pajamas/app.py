@@ -35,7 +35,7 @@ from pajamas.monitor.watchlist import Watchlist
 from pajamas.perf import methods as perf_methods
 from pajamas.personas import methods as persona_methods
 from pajamas.plugins import methods as plugin_methods
-from pajamas.rpc import connection
+from pajamas.rpc import connection, priority
 from pajamas.rpc.connection import ConnectionInfo, CoreLock
 from pajamas.rpc.methods import Registry
 from pajamas.rpc.server import RpcServer, ServerLimits
@@ -66,6 +66,7 @@ class Core:
         self.info: ConnectionInfo | None = None
         self._lock = CoreLock(home)
         self._server: RpcServer | None = None
+        self._own_process = False  # see start
         self._stages = Stages(self.publish, started=self.started, clock=clock)
         self._gauges: dict[str, Gauge] = {}
         self._sheds: list[Shed] = []
@@ -119,7 +120,12 @@ class Core:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> ConnectionInfo:
-        """Serve: after this returns, the connection file exists and clients get answers."""
+        """Serve: after this returns, the connection file exists and clients get answers.
+
+        A core in a process of its own (`serve_until_signal`) then runs every thread but the
+        request loop and zmq's, and every thread and process started later, at a lower
+        priority (`priority.all_but`).
+        """
         stage_start = time.monotonic()
         self._lock.acquire()
         key = connection.new_key()
@@ -128,6 +134,8 @@ class Core:
                                                                   self._settings.rpc_transport))
         self._install(self._server)
         self._server.start()
+        if self._own_process and self._server.loop_thread is not None:
+            priority.all_but(self._server.loop_thread)
         self.info = connection.make_info(rpc, events, key)
         connection.write(self._home, self.info)
         log.info("core %s serving %s at %s", self.info.pid, self._home, rpc)
@@ -165,6 +173,7 @@ class Core:
         # a worker in pure Python holds it for up to the switch interval (5 ms by default) at
         # a time, and with four workers the loop could wait several of those in a row.
         sys.setswitchinterval(GIL_SWITCH_S)
+        self._own_process = True
         self.start()
         while not wake.wait(0.5):
             pass

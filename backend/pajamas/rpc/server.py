@@ -5,7 +5,9 @@ signature, body, method, params) and answers fast ``inline`` methods itself; eve
 runs on a worker thread, whose reply comes back to the loop through an inproc socket, so slow
 work never delays a ping.  The loop answers ``timeout`` for work that overruns its deadline,
 ``busy`` when requests would wait too long for a worker or too many wait (admission.py), and
-drains in-flight work when the server stops.
+drains in-flight work when the server stops.  Its reads and writes keep the GIL
+(held_socket.py), and its workers run at a lower priority than it (priority.py): under
+overload, it is not kept waiting by the work it hands out.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import os
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +35,9 @@ from pajamas.errors import (
 )
 from pajamas.rpc import protocol
 from pajamas.rpc.admission import Admission
+from pajamas.rpc.held_socket import held
 from pajamas.rpc.methods import Method, Registry
+from pajamas.rpc.priority import below_the_loop
 from pajamas.rpc.protocol import RequestId
 from pajamas.rpc.stats import RequestStats
 
@@ -50,13 +52,8 @@ _HARD_CAP_FLOOR: Final = 256 * 1024 * 1024
 #: silently lost the `busy` answers to a client that sent a burst before reading any: every
 #: request must get its one reply.  A busy reply is ~100 bytes, so this holds ~10 MB at most.
 REPLY_BACKLOG: Final = 100_000
-WORKER_NICE: Final = 5  # how much lower than the loop the workers run (see below_the_loop)
 _STALE_DEADLINES: Final = 1024  # answered requests' deadlines kept before the heap is rebuilt
 _inbox_ids = itertools.count()
-# Plain ints: pyzmq's flag enums cost microseconds per `|` on the hot path.
-_MORE: Final = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
-_LAST: Final = int(zmq.NOBLOCK)
-_POLLIN: Final = int(zmq.POLLIN)
 _now_ns: Final = time.perf_counter_ns  # a module global: one lookup less per request
 
 
@@ -96,11 +93,13 @@ class RpcServer:
         # sends more instead of buffering it.  Anything between the two gets too_large.
         self._router.setsockopt(zmq.MAXMSGSIZE, hard_message_cap(limits.max_message_bytes))
         self._router.setsockopt(zmq.SNDHWM, REPLY_BACKLOG)
+        self._held = held(self._router)  # the loop's calls on it, keeping the GIL
         inbox = f"inproc://pajamas-inbox-{next(_inbox_ids)}"
         self._inbox = self._ctx.socket(zmq.PULL)
         self._inbox.bind(inbox)
         self._outbox = self._ctx.socket(zmq.PUSH)
         self._outbox.connect(inbox)
+        self._held_inbox = held(self._inbox)
         self._outbox_lock = threading.Lock()
         self._workers = ThreadPoolExecutor(limits.workers, thread_name_prefix="pajamas-worker",
                                            initializer=below_the_loop)
@@ -149,6 +148,11 @@ class RpcServer:
         return drained
 
     @property
+    def loop_thread(self) -> int | None:
+        """The loop thread's native id once started."""
+        return None if self._thread is None else self._thread.native_id
+
+    @property
     def pending(self) -> int:
         """Requests handed to workers and not yet answered."""
         return len(self._inflight)
@@ -174,23 +178,19 @@ class RpcServer:
         return max(0, int((self._deadlines[0][0] - time.monotonic()) * 1000) + 1)
 
     def _drain_router(self) -> None:
-        router = self._router
+        held = self._held
         for _ in range(_BATCH):
-            try:
-                frames = router.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
+            frames = held.recv_multipart()
+            if frames is None:
                 return
             self._handle(frames)
-            # Cheaper than the exception of one more recv when nothing waits (the usual case).
-            if not int(router.get(zmq.EVENTS)) & _POLLIN:
-                return
 
     def _drain_inbox(self) -> bool:
         """Forward worker replies and events; True when told to stop."""
+        inbox = self._held_inbox
         for _ in range(_BATCH):
-            try:
-                frames = self._inbox.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
+            frames = inbox.recv_multipart()
+            if frames is None:
                 return False
             kind = frames[0]
             if kind == _STOP:
@@ -315,36 +315,14 @@ class RpcServer:
         self._send(route, protocol.encode_error(rid, error.to_wire()))
 
     def _send(self, route: list[bytes], body: bytes) -> None:
-        router = self._router
         try:
-            for frame in route:
-                router.send(frame, _MORE)
-            router.send(self._signer.sign(body), _MORE)
-            router.send(body, _LAST)
+            self._held.send_multipart([*route, self._signer.sign(body), body])
         except zmq.ZMQError as exc:  # the peer is gone or not reading: its loss, not ours
             self._bad_input.warn("send", "could not reply to a client: %s", exc)
 
     def _to_loop(self, frames: list[bytes]) -> None:
         with self._outbox_lock:
             self._outbox.send_multipart(frames)
-
-
-def below_the_loop() -> None:
-    """Run the calling thread, and the threads and processes it starts, at a lower priority
-    than the loop (Linux, where a thread has its own nice value; elsewhere nothing).
-
-    The loop answers pings and busy replies itself, but on a machine whose cores are all taken
-    by workers, LanceDB, the model and plugins it waits for a core: busy replies took 28 ms at
-    p99 in an overload.  A lower priority for the workers (raising one's nice value needs no
-    privilege) lets the loop run first when both wait; in single overload runs its effect
-    was within the run-to-run noise (busy p99 16.6 to 79.7 ms with it, 18.6 to 27.6 without).
-    """
-    if sys.platform != "linux":
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-    except OSError as exc:  # a sandbox that forbids it: the loop just waits its turn
-        log.debug("could not lower a worker's priority: %s", exc)
 
 
 def hard_message_cap(max_message_bytes: int) -> int:
