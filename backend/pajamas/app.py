@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final, final
 
-from pajamas import debug, heap, store
+from pajamas import debug, gcfreeze, heap, store
 from pajamas.cache import methods as cache_methods
 from pajamas.chat import methods as chat_methods
 from pajamas.clock import SteadyClock
@@ -174,6 +174,7 @@ class Core:
         # a time, and with four workers the loop could wait several of those in a row.
         sys.setswitchinterval(GIL_SWITCH_S)
         self._own_process = True
+        gcfreeze.enable()
         self.start()
         while not wake.wait(0.5):
             pass
@@ -193,6 +194,7 @@ class Core:
         self.add_check("startup", self._stages.check)
         self.add_gauge("core.pending", lambda: float(server.pending))
         self.add_shed(Shed("heap", heap.shed))  # the C heap's free pages
+        self.add_shed(Shed("gc", gcfreeze.shed))  # cyclic garbage among frozen objects
         watchlist = Watchlist(self.clock)
         monitor_methods.install(self, watchlist, gauges=self._gauges, sheds=self._sheds,
                                 requests=server.stats)

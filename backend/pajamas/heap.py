@@ -9,6 +9,8 @@ and is called after heavy one-off work (each task's end) and under memory pressu
 Elsewhere (musl, macOS, Windows) both do nothing.  At 100,000 memories the core's RSS at the
 `memory.search_100k` benchmark point went from 614 to 581 MB (medians of 5 runs); trimming
 also after a table's vectors are read in and after their layout brought it to 551 MB.
+`after_work`, called at those points, also freezes the Python objects the work left behind
+(`gcfreeze`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import os
 import sys
 from collections.abc import Callable
 from typing import Any, Final
+
+from pajamas import gcfreeze
 
 log = logging.getLogger(__name__)
 M_ARENA_MAX: Final = -8  # mallopt's parameter number, from glibc's malloc.h
@@ -70,12 +74,19 @@ def shed() -> int:
     return max(0, before - process.memory_info().rss)
 
 
+def after_work(reason: str) -> None:
+    """After heavy one-off work: trim the C heap, and freeze the Python objects the work left
+    out of the cyclic collector's full passes (`gcfreeze.settle`)."""
+    trim(reason)
+    gcfreeze.settle(reason)
+
+
 def trimming(publish: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
-    """publish, trimming the heap after each event in `TRIM_AFTER` (a task's end) is sent."""
+    """publish, then `after_work` after each event in `TRIM_AFTER` (a task's end)."""
 
     def publish_then_trim(topic: str, data: Any) -> None:
         publish(topic, data)
         if topic in TRIM_AFTER:
-            trim(topic)
+            after_work(topic)
 
     return publish_then_trim

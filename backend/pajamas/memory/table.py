@@ -69,7 +69,7 @@ class MemoryTable:
         self.small_fragments, self.unindexed = self._backlog()
         self.on_edit: EditLog | None = None  # set by the store: the since-backup log
         self._unlogged = False
-        heap.trim("opening a table")  # what reading the vectors in freed goes back
+        heap.after_work("opening a table")  # what reading the vectors in freed goes back
 
     @classmethod
     def open(cls, db: lancedb.DBConnection, persona: str, model_id: str,
@@ -349,7 +349,7 @@ class MemoryTable:
         freed = self.vectors.release()
         self.rowids.replace([], [])
         self.order.forget()
-        heap.trim("releasing a table's vectors")
+        heap.after_work("releasing a table's vectors")
         return freed
 
     def reload_vectors(self) -> None:
@@ -360,7 +360,7 @@ class MemoryTable:
         fresh = VectorIndex(self.dimension, exact=self.exact_vectors)
         self._load_vectors(fresh)
         self.vectors = fresh
-        heap.trim("reloading a table's vectors")
+        heap.after_work("reloading a table's vectors")
 
     def _load_vectors(self, index: VectorIndex) -> None:
         """Fill index in batches: one whole-table scan kept ~300 MB more RSS at 100,000 rows

@@ -289,7 +289,7 @@ class VectorIndex:
     def _build_then_trim(self) -> None:
         """Lay the rows out, then give the heap the old view's freed arrays back."""
         if self.build():
-            heap.trim("a vector layout")
+            heap.after_work("a vector layout")
 
     def _approximate(self, view: _View, lists: Lists, query: Floats,
                      mask: Mask | None) -> tuple[Rows, Floats]:
