@@ -194,7 +194,8 @@ class Core:
         self.add_check("startup", self._stages.check)
         self.add_gauge("core.pending", lambda: float(server.pending))
         self.add_shed(Shed("heap", heap.shed))  # the C heap's free pages
-        self.add_shed(Shed("gc", gcfreeze.shed))  # cyclic garbage among frozen objects
+        # cyclic garbage among frozen objects
+        self.add_shed(Shed("gc", lambda: heap.rss_freed(gcfreeze.refreeze)))
         watchlist = Watchlist(self.clock)
         monitor_methods.install(self, watchlist, gauges=self._gauges, sheds=self._sheds,
                                 requests=server.stats)

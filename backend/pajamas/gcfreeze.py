@@ -8,10 +8,10 @@ ping and `busy` reply waited for it (busy p99 20-25 ms; 41 replies over 50 ms).
 `settle`, called after heavy one-off work (a table's vectors read in, laid out, released, a
 task's end: where the C heap is trimmed), first collects the young generations, so fresh
 garbage is not kept, then freezes what is left (`gc.freeze`): the objects that work left
-behind are long-lived, and full passes stop walking them.  With it, no full pass over 50 ms
-ran during the burst and busy p99 fell to 8-9 ms (2 interleaved pairs).
+behind are long-lived, and full passes stop walking them.  With it, no full pass ran during
+the burst, and no busy reply took over 50 ms (3 full-scale runs; 41 and 47 a run without).
 
-A frozen object that later becomes cyclic garbage is only collected after `shed` unfreezes
+A frozen object that later becomes cyclic garbage is only collected after `refreeze` unfreezes
 and collects everything, which the monitor does under memory pressure; acyclic objects are
 freed by their reference counts as always.  Freezing is the process's policy, so only a core
 in a process of its own turns it on (`enable`); elsewhere `settle` does nothing.
@@ -50,15 +50,11 @@ def settle(reason: str) -> int:
     return frozen
 
 
-def shed() -> int:
-    """Unfreeze, collect every generation, freeze again (a `Shed`): the bytes of RSS it gave
-    back."""
-    import psutil  # noqa: PLC0415  (the monitor, which calls sheds, has loaded it)
-
-    process = psutil.Process()
-    before = process.memory_info().rss
+def refreeze() -> int:
+    """Unfreeze, collect every generation, freeze again (under memory pressure, as the `gc`
+    shed): how many unreachable objects the collection found."""
     gc.unfreeze()
     collected = gc.collect()
     gc.freeze()
     log.debug("a full collection under memory pressure found %d objects", collected)
-    return max(0, before - process.memory_info().rss)
+    return collected

@@ -66,11 +66,16 @@ def trim(reason: str) -> bool:
 
 def shed() -> int:
     """Trim under memory pressure (a `Shed`): the bytes of RSS it gave back."""
+    return rss_freed(lambda: trim("memory pressure"))
+
+
+def rss_freed(release: Callable[[], object]) -> int:
+    """Run release (a `Shed`'s work): the bytes of RSS it gave back."""
     import psutil  # noqa: PLC0415  (the monitor, which calls sheds, has loaded it)
 
     process = psutil.Process()
     before = process.memory_info().rss
-    trim("memory pressure")
+    release()
     return max(0, before - process.memory_info().rss)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -104,6 +105,7 @@ def held(sock: zmq.Socket[bytes]) -> LoopSocket:
     return PyzmqSocket(sock) if lib is None else HeldSocket(sock, lib)
 
 
+@functools.cache  # one look at the process's mappings, for every socket
 def pyzmq_libzmq() -> ctypes.PyDLL | None:
     """The libzmq pyzmq loaded, opened to keep the GIL in calls; None if it cannot be told."""
     path = _mapped_libzmq()
