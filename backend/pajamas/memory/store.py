@@ -37,6 +37,7 @@ from pajamas.memory.enrich import (
 )
 from pajamas.memory.fusion import Weights, fuse, reweigh
 from pajamas.memory.journal import FOLDER, LOG_SUFFIX, SUFFIX, Journal, Journals, Record
+from pajamas.memory.lancecache import LanceCaches
 from pajamas.memory.model import (
     Memory,
     NewMemory,
@@ -92,9 +93,10 @@ class MemoryStore:
         self._on_count = on_count  # after each commit: the count in the in-memory index
         self.upkeep = upkeep or Upkeep()
         self.faults = faults  # where damaged tables and journals are reported
-        self._cache_limit = cache = int(lancedb_cache_mb * MB)
+        cache = int(lancedb_cache_mb * MB)
         self.session = lancedb.Session(index_cache_size_bytes=int(cache * INDEX_SHARE),
                                        metadata_cache_size_bytes=cache - int(cache * INDEX_SHARE))
+        self.caches = LanceCaches(self.session, cache)
         with lancedb_errors("opening the memory folder", "(all)", root):
             self._db = lancedb.connect(str(root), session=self.session)
         self._writers: dict[str, Writer] = {}
@@ -253,9 +255,9 @@ class MemoryStore:
                                 "lancedb_cache": self.cache_figures()}
 
     def cache_figures(self) -> dict[str, int]:
-        """LanceDB's caches, shared by every table: {"bytes", "items", "limit"}."""
-        return {"bytes": int(self.session.size_bytes),
-                "items": int(self.session.approx_num_items), "limit": self._cache_limit}
+        """LanceDB's caches, shared by every table: {"bytes", "items", "limit"} (`LanceCaches`:
+        bytes measured at most every 30 s)."""
+        return self.caches.figures()
 
     def cached_rows(self) -> int:
         """The rows the open personas' tables keep in memory (`RowCache`), together."""
