@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -92,6 +94,33 @@ def busy_threads(client: Client) -> None:
         thread.join()
     client.call("system.health")
     assert len(values) == 4
+
+
+# In a process of its own: free a 20 MiB block (glibc then raises the size from which it maps
+# blocks on their own to 20 MiB, unless it is fixed), then tell whether an 8 MiB block is mapped
+# on its own (glibc's IS_MMAPPED bit in the size word before the block).
+MAPPED_PROBE: Final = """
+import ctypes, sys
+from pajamas import heap
+if sys.argv[1] == "tuned":
+    assert heap.tune()
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+libc.free(libc.malloc(20 << 20))
+block = libc.malloc(8 << 20)
+print(bool(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value & 2))
+"""
+
+
+def test_tuned_large_blocks_are_mapped_on_their_own_and_given_back_when_freed() -> None:
+    def mapped(how: str) -> bool:
+        said = subprocess.run([sys.executable, "-c", MAPPED_PROBE, how], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        return said == "True"
+
+    assert mapped("tuned")
+    assert not mapped("as glibc starts")  # the block came from an arena, kept after free
 
 
 def test_trim_hands_freed_memory_back() -> None:
