@@ -1,4 +1,4 @@
-"""LanceDB's caches, shared by every table: their size, measured seldom because measuring stalls.
+"""LanceDB's caches, shared by every table: their size, measured seldom since it walks them all.
 
 LanceDB reports its caches' size by walking every entry: 11-20 ms a read at 8,000 entries
 (10 personas of 10,000 memories, under load), against 0.01 ms for the count of entries,
