@@ -7,9 +7,13 @@ first run here can take a minute or more.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from pajamas.memory.dates import day
 from pajamas.perf import runner
+from pajamas.perf.benchmarks.memory import as_embedded
 from pajamas.perf.record import BenchmarkRecord
 
 SCALE = 0.01
@@ -28,6 +32,15 @@ def test_add_and_search_run_on_the_synthetic_corpus() -> None:
         ran_on_synthetic(bench)
     assert add["n"] == 20 and add["extra"]["onnx_one_p50_ms"] > 0
     assert search["n"] == 20 and search["extra"]["memories"] == 200
+
+
+def test_the_floor_embeds_what_the_hub_embeds() -> None:
+    said = ["Caroline: I went to the support group.", "Melanie: How was it?"]
+    before = day(time.time())
+    embedded = as_embedded(said)
+    today = {before, day(time.time())}  # midnight may pass meanwhile
+    assert [text.split("] ", 1)[1] for text in embedded] == said
+    assert all(text[1:].split("] ", 1)[0] in today for text in embedded)
 
 
 def test_consolidate_and_transfer_run_on_the_synthetic_corpus() -> None:
