@@ -96,7 +96,7 @@ class MemoryStore:
         cache = int(lancedb_cache_mb * MB)
         self.session = lancedb.Session(index_cache_size_bytes=int(cache * INDEX_SHARE),
                                        metadata_cache_size_bytes=cache - int(cache * INDEX_SHARE))
-        self.caches = LanceCaches(self.session, cache)
+        self._caches = LanceCaches(self.session, cache)
         with lancedb_errors("opening the memory folder", "(all)", root):
             self._db = lancedb.connect(str(root), session=self.session)
         self._writers: dict[str, Writer] = {}
@@ -257,7 +257,7 @@ class MemoryStore:
     def cache_figures(self) -> dict[str, int]:
         """LanceDB's caches, shared by every table: {"bytes", "items", "limit"} (`LanceCaches`:
         bytes measured at most every 30 s)."""
-        return self.caches.figures()
+        return self._caches.figures()
 
     def cached_rows(self) -> int:
         """The rows the open personas' tables keep in memory (`RowCache`), together."""

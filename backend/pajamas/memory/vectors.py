@@ -283,11 +283,12 @@ class VectorIndex:
         if not self._background:
             self.build()
             return
-        threading.Thread(target=self._build_then_trim, name="pajamas-vector-lists",
+        threading.Thread(target=self._build_then_settle, name="pajamas-vector-lists",
                          daemon=True).start()
 
-    def _build_then_trim(self) -> None:
-        """Lay the rows out, then give the heap the old view's freed arrays back."""
+    def _build_then_settle(self) -> None:
+        """Lay the rows out, then give the old view's freed arrays back and freeze what is left
+        (`heap.after_work`)."""
         if self.build():
             heap.after_work("a vector layout")
 
