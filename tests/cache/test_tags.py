@@ -44,3 +44,35 @@ def test_tags_are_non_empty_strings(tmp_path: Path, tag: object) -> None:
     with pytest.raises(InvalidParams) as caught:
         TagEpochs(tmp_path).snapshot([tag])  # type: ignore[list-item]
     assert caught.value.field == "tags"
+
+
+def test_an_invalidation_that_would_turn_nothing_stale_writes_nothing(tmp_path: Path) -> None:
+    epochs = TagEpochs(tmp_path)
+    old = epochs.snapshot(["persona:1"])
+    epochs.invalidate("persona:1")
+    stored = _stored(tmp_path, "persona:1")
+    epochs.invalidate("persona:1")  # no value recorded its epoch since the last one
+    assert _stored(tmp_path, "persona:1") == stored and not epochs.holds(old)
+    made = epochs.snapshot(["persona:1"])  # a value recorded now ...
+    epochs.invalidate("persona:1")
+    assert not epochs.holds(made)  # ... is turned stale by the next invalidation, durably
+    assert _stored(tmp_path, "persona:1") != stored
+    epochs.close()
+
+
+def test_a_tag_met_first_by_a_snapshot_is_renewed_by_the_next_invalidation(
+        tmp_path: Path) -> None:
+    epochs = TagEpochs(tmp_path)
+    made = epochs.snapshot(["persona:2"])  # the tag gets its first epoch here
+    epochs.invalidate("persona:2")
+    assert not epochs.holds(made)
+    epochs.close()
+
+
+def _stored(folder: Path, tag: str) -> tuple[tuple[str, int], ...]:
+    """tag's epoch as the store on disk has it (a second reader of the same folder)."""
+    reader = TagEpochs(folder)
+    try:
+        return reader.snapshot([tag])
+    finally:
+        reader.close()

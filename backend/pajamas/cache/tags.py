@@ -43,6 +43,9 @@ class TagEpochs:
             self._store = diskcache.Cache(str(folder), eviction_policy="none")
             self._epochs: dict[str, int] = {tag: self._store[tag] for tag in self._store}
         self._unsaved: set[str] = set()  # tags whose epoch a full disk kept in memory only
+        # Tags renewed by this process that no value has recorded since: no value holds their
+        # epoch, so invalidating them again would turn nothing stale (adds in a row: one write).
+        self._fresh: set[str] = set()
 
     def holds(self, tags: Tags) -> bool:
         """Whether every tag still has the epoch recorded with it."""
@@ -59,12 +62,17 @@ class TagEpochs:
         if self._unsaved:  # a full disk kept some epochs in memory: store them first
             with self._lock:
                 self._save()
-        return tuple((tag, self._current(tag)) for tag in names)
+        fresh = self._fresh
+        fresh.difference_update(names)  # before the epochs are read: an invalidation renews
+        stamped = tuple((tag, self._current(tag)) for tag in names)
+        fresh.difference_update(names)  # a tag met for the first time was renewed just now
+        return stamped
 
     def invalidate(self, tag: str) -> None:
         """Turn every value recorded with tag stale, in every tier, durably."""
         with self._lock:
-            self._renew(tag)
+            if tag not in self._fresh:  # else no value holds its epoch: nothing to do
+                self._renew(tag)
 
     def close(self) -> None:
         """Store what a full disk kept in memory, if it can now, and close the store."""
@@ -85,6 +93,7 @@ class TagEpochs:
         epoch = secrets.randbits(63)
         self._epochs[tag] = epoch
         self._unsaved.add(tag)
+        self._fresh.add(tag)
         failed = self._save()
         if failed is not None:
             log.warning("kept %d cache tag epochs in memory only, for want of space: %s",
