@@ -100,7 +100,7 @@ def test_concurrent_calls_are_gathered_into_one_batch() -> None:
     for thread in others:
         thread.start()
     deadline = time.monotonic() + PATIENCE_S
-    while batcher._queue.qsize() < 3:
+    while batcher.waiting < 3:
         assert time.monotonic() < deadline, "the three calls never queued up"
         time.sleep(0.01)
     release.set()
@@ -109,6 +109,20 @@ def test_concurrent_calls_are_gathered_into_one_batch() -> None:
     batcher.close()
     assert results == {"a": 1.0, "bb": 2.0, "ccc": 3.0, "dddd": 4.0}
     assert calls[0] == ["a"] and sorted(calls[1]) == ["bb", "ccc", "dddd"]
+
+
+def test_an_idle_batcher_runs_a_call_on_the_callers_thread() -> None:
+    threads: list[threading.Thread] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread())
+        return np.array([[float(len(t))] for t in texts], dtype=np.float32)
+
+    batcher = Batcher(embed)
+    assert batcher.embed(["abc"]).tolist() == [[3.0]]
+    assert threads == [threading.current_thread()] and batcher.batches == 1
+    assert batcher.waiting == 0
+    batcher.close()
 
 
 def test_a_failed_batch_raises_in_its_callers() -> None:

@@ -1,8 +1,11 @@
-"""`Batcher`: concurrent embed calls gathered into batches, run on one thread.
+"""`Batcher`: concurrent embed calls gathered into batches, one batch at a time.
 
 A model embeds 64 texts in far less than 64 times the time of one, so the callers that arrive
-while a batch runs wait together and go into the next one.  Every caller blocks until its own
-rows are back (or the batch's error is raised in it).
+while a batch runs wait together and go into the next one, which the batcher's thread runs.
+A caller that finds nothing running runs its own texts on its own thread: handing them over
+to the batcher's thread and back cost a single add 0.5 ms (4.3 ms against 4.8 at the median
+for one LoCoMo turn).  Every caller blocks until its own rows are back (or the batch's error
+is raised in it).
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class Batcher:
     def __init__(self, embed: Callable[[list[str]], Vectors], *,
                  max_batch: int = MAX_BATCH) -> None:
         self._embed, self._max = embed, max_batch
+        self._running = threading.Lock()  # held while a batch, or a caller's own call, runs
+        self._counting = threading.Lock()
+        self.waiting = 0  # calls handed to the thread and not running yet
         self._queue: queue.SimpleQueue[tuple[list[str], Future[Vectors]] | None] = (
             queue.SimpleQueue())
         self._thread = threading.Thread(target=self._run, name="pajamas-embed", daemon=True)
@@ -37,7 +43,16 @@ class Batcher:
 
     def embed(self, texts: list[str]) -> Vectors:
         """The rows of texts, embedded in some batch together with other callers' texts."""
+        if self._running.acquire(blocking=False):  # idle: no hand-over to the thread
+            try:
+                rows = self._embed_in_chunks(texts)
+                self.batches += 1
+                return rows
+            finally:
+                self._running.release()
         future: Future[Vectors] = Future()
+        with self._counting:
+            self.waiting += 1
         self._queue.put((texts, future))
         return future.result()
 
@@ -48,8 +63,9 @@ class Batcher:
 
     def _run(self) -> None:
         while (first := self._queue.get()) is not _STOP:
-            batch, stop = self._gather(first)
-            self._run_batch(batch)
+            with self._running:
+                batch, stop = self._gather(first)
+                self._run_batch(batch)
             if stop:
                 return
 
@@ -69,6 +85,8 @@ class Batcher:
         return batch, False
 
     def _run_batch(self, batch: list[tuple[list[str], Future[Vectors]]]) -> None:
+        with self._counting:
+            self.waiting -= len(batch)
         texts = [text for item in batch for text in item[0]]
         try:
             rows = self._embed_in_chunks(texts)
