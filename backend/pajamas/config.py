@@ -193,7 +193,7 @@ class Settings:
         "has this many small fragments (each write commit makes one).", minimum=2
     )
     memory_compact_unindexed: int = _setting(
-        256, "... or once this many of its rows are not yet in the full-text index (they are "
+        64, "... or once this many of its rows are not yet in the full-text index (they are "
         "searched unindexed, which grows slower with each row).", minimum=1
     )
     memory_keep_versions_s: float = _setting(

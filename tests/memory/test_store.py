@@ -13,12 +13,14 @@ import pytest
 from pajamas.embedding.cache import BoundedEmbeddingCache, Embed
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
+from pajamas.memory import writer as writer_module
 from pajamas.memory.context import pack
 from pajamas.memory.model import NewMemory
 from pajamas.memory.rowcache import RowBudget, RowCache
 from pajamas.memory.schema import ModelChanged
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.table import MemoryTable
+from tests.conftest import PATIENCE_S
 
 if TYPE_CHECKING:
     from pajamas.embedding.embedder import Vectors
@@ -137,6 +139,28 @@ def test_concurrent_adds_are_batched_into_few_commits(store: MemoryStore) -> Non
     writer = store._writers[A]
     assert store.page(A, offset=0, limit=100)["total"] == 17
     assert writer.commits < 17
+
+
+def test_adds_in_a_row_share_a_commit_and_an_add_after_a_read_commits_at_once(
+        store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "LINGER_S", 3600.0)  # only a read ends a wait
+    store.page(A, offset=0, limit=1)  # the table and its writer open
+    writer, committed = store._writers[A], threading.Event()
+    assert writer.pending is not None  # journaled adds: nobody waits for their commit
+    on_write = writer._on_write
+    monkeypatch.setattr(writer, "_on_write", lambda: (on_write(), committed.set()))
+    add(store, A, "the first add, after a read, commits at once")
+    assert committed.wait(PATIENCE_S)
+    committed.clear()
+    before = writer.commits
+    store.page(A, offset=0, limit=1)
+    add(store, A, "and so does an add after another read")
+    assert committed.wait(PATIENCE_S) and writer.commits == before + 1
+    for n in range(5):  # adds in a row: they wait for one another, then for the read below
+        add(store, A, f"note {n}")
+    assert writer.pending.waiting and writer.commits == before + 1
+    assert store.page(A, offset=0, limit=100)["total"] == 7
+    assert writer.commits == before + 2
 
 
 def test_a_table_made_with_another_model_is_detected(store: MemoryStore) -> None:

@@ -58,7 +58,7 @@ from pajamas.memory.table import MemoryTable, quote, table_exists
 from pajamas.memory.threads import ThreadTails
 from pajamas.memory.upkeep import Upkeep
 from pajamas.memory.vectors import Bounds, Ranked
-from pajamas.memory.writer import Writer
+from pajamas.memory.writer import Rows, Writer
 
 if TYPE_CHECKING:
     from pajamas.embedding.service import EmbeddingService
@@ -121,14 +121,17 @@ class MemoryStore:
         items = self.threads.fill(persona, items)
         now, ids = self._clock(), [uuid.uuid4().hex for _ in items]
         vectors = self.embeddings.embed_stored([dated(i["text"], at_or(i, now)) for i in items])
-        model_id = self.embeddings.model_id
-        rows = self.new_rows(ids, items, pa.array(vectors.ravel()), now=now, model_id=model_id,
-                             schema=writer.table.arrow_schema)
+        model_id, schema = self.embeddings.model_id, writer.table.arrow_schema
+
+        def rows() -> pa.Table:
+            return self.new_rows(ids, items, pa.array(vectors.ravel()), now=now,
+                                 model_id=model_id, schema=schema)
+
         if writer.pending is None:
-            writer.add(rows)
+            writer.add(rows())
         else:
-            writer.add_journaled(rows, Record.new(items, ids, vectors, created_at=now,
-                                                  model=model_id))
+            writer.add_journaled(Rows(len(ids), rows),
+                                 Record.new(items, ids, vectors, created_at=now, model=model_id))
         self._on_change(persona)
         return ids
 

@@ -35,7 +35,7 @@ class Policy:
     """When a table is compacted, and how long old versions are kept."""
 
     fragments: int = 32  # small fragments (about one per commit)
-    unindexed: int = 256  # rows the full-text index does not cover yet
+    unindexed: int = 64  # rows the full-text index does not cover yet
     keep_s: float = 3600.0  # older versions are removed after this; readers may still use newer
 
     def due(self, small_fragments: int, unindexed: int) -> bool:
