@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -12,11 +14,12 @@ import pytest
 from pajamas.embedding.batcher import Batcher
 from pajamas.embedding.cache import BoundedEmbeddingCache
 from pajamas.embedding.embedder import DIMENSION
+from pajamas.embedding.export import export_apart, is_exported
 from pajamas.embedding.lazy import LazyEmbedder, Progress
 from pajamas.embedding.runtime import OnnxEmbedder
 from pajamas.embedding.service import MODEL_ID, EmbeddingService
 from pajamas.errors import Internal
-from tests.conftest import PATIENCE_S
+from tests.conftest import EXPORT_GUARD_S, PATIENCE_S
 
 TEXTS = ["Caroline went to the LGBTQ support group on Sunday.",
          "Melanie painted a sunrise over the lake.",
@@ -123,6 +126,29 @@ def test_an_idle_batcher_runs_a_call_on_the_callers_thread() -> None:
     assert threads == [threading.current_thread()] and batcher.batches == 1
     assert batcher.waiting == 0
     batcher.close()
+
+
+@pytest.mark.timeout(EXPORT_GUARD_S)
+def test_a_loader_exports_in_a_child_and_never_imports_torch(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    script = ("import sys\n"
+              "sys.modules['torch'] = None  # `import torch` fails here: only a child may\n"
+              "from pathlib import Path\n"
+              "from pajamas.embedding.service import onnx_loader\n"
+              f"model = onnx_loader(Path({str(folder)!r}))(lambda share, note: None)\n"
+              "print(model.embed(['hello']).shape, 'torch' in sys.modules and "
+              "sys.modules['torch'] is not None)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["(1,", "384)", "False"] and is_exported(folder)
+
+
+def test_a_failed_export_says_why(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the folder would go")
+    with pytest.raises(Internal, match=r"exporting the embedding model to .*taken.* failed "
+                                       r"\(exit code 1\): NotADirectoryError: .*taken"):
+        export_apart(tmp_path / "taken" / "model")
 
 
 def test_a_failed_batch_raises_in_its_callers() -> None:

@@ -27,12 +27,12 @@ def onnx_loader(folder: Path, *, threads: int = 0) -> Loader:
     """Load the ONNX export in folder, exporting the shipped weights there first if needed."""
 
     def load(progress: Progress) -> Embedder:
-        from pajamas.embedding.export import export, is_exported  # noqa: PLC0415
+        from pajamas.embedding.export import export_apart, is_exported  # noqa: PLC0415
         from pajamas.embedding.runtime import OnnxEmbedder  # noqa: PLC0415
 
         if not is_exported(folder):
             progress(0.0, "exporting all-MiniLM-L6-v2 to ONNX (once per home)")
-            export(folder)
+            export_apart(folder)
         progress(0.9, "loading the embedding model")
         return OnnxEmbedder(folder, threads=threads)
 
