@@ -14,7 +14,7 @@ import pytest
 from pajamas.embedding.batcher import Batcher
 from pajamas.embedding.cache import BoundedEmbeddingCache
 from pajamas.embedding.embedder import DIMENSION
-from pajamas.embedding.export import export_apart, is_exported
+from pajamas.embedding.export import PARENT_GONE, WITH_PARENT, export_apart, is_exported
 from pajamas.embedding.lazy import LazyEmbedder, Progress
 from pajamas.embedding.runtime import OnnxEmbedder
 from pajamas.embedding.service import MODEL_ID, EmbeddingService
@@ -142,6 +142,15 @@ def test_a_loader_exports_in_a_child_and_never_imports_torch(tmp_path: Path) -> 
                           check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["(1,", "384)", "False"] and is_exported(folder)
+
+
+def test_an_export_apart_ends_with_its_parent(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-m", "pajamas.embedding.export",
+                              str(tmp_path / "model"), WITH_PARENT], stdin=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert child.stdin is not None
+    child.stdin.close()  # as the OS does when the parent ends, however it ends
+    assert child.wait() == PARENT_GONE and not is_exported(tmp_path / "model")
 
 
 def test_a_failed_export_says_why(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,6 +38,8 @@ OPSET: Final = 17
 FORMAT: Final = "onnx-int8"
 HEADS: Final = 12  # attention heads of all-MiniLM-L6-v2 (config.json)
 EXPORT_SAID: Final = 800  # characters of a failed export's output quoted in its error
+WITH_PARENT: Final = "--with-parent"  # `export_apart`'s child ends when its stdin does
+PARENT_GONE: Final = 3  # its exit code then
 
 
 def is_exported(folder: Path) -> bool:
@@ -87,12 +90,17 @@ def export_apart(folder: Path) -> Path:
     this one never imports torch; `Internal` with the child's last words if it fails."""
     if is_exported(folder):
         return folder
-    done = subprocess.run([sys.executable, "-m", "pajamas.embedding.export", str(folder)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0 or not is_exported(folder):
-        said = (done.stderr.strip() or done.stdout.strip())[-EXPORT_SAID:]
-        raise Internal(f"exporting the embedding model to {folder} failed (exit code "
-                       f"{done.returncode}): {said or 'it said nothing'}")
+    # The child ends when its stdin does: this process holds the other end until the child
+    # is done, and the OS closes it when this process ends, however it ends.
+    with subprocess.Popen([sys.executable, "-m", "pajamas.embedding.export", str(folder),
+                           WITH_PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as child:
+        said = child.stdout.read() if child.stdout is not None else ""
+        code = child.wait()
+    if code != 0 or not is_exported(folder):
+        said = said.strip()[-EXPORT_SAID:]
+        raise Internal(f"exporting the embedding model to {folder} failed (exit code {code}): "
+                       f"{said or 'it said nothing'}")
     return folder
 
 
@@ -178,13 +186,24 @@ def _pooled(model: Any) -> Any:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m pajamas.embedding.export FOLDER` (`export_apart`): what failed, on one line."""
+    """`python -m pajamas.embedding.export FOLDER [--with-parent]` (`export_apart`): what
+    failed, on one line; with --with-parent, it stops when its stdin ends (its parent is gone)."""
+    if WITH_PARENT in argv[2:]:
+        threading.Thread(target=_end_with_stdin, name="pajamas-parent", daemon=True).start()
     try:
         export(Path(argv[1]))
     except Exception as exc:  # the process's border: the parent quotes this line
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _end_with_stdin() -> None:
+    # The descriptor, not sys.stdin: a thread blocked in a buffered read holds its lock, and
+    # the interpreter's shutdown then aborts on it.
+    while os.read(0, 4096):  # b"" at end of file: the parent closed it, or is gone
+        pass
+    os._exit(PARENT_GONE)
 
 
 if __name__ == "__main__":
