@@ -4,8 +4,8 @@ A model embeds 64 texts in far less than 64 times the time of one, so the caller
 while a batch runs wait together and go into the next one, which the batcher's thread runs.
 A caller that finds nothing running runs its own texts on its own thread: handing them over
 to the batcher's thread and back cost a single add 0.5 ms (4.3 ms against 4.8 at the median
-for one LoCoMo turn).  Every caller blocks until its own rows are back (or the batch's error
-is raised in it).
+for one short dated chat turn).  Every caller blocks until its own rows are back (or the
+batch's error is raised in it).
 """
 
 from __future__ import annotations

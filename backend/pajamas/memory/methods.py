@@ -112,7 +112,7 @@ def register(registry: Registry, memory: Slot[MemoryService]) -> None:
         turns before), which the hub keeps for it.  `context` gives that text yourself:
         text search finds the memory by it too, but it is never returned.
         "On disk" means written and fsynced to the persona's journal
-        (`<home>/memory/journal/`); the table commits it within 50 ms (or, while the memory
+        (`<home>/memory/journal/`); the table commits it next, within 50 ms (or, while the memory
         store is still opening after a start, as it opens), and every read waits for that
         commit: a kill -9 of the core after the reply loses nothing.
         """

@@ -2,9 +2,9 @@
 
 An add is on disk once its record is appended to the persona's journal and fsynced (about
 0.2 ms here); committing it to LanceDB (a data file and a manifest: 3-10 ms) is the writer's
-work after the reply, batched with the adds that come within `writer.LINGER_S`.  Reads wait
-for the writer first (`Writer.settle`, which commits at once), so a read after an
-acknowledged add sees it.
+work after the reply, batched with the adds queued meanwhile, and for adds in a row with those
+that come within `writer.LINGER_S`.  Reads wait for the writer first (`Writer.settle`, which
+commits at once), so a read after an acknowledged add sees it.
 
 The journal is emptied once everything in it is committed, and its committed records are
 dropped before the writer runs any other write (an update, a delete, a compaction): a replay

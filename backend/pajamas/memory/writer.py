@@ -2,9 +2,10 @@
 
 A caller's write returns once LanceDB has committed it (a new table version on disk), so an
 acknowledged add survives a crash; or, for an add with a journal (`add_journaled`), once its
-record is fsynced there (pending.py): the commit follows within `LINGER_S`, and reads
-`settle` first, which commits at once.  Adds queued while a write runs, or journaled within
-`LINGER_S` of each other, are appended together, so many single adds make few fragments.
+record is fsynced there (pending.py): the commit follows (within `LINGER_S` for adds in a
+row), and reads `settle` first, which commits at once.  Adds queued while a write runs, or
+journaled in a row within `LINGER_S` of each other, are appended together, so many single
+adds make few fragments.
 
 A journaled add whose commit finds the disk full (`DiskFull`) stays acknowledged: its rows are
 in the journal, and the writer keeps them (`unsaved`) and commits them first, with the next
