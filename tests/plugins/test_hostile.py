@@ -84,7 +84,8 @@ def attack(hub: Hub, name: str, function: str, args: dict[str, Any] | None = Non
            expected: type[HubError] | tuple[type[HubError], ...] = PluginFailed) -> HubError:
     """Call the hostile plugin's function for Eve while a bystander watches; its error."""
     with bystander(hub.core, hub.ada), pytest.raises(expected) as caught:
-        call(hub.client, hub.eve, name, function, args)
+        reply = call(hub.client, hub.eve, name, function, args)
+        pytest.fail(f"{name}.{function} answered {reply!r} instead of raising {expected}")
     error = caught.value
     assert error.data["persona"] == hub.eve and error.data["plugin"] == name, error.data
     return error
@@ -160,7 +161,7 @@ def test_processes_left_over_the_quota_when_a_call_returns_fail_it(hub: Hub) -> 
     assert survivors("pjs-few-child") == []
     # Within the quota, children may outlive a call; one more is counted with them.
     assert call(hub.client, hub.eve, "few-forker", "fork", {"children": 2})["result"] == {
-        "started": 2}
+        "started": 2, "refused": []}
     error = attack(hub, "few-forker", "fork", {"children": 1}, expected=QuotaExceeded)
     assert error.data["measured"] == 3, error.data
     assert survivors("pjs-few-child") == []

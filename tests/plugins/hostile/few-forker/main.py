@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+from typing import Any
 
 CHILD_NAME = b"pjs-few-child"
 PR_SET_NAME = 15
@@ -16,18 +17,20 @@ PR_SET_NAME = 15
 _LIFE_R, _LIFE_W = os.pipe()
 
 
-def fork(children: int = 5) -> dict[str, int]:
-    """Fork children sleepers in sessions of their own, catching failures; how many started."""
-    started = 0
+def fork(children: int = 5) -> dict[str, Any]:
+    """Fork children sleepers in sessions of their own, catching failures; how many started,
+    and the errors of the forks refused."""
+    started, refused = 0, []
     for _ in range(children):
         try:
             pid = os.fork()
-        except OSError:
+        except OSError as exc:
+            refused.append(f"{type(exc).__name__}: {exc}")
             continue
         if pid == 0:
             _child()
         started += 1
-    return {"started": started}
+    return {"started": started, "refused": refused}
 
 
 def _child() -> None:
