@@ -3,6 +3,7 @@ searches racing releases and reloads stay right; compact vectors rank as exact f
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
+from pajamas.memory import ann, table
+from pajamas.memory.ann import Policy
 from pajamas.memory.model import NewMemory
 from pajamas.memory.store import MemoryStore
 from pajamas.memory.vectors import Bounds, VectorIndex
@@ -113,6 +116,38 @@ def test_writes_while_released_are_found_after_the_reload(store: MemoryStore) ->
     top = found(store, A, "the tortoise that climbs stairs")
     assert top[0][0] == new_id and old_id not in [i for i, _ in found(store, A, QUERIES[2])[:-1]]
     assert store.stats(A)["count"] == len(store._writers[A].table.vectors) == 30
+
+
+def test_a_reload_keeps_the_layout_in_lists(folder: Path, embeddings: EmbeddingService,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Personas laid out in lists (a small policy, built on the writer's thread) come back
+    in the same lists, with no new layout, after a release; writes made meanwhile count."""
+    monkeypatch.setattr(table, "VectorIndex", functools.partial(
+        VectorIndex, policy=Policy(min_rows=20, min_scan=8, min_probes=2), background=False))
+    builds: list[int] = []
+    build = ann.build
+    monkeypatch.setattr(ann, "build", lambda vectors, *args: builds.append(len(vectors))
+                        or build(vectors, *args))
+    with opened(folder, embeddings, resident_mb=512) as store:
+        before = {(p, q): found(store, p, q) for p in (A, B) for q in QUERIES}
+        layout = store.stats(A)["vectors"]
+        assert layout["lists"] == 5 and builds == [30, 30]
+        budget_for_two(store)
+        found(store, C, QUERIES[0])
+        assert resident(store) == {A: False, B: True, C: True} and builds == [30, 30, 30]
+        assert [found(store, A, q) for q in QUERIES] == [before[A, q] for q in QUERIES]
+        assert store.stats(A)["vectors"] == layout and builds == [30, 30, 30]  # none made
+        found(store, C, QUERIES[0])  # B goes now: a write to B while it is released
+        assert not resident(store)[B]
+        [new_id] = store.add(B, [NewMemory(text="Maya's tortoise Biscuit learned to climb "
+                                           "stairs", metadata={}, importance=0.5)])
+        old_id = before[B, QUERIES[2]][0][0]
+        store.delete(B, old_id)
+        assert found(store, B, "the tortoise that climbs stairs")[0][0] == new_id
+        assert builds == [30, 30, 30]
+        assert store.stats(B)["vectors"] | {"fresh": 0} == layout | {"listed": 29}
+        assert store.stats(B)["vectors"]["fresh"] == 1  # the new memory, searched exactly
+        assert old_id not in [i for i, _ in found(store, B, QUERIES[2])[:-1]]
 
 
 def test_concurrent_searches_through_releases_and_reloads(store: MemoryStore) -> None:

@@ -8,6 +8,7 @@
     vectors.py    VectorIndex: the table's vectors in memory (compact), best ones re-scored exactly
     compact.py    int8 codes with a scale per vector, scored a cache-sized block at a time
     resident.py   Residency: the open personas' vectors within memory_resident_mb (LRU release)
+    placement.py  Placement: where a released index's rows sat, so a reload keeps its lists
     writer.py     Writer: the one thread that writes a persona's table, batching adds
     rowcache.py   RowCache: recently added or read rows, so a result page reads no table
     upkeep.py     Upkeep: background compaction (memory.compact tasks) once writes pile up

@@ -65,6 +65,11 @@ class RowIds:
         with self._lock:
             return _known(self._rows, ids)
 
+    def rows_of(self, ids: Iterable[str]) -> list[int | None]:
+        """The row id of each of ids (None where not known), in ids' order."""
+        with self._lock:
+            return list(map(self._rows.get, ids))
+
     def ids_at(self, rowids: Iterable[int]) -> tuple[dict[int, str], list[int]]:
         """({row id: memory id} for the known positions, [the other row ids])."""
         with self._lock:

@@ -31,6 +31,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.order import NewestFirst
+from pajamas.memory.placement import Placement
 from pajamas.memory.rowcache import RowCache
 from pajamas.memory.rowids import RowIds
 from pajamas.memory.schema import check_model, missing, schema
@@ -63,6 +64,7 @@ class MemoryTable:
         self.cache = RowCache([f.name for f in self._schema if f.name != "vector"])
         self.rowids = RowIds()  # where rows are, to read a search's page by position
         self.order = NewestFirst(self.scan)  # memory.list's order, kept until the next write
+        self._placement: Placement | None = None  # the released vectors' layout
         self._load_vectors(self.vectors)
         self.superseded = Superseded.load(self.scan)  # kept in step by add/update/delete
         # The backlog `Upkeep` watches: counted here after each write, measured after optimize.
@@ -314,6 +316,8 @@ class MemoryTable:
         self.small_fragments, self.unindexed = self._backlog()
         if self.vectors.resident:  # released: the reload reads the positions
             self._locate()  # compaction rewrote the fragments: every row has a new position
+        else:
+            self._placement = None  # its row ids are gone: the reload lays out afresh
 
     def _backlog(self) -> tuple[int, int]:
         """(small fragments, rows outside the full-text index), asked of LanceDB."""
@@ -345,7 +349,10 @@ class MemoryTable:
         return len(self.vectors) if self.vectors.resident else self.count()
 
     def release_vectors(self) -> int:
-        """Drop the in-memory vectors and row positions (the writer's thread): bytes freed."""
+        """Drop the in-memory vectors and row positions (the writer's thread): bytes freed.
+
+        Their layout is kept as a `Placement` (placement.py), for the reload to use."""
+        self._placement = self._placement_now()
         freed = self.vectors.release()
         self.rowids.replace([], [])
         self.order.forget()
@@ -358,19 +365,35 @@ class MemoryTable:
         if self.vectors.resident:
             return
         fresh = VectorIndex(self.dimension, exact=self.exact_vectors)
-        self._load_vectors(fresh)
+        self._load_vectors(fresh, self._placement)
+        self._placement = None
         self.vectors = fresh
         heap.after_work("reloading a table's vectors")
 
-    def _load_vectors(self, index: VectorIndex) -> None:
-        """Fill index in batches: one whole-table scan kept ~300 MB more RSS at 100,000 rows
-        (LanceDB's and Arrow's allocators keep what they freed)."""
+    def _load_vectors(self, index: VectorIndex, placement: Placement | None = None) -> None:
+        """Fill index in batches (one whole-table scan kept ~300 MB more RSS at 100,000 rows:
+        LanceDB's and Arrow's allocators keep what they freed), each row where placement put
+        it if given."""
         with lancedb_errors("loading its vectors", self.persona, self.folder):
-            index.reserve(int(self._table.count_rows()))
+            index.reserve(int(self._table.count_rows()), placement)
             query = self._table.search().select(INDEXED).with_row_id(True).limit(None)
             for batch in query.to_batches(LOAD_BATCH):
                 rows = pa.Table.from_batches([batch])
-                self.rowids.put(self._index(rows, index), rows["_rowid"].to_pylist())
+                rowids = rows["_rowid"].to_numpy().astype(np.int64)
+                self.rowids.put(self._index(rows, index, rowids), rowids.tolist())
+        index.loaded()
+
+    def _placement_now(self) -> Placement | None:
+        """Where the in-memory index's rows are, by row id, if it is laid out in lists and
+        every row's position is known."""
+        laid_out = self.vectors.laid_out()
+        if laid_out is None:
+            return None
+        ids, lists = laid_out
+        rows = self.rowids.rows_of(ids)
+        if None in rows:
+            return None
+        return Placement.of(np.array(rows, np.int64), lists)
 
     def _locate(self) -> None:
         """Read every row's position afresh (after a compaction)."""
@@ -379,15 +402,16 @@ class MemoryTable:
                      .to_arrow())
         self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
 
-    def _index(self, rows: pa.Table, index: VectorIndex | None = None) -> list[str]:
-        """Copy rows' ids, vectors, `at` and importance into the in-memory index (or index);
-        the ids."""
+    def _index(self, rows: pa.Table, index: VectorIndex | None = None,
+               rowids: npt.NDArray[np.int64] | None = None) -> list[str]:
+        """Copy rows' ids, vectors, `at` and importance into the in-memory index (or index,
+        with their row ids when loading it); the ids."""
         if not rows.num_rows:
             return []
         ids: list[str] = rows["id"].to_pylist()
         into = self.vectors if index is None else index  # not `or`: an empty index is falsy
         into.append(ids, _matrix(rows["vector"], self.dimension), rows["at"].to_numpy(),
-                    rows["importance"].to_numpy())
+                    rows["importance"].to_numpy(), rowids)
         return ids
 
 

@@ -12,7 +12,9 @@ by rank (hybrid search) may skip that (`rescore=False`): reading the vectors cos
 vector leg 0.477 either way).
 
 The copy may be released (`release`: the resident budget, resident.py) and loaded again by the
-table; while released, writes leave it alone (the table has them) and it answers nothing.
+table; while released, writes leave it alone (the table has them) and it answers nothing.  A
+copy laid out in lists comes back in the same lists, each row read put back where it was
+(`reserve` with a `Placement`, then `loaded`: placement.py), with no new layout.
 
 A large table (`Policy.min_rows`) is grouped into inverted lists (`ann.Lists`) on a background
 thread, and its searches score the nearest lists plus every row added or changed since (the
@@ -27,7 +29,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import compress
 from typing import Any, Final, final
 
 import numpy as np
@@ -37,12 +40,14 @@ from pajamas import heap
 from pajamas.memory import ann, compact
 from pajamas.memory.ann import Layout, Lists, Policy
 from pajamas.memory.compact import Codes, Decoded, quantize
+from pajamas.memory.placement import Placement
 
 Ranked = list[tuple[str, float]]  # (memory id, score), best first
 Floats = npt.NDArray[np.float32]
 Times = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.intp]
 Mask = npt.NDArray[np.bool_]
+RowIdArray = npt.NDArray[np.int64]  # LanceDB's `_rowid` of each row
 GROWTH: Final = 1.5  # spare capacity on a full append: amortised O(1) without doubling RSS
 GATHER_SHARE: Final = 0.25  # above this share of the rows, score all and pick, not gather
 BUILD_ATTEMPTS: Final = 3  # layouts thrown away because deletes or updates raced them
@@ -61,6 +66,17 @@ class Bounds:
     since: float | None = None
     until: float | None = None
     only: Collection[str] | None = None
+
+
+@dataclass
+class _Placing:
+    """A reload in progress: its placement, which positions got their row, and the rows the
+    placement did not know (appended once every row is read)."""
+
+    placement: Placement
+    filled: Mask  # by position
+    ids: npt.NDArray[np.object_]  # by position: the ids read so far
+    extra: list[tuple[list[str], Floats, Times, Floats]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,7 @@ class VectorIndex:
         self._generation = 0  # changes when rows move or a vector changes (layouts race it)
         self._building = False
         self._loading = 0  # rows promised by reserve: no layout starts before they are in
+        self._placing: _Placing | None = None  # a reload putting rows back (reserve..loaded)
         self._view = _empty(dimension)
         ann.single_threaded_blas()
 
@@ -123,18 +140,60 @@ class VectorIndex:
 
     # -- writes (the table's writer thread only) ----------------------------------------
 
-    def reserve(self, rows: int) -> None:
-        """Make room for rows in all, about to be appended in batches (a table's open)."""
+    def reserve(self, rows: int, placement: Placement | None = None) -> None:
+        """Make room for rows in all, about to be appended in batches (a table's open or a
+        reload); with a placement (a reload), each appended row goes back to its old position
+        until `loaded`."""
         with self._writing:
+            if placement is not None:
+                rows = max(rows, placement.size)
+                self._placing = _Placing(placement, np.zeros(placement.size, dtype=bool),
+                                         np.empty(placement.size, dtype=object))
             if rows > len(self._view.codes):
                 self._publish(_grown(self._view, rows))
             self._loading = rows
 
+    def loaded(self) -> None:
+        """The reserved rows are all in (a reload with a placement: its rows are the view).
+
+        Positions no row came back to are dropped, the lists keeping the others' order, and
+        the rows the placement did not know join the tail.
+        """
+        with self._writing:
+            placing, self._placing = self._placing, None
+            if placing is None:
+                return
+            view, keep = self._view, placing.filled
+            size = int(np.count_nonzero(keep))
+            if size < len(keep):
+                kept = np.flatnonzero(keep)
+                for column in (view.codes, view.scales, view.created, view.importance):
+                    column[:size] = column[kept]
+            ids: list[str] = placing.ids[keep].tolist()
+            self._publish(replace(view, size=size, ids=ids, lists=placing.placement.lists.kept(
+                keep), positions=dict(zip(ids, range(size), strict=True))))
+            self._loading = 0
+            for extra in placing.extra:
+                self.append(*extra)
+        self._consider_layout()
+
+    def laid_out(self) -> tuple[list[str], Lists] | None:
+        """(the ids by row, the lists) of an index laid out in lists (what a release may
+        keep as a `Placement`), else None."""
+        view = self._current()
+        if self._released or view.lists is None:
+            return None
+        return view.ids[:view.size], view.lists
+
     def append(self, ids: Sequence[str], vectors: Floats, created: Times,
-               importance: Floats) -> None:
-        """Add rows at the end (after they are committed)."""
+               importance: Floats, rowids: RowIdArray | None = None) -> None:
+        """Add rows at the end (after they are committed); while a reload places rows (their
+        row ids given), at their old positions."""
         with self._writing:
             if self._released:
+                return
+            if self._placing is not None and rowids is not None:
+                self._place(self._placing, ids, vectors, created, importance, rowids=rowids)
                 return
             view, count = self._view, len(ids)
             end = view.size + count
@@ -147,6 +206,21 @@ class VectorIndex:
             view.positions.update((memory_id, view.size + n) for n, memory_id in enumerate(ids))
             self._publish(replace(view, size=end))
         self._consider_layout()
+
+    def _place(self, placing: _Placing, ids: Sequence[str], vectors: Floats, created: Times,
+               importance: Floats, *, rowids: RowIdArray) -> None:
+        """Write rows to their positions in the placement; keep the others for the tail."""
+        found, rows = placing.placement.find(rowids)
+        view = self._view
+        codes, scales = quantize(_unit(vectors[found]))
+        view.codes[rows], view.scales[rows] = codes, scales
+        view.created[rows], view.importance[rows] = created[found], importance[found]
+        placing.ids[rows] = np.array(ids, dtype=object)[found]
+        placing.filled[rows] = True
+        if not found.all():
+            other = ~found
+            placing.extra.append((list(compress(ids, other)), vectors[other], created[other],
+                                  importance[other]))
 
     def update(self, memory_id: str, *, vector: Floats | None = None,
                importance: float | None = None) -> None:
