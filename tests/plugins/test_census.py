@@ -9,10 +9,13 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from pajamas.plugins import census
+from pajamas.plugins.manifest import Quotas, parse
+from pajamas.plugins.supervisor import Host
 
 # A session leader that starts: a sleeper; a sleeper in a session of its own; an orphan left
 # in its session (its parent exited); a zombie.  It prints their pids once all are in place.
@@ -55,6 +58,22 @@ sys.stdin.read()  # until the test is done with us
 """
 
 
+MANIFEST = """\
+[plugin]
+name = "counted"
+version = "1.0.0"
+description = "A plugin whose host the census counts."
+entry = "main.py"
+api = 1
+
+[functions.fork]
+description = "Forks."
+
+[quotas]
+processes = 2
+"""
+
+
 @pytest.fixture
 def leader() -> Iterator[tuple[int, dict[str, int]]]:
     """The leader's pid and its processes'; all killed afterwards."""
@@ -85,3 +104,20 @@ def test_exact_without_a_cgroup_still_looks_at_every_process(
     host, pids = leader
     assert census.started(host, None, exact=True) == sorted(
         [pids["plain"], pids["own_session"], pids["orphan"]])
+
+
+def test_a_host_that_could_not_join_its_cgroup_is_counted_by_its_processes(
+        leader: tuple[int, dict[str, int]], tmp_path: Path) -> None:
+    """Its cgroup lists none of them: the host is not contained, and every process is found."""
+    host, pids = leader
+    group = tmp_path / "group"
+    group.mkdir()
+    (group / "cgroup.procs").write_text("", encoding="ascii")  # a cgroup nobody joined
+    manifest = parse(MANIFEST, Quotas())
+    applied = {"user_namespace": True, "pids_cgroup": False}
+    outside = Host("persona", manifest, tmp_path, pid=host, cgroup=group, applied=applied)
+    assert census.started(host, group, exact=outside._contained) == sorted(
+        [pids["plain"], pids["own_session"], pids["orphan"]])
+    inside = Host("persona", manifest, tmp_path, pid=host, cgroup=group,
+                  applied=applied | {"pids_cgroup": True})
+    assert inside._contained  # then the cgroup's list is the whole story

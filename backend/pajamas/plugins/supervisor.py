@@ -361,9 +361,11 @@ class Host:
 
     @property
     def _contained(self) -> bool:
-        """Whether everything the host starts stays in its pids cgroup (it cannot leave it
-        from its user namespace)."""
-        return self.cgroup is not None and bool(self.applied.get("user_namespace"))
+        """Whether everything the host starts stays in its pids cgroup: it joined it, and
+        cannot leave it from its user namespace.  (A host that could not join is counted by
+        its processes, not by its cgroup's empty list.)"""
+        return (self.cgroup is not None and bool(self.applied.get("pids_cgroup"))
+                and bool(self.applied.get("user_namespace")))
 
     def _from_status(self, status: int | None) -> HubError:
         if status is not None and status >= 0 and os.WIFSIGNALED(status):
