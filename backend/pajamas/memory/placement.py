@@ -2,8 +2,8 @@
 
 A table of 100,000 rows is laid out in lists (ann.py): k-means, then a copy of every array in
 the lists' order.  A released index that is read in again in the table's order had to be laid
-out again, in the background after its first search: about a second of a core, and the old and
-the new arrays side by side meanwhile (the core's RSS after such a search was 506-528 MB, and
+out again, in the background after its first search: about 1.4 s of a core, and the old and
+the new arrays side by side meanwhile (the core's RSS after such a search was 521-535 MB, and
 468-478 MB once the layout was done, three personas of 100,000 memories in turn).
 
 So a release keeps the layout (the lists, a few hundred KB) and, for each row, its LanceDB row
