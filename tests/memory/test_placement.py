@@ -3,12 +3,9 @@ lists kept, rows deleted meanwhile dropped and rows added meanwhile in the exact
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
-from pajamas.memory import ann
 from pajamas.memory.placement import Placement
 from pajamas.memory.vectors import Bounds, VectorIndex
 from tests.memory.test_ann import SMALL, clustered, queries, reader
@@ -53,20 +50,6 @@ def reloaded(vectors: np.ndarray, placement: Placement, rows: list[int]) -> Vect
                      np.array([rowid(n) for n in batch], np.int64))
     index.loaded()
     return index
-
-
-@pytest.fixture
-def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The rows of each layout built from now on (k-means or lists extended)."""
-    made: list[int] = []
-    build = ann.build
-
-    def counted(vectors: Any, *args: Any) -> ann.Layout:
-        made.append(len(vectors))
-        return build(vectors, *args)
-
-    monkeypatch.setattr(ann, "build", counted)
-    return made
 
 
 def results(index: VectorIndex, bounds: Bounds | None = None) -> list[list[tuple[str, float]]]:

@@ -14,7 +14,7 @@ import pytest
 
 from pajamas.embedding.service import EmbeddingService
 from pajamas.errors import NotFound
-from pajamas.memory import ann, table
+from pajamas.memory import table
 from pajamas.memory.ann import Policy
 from pajamas.memory.model import NewMemory
 from pajamas.memory.store import MemoryStore
@@ -119,15 +119,12 @@ def test_writes_while_released_are_found_after_the_reload(store: MemoryStore) ->
 
 
 def test_a_reload_keeps_the_layout_in_lists(folder: Path, embeddings: EmbeddingService,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            builds: list[int]) -> None:
     """Personas laid out in lists (a small policy, built on the writer's thread) come back
     in the same lists, with no new layout, after a release; writes made meanwhile count."""
     monkeypatch.setattr(table, "VectorIndex", functools.partial(
         VectorIndex, policy=Policy(min_rows=20, min_scan=8, min_probes=2), background=False))
-    builds: list[int] = []
-    build = ann.build
-    monkeypatch.setattr(ann, "build", lambda vectors, *args: builds.append(len(vectors))
-                        or build(vectors, *args))
     with opened(folder, embeddings, resident_mb=512) as store:
         before = {(p, q): found(store, p, q) for p in (A, B) for q in QUERIES}
         layout = store.stats(A)["vectors"]

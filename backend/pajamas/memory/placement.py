@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from pajamas.memory.ann import Lists
 
-RowIds = npt.NDArray[np.int64]
+RowIdArray = npt.NDArray[np.int64]  # LanceDB's `_rowid` of each row
 Rows = npt.NDArray[np.intp]
 Mask = npt.NDArray[np.bool_]
 
@@ -36,18 +36,18 @@ Mask = npt.NDArray[np.bool_]
 class Placement:
     """Each row's row id and position in a released index, and that index's lists."""
 
-    rowids: RowIds  # sorted
+    rowids: RowIdArray  # sorted
     rows: Rows  # rows[n]: the position of the row whose row id is rowids[n]
     size: int  # how many rows the index held
     lists: Lists
 
     @classmethod
-    def of(cls, rowids: RowIds, lists: Lists) -> Placement:
+    def of(cls, rowids: RowIdArray, lists: Lists) -> Placement:
         """The placement of an index whose row n has row id rowids[n]."""
         order = np.argsort(rowids, kind="stable").astype(np.intp)
         return cls(rowids[order], order, len(rowids), lists)
 
-    def find(self, rowids: RowIds) -> tuple[Mask, Rows]:
+    def find(self, rowids: RowIdArray) -> tuple[Mask, Rows]:
         """(which of rowids the placement holds, the positions of those, in their order)."""
         at = np.searchsorted(self.rowids, rowids)
         inside = at < len(self.rowids)

@@ -31,7 +31,7 @@ from pajamas.borders import lancedb_errors
 from pajamas.errors import HubError
 from pajamas.memory.enrich import fts_column, searchable
 from pajamas.memory.order import NewestFirst
-from pajamas.memory.placement import Placement
+from pajamas.memory.placement import Placement, RowIdArray
 from pajamas.memory.rowcache import RowCache
 from pajamas.memory.rowids import RowIds
 from pajamas.memory.schema import check_model, missing, schema
@@ -403,7 +403,7 @@ class MemoryTable:
         self.rowids.replace(found["id"].to_pylist(), found["_rowid"].to_pylist())
 
     def _index(self, rows: pa.Table, index: VectorIndex | None = None,
-               rowids: npt.NDArray[np.int64] | None = None) -> list[str]:
+               rowids: RowIdArray | None = None) -> list[str]:
         """Copy rows' ids, vectors, `at` and importance into the in-memory index (or index,
         with their row ids when loading it); the ids."""
         if not rows.num_rows:

@@ -40,14 +40,13 @@ from pajamas import heap
 from pajamas.memory import ann, compact
 from pajamas.memory.ann import Layout, Lists, Policy
 from pajamas.memory.compact import Codes, Decoded, quantize
-from pajamas.memory.placement import Placement
+from pajamas.memory.placement import Placement, RowIdArray
 
 Ranked = list[tuple[str, float]]  # (memory id, score), best first
 Floats = npt.NDArray[np.float32]
 Times = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.intp]
 Mask = npt.NDArray[np.bool_]
-RowIdArray = npt.NDArray[np.int64]  # LanceDB's `_rowid` of each row
 GROWTH: Final = 1.5  # spare capacity on a full append: amortised O(1) without doubling RSS
 GATHER_SHARE: Final = 0.25  # above this share of the rows, score all and pick, not gather
 BUILD_ATTEMPTS: Final = 3  # layouts thrown away because deletes or updates raced them
@@ -173,8 +172,10 @@ class VectorIndex:
             self._publish(replace(view, size=size, ids=ids, lists=placing.placement.lists.kept(
                 keep), positions=dict(zip(ids, range(size), strict=True))))
             self._loading = 0
-            for extra in placing.extra:
-                self.append(*extra)
+            if placing.extra:  # in one append: no layout starts before they are all in
+                ids_, vectors, created, importance = zip(*placing.extra, strict=True)
+                self.append([i for part in ids_ for i in part], np.concatenate(vectors),
+                            np.concatenate(created), np.concatenate(importance))
         self._consider_layout()
 
     def laid_out(self) -> tuple[list[str], Lists] | None:
